@@ -1,0 +1,42 @@
+"""esxistate: watch an ESXi host live in memory (boot banks, tardisks, ramdisks, state.tgz), for Jupyter lessons.
+
+    >>> import esxistate as es
+    >>> host = es.Host.demo()          # an installed ESXi 7.0 host, powered off
+    >>> events = host.boot()
+    >>> host.fs.resolve("/etc/hosts").layer
+    'etc'
+
+The engine imports neither ipywidgets nor graphviz; renderers load only when asked for.
+"""
+
+from __future__ import annotations
+
+from . import backup, errors
+from .bootbank import BankState, BootBank
+from .bootcfg import BootConfig
+from .entry import FileEntry
+from .events import Event, HostSnapshot
+from .host import Host, VibResult
+from .layers import Ramdisk, Resolution, Tardisk
+from .statearchive import StateArchive
+from .vib import Vib
+
+__all__ = [
+    "BankState",
+    "BootBank",
+    "BootConfig",
+    "Event",
+    "FileEntry",
+    "Host",
+    "HostSnapshot",
+    "Ramdisk",
+    "Resolution",
+    "StateArchive",
+    "Tardisk",
+    "Vib",
+    "VibResult",
+    "backup",
+    "errors",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,258 @@
+"""gzip'd tar archives: deterministic building, and safe reading in memory.
+
+Tardisks, imgdb.tgz, local.tgz and state.tgz are all gzip-compressed tar archives. Real `.v00` tardisks use
+VMware's own tar variant ("vmtar"); ours are standard ustar/GNU tar so that students can open them with `tar tzvf`
+and Python's `tarfile`. Building is byte-for-byte deterministic: the same members give the same bytes.
+
+Reading never touches the disk and follows the spirit of tarfile's "data" filter (PEP 706): absolute names, `..`,
+links, devices and FIFOs are refused with `UnsafeArchive`, and so are members or totals over a size limit (checked
+while decompressing, so a gzip bomb is stopped early). Broken input is `CorruptArchive`. The reader parses tar
+headers itself over the decompressed bytes: indexing a tardisk costs about as much as gunzipping it.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import tarfile
+import time
+import zlib
+from collections.abc import Iterable, Mapping
+
+from .entry import DIR, FILE, WHITEOUT, FileEntry, mode_string
+from .errors import CorruptArchive, UnsafeArchive
+
+__all__ = ["build_tgz", "gunzip", "members_size", "read_members", "tzvf"]
+
+MAX_MEMBER = 64 * 2**20
+MAX_TOTAL = 256 * 2**20
+MAX_MEMBERS = 200_000
+_BLOCK = 512
+_CHUNK = 1 << 16
+
+
+def build_tgz(members: Mapping[str, FileEntry] | Iterable[tuple[str, FileEntry]]) -> bytes:
+    """A gzip'd tar of `members` (relative names -> FileEntry), in the order given, deterministic."""
+    items = members.items() if isinstance(members, Mapping) else members
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name, entry in items:
+            if entry.kind == WHITEOUT:
+                raise ValueError(f"a whiteout cannot be archived: {name}")
+            info = tarfile.TarInfo(name.strip("/"))
+            info.mode = entry.mode & 0o7777
+            info.uid, info.gid = entry.uid, entry.gid
+            info.uname = info.gname = ""
+            info.mtime = entry.mtime
+            if entry.kind == DIR:
+                info.type = tarfile.DIRTYPE
+                tar.addfile(info)
+            else:
+                info.size = len(entry.data)
+                tar.addfile(info, io.BytesIO(entry.data))
+    out = io.BytesIO()
+    with _gzip_writer(out) as gz:
+        gz.write(raw.getvalue())
+    return out.getvalue()
+
+
+def _gzip_writer(out: io.BytesIO):
+    import gzip
+
+    return gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=6, mtime=0)
+
+
+def gunzip(data: bytes, *, name: str | None = None, max_size: int = MAX_TOTAL) -> bytes:
+    """Decompress gzip `data` (several members allowed), refusing to grow past `max_size` bytes."""
+    if not data:
+        raise CorruptArchive("the file is empty", name)
+    if data[:2] != b"\x1f\x8b":
+        raise CorruptArchive("it is not gzip-compressed (no gzip magic number)", name)
+    parts: list[bytes] = []
+    total = 0
+    rest = data
+    while rest:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        buf = rest
+        try:
+            while True:
+                chunk = d.decompress(buf, _CHUNK)
+                total += len(chunk)
+                if total > max_size:
+                    raise UnsafeArchive(name or "archive", f"it unpacks to more than {max_size} bytes")
+                parts.append(chunk)
+                buf = d.unconsumed_tail
+                if d.eof or (not buf and not chunk):
+                    break
+        except zlib.error as err:
+            raise CorruptArchive(f"the gzip data is damaged ({err})", name) from None
+        if not d.eof:
+            raise CorruptArchive("the gzip data is truncated", name)
+        rest = d.unused_data.lstrip(b"\x00")
+        if rest and rest[:2] != b"\x1f\x8b":
+            break  # trailing garbage after a complete member: ignored, as gzip -d does with a warning
+    return b"".join(parts)
+
+
+def _octal(field: bytes, what: str, name: str | None) -> int:
+    if field and field[0] & 0x80:  # GNU base-256 for large numbers
+        value = int.from_bytes(field[1:], "big")
+        return value
+    text = field.split(b"\x00", 1)[0].strip(b" \x00")
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise CorruptArchive(f"a tar header has a bad {what} field", name) from None
+
+
+def _checksum_ok(header: bytes) -> bool:
+    stored = header[148:156]
+    text = stored.split(b"\x00", 1)[0].strip(b" \x00")
+    try:
+        want = int(text, 8)
+    except ValueError:
+        return False
+    unsigned = sum(header[:148]) + 256 + sum(header[156:])
+    return want == unsigned
+
+
+def _pax(data: bytes, name: str | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    pos = 0
+    while pos < len(data):
+        space = data.find(b" ", pos)
+        if space < 0:
+            break
+        try:
+            length = int(data[pos:space])
+        except ValueError:
+            raise CorruptArchive("a PAX header is malformed", name) from None
+        if length <= 0:
+            raise CorruptArchive("a PAX header is malformed", name)
+        record = data[space + 1 : pos + length - 1]
+        key, _, value = record.partition(b"=")
+        out[key.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
+        pos += length
+    return out
+
+
+def _clean(raw: str, name: str | None) -> str:
+    if raw.startswith("/"):
+        raise UnsafeArchive(raw, "its name is an absolute path")
+    parts = []
+    for part in raw.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            raise UnsafeArchive(raw, "its name climbs out of the archive with '..'")
+        parts.append(part)
+    return "/".join(parts)
+
+
+def read_members(
+    data: bytes,
+    *,
+    name: str | None = None,
+    max_member_size: int = MAX_MEMBER,
+    max_total_size: int = MAX_TOTAL,
+    max_members: int = MAX_MEMBERS,
+) -> dict[str, FileEntry]:
+    """Index a gzip'd tar in memory: relative name -> FileEntry (files and directories), later duplicates win."""
+    buf = gunzip(data, name=name, max_size=max_total_size + 1024 * 1024)
+    out: dict[str, FileEntry] = {}
+    pos = 0
+    end = len(buf)
+    long_name: str | None = None
+    pax: dict[str, str] = {}
+    total = 0
+    unpack = struct.Struct("100s8s8s8s12s12s8s1s100s6s2s32s32s8s8s155s").unpack_from
+    while True:
+        if pos + _BLOCK > end:
+            if pos >= end and out:
+                break
+            raise CorruptArchive("the tar data is truncated", name)
+        header = buf[pos : pos + _BLOCK]
+        if header == b"\x00" * _BLOCK:
+            break
+        if not _checksum_ok(header):
+            raise CorruptArchive("a tar header checksum is wrong", name)
+        f = unpack(header)
+        typeflag = f[7]
+        size = _octal(f[4], "size", name)
+        if "size" in pax:
+            try:
+                size = int(pax["size"])
+            except ValueError:
+                raise CorruptArchive("a PAX size is not a number", name) from None
+        body_start = pos + _BLOCK
+        body_end = body_start + size
+        if size < 0 or body_end > end:
+            raise CorruptArchive("the tar data is truncated", name)
+        pos = body_start + ((size + _BLOCK - 1) // _BLOCK) * _BLOCK
+        if typeflag in (b"L", b"K"):
+            text = buf[body_start:body_end].split(b"\x00", 1)[0].decode("utf-8", "replace")
+            if typeflag == b"L":
+                long_name = text
+            continue
+        if typeflag == b"x":
+            pax = _pax(buf[body_start:body_end], name)
+            continue
+        if typeflag == b"g":
+            continue
+        raw_name = f[0].split(b"\x00", 1)[0].decode("utf-8", "replace")
+        if f[9][:5] == b"ustar" and f[15][:1] not in (b"\x00", b"") and f[9] != b"ustar ":
+            prefix = f[15].split(b"\x00", 1)[0].decode("utf-8", "replace")
+            raw_name = f"{prefix}/{raw_name}" if prefix else raw_name
+        if long_name is not None:
+            raw_name = long_name
+        if "path" in pax:
+            raw_name = pax["path"]
+        long_name, pax = None, {}
+        if not raw_name:
+            raise CorruptArchive("a member has no name", name)
+        if typeflag in (b"1", b"2"):
+            raise UnsafeArchive(raw_name, "it is a link; archives read here may hold only files and directories")
+        if typeflag in (b"3", b"4", b"6"):
+            raise UnsafeArchive(raw_name, "it is a device or FIFO, not a file")
+        if typeflag not in (b"0", b"\x00", b"5", b"7"):
+            raise UnsafeArchive(raw_name, f"it has an unsupported tar type {typeflag!r}")
+        clean = _clean(raw_name, name)
+        if len(out) >= max_members:
+            raise UnsafeArchive(raw_name, f"the archive has more than {max_members} members")
+        mode = _octal(f[1], "mode", name) & 0o7777
+        uid = _octal(f[2], "uid", name)
+        gid = _octal(f[3], "gid", name)
+        mtime = _octal(f[5], "mtime", name)
+        if typeflag == b"5" or raw_name.endswith("/"):
+            if clean:
+                out[clean] = FileEntry(DIR, mode, b"", uid, gid, mtime)
+            continue
+        if not clean:
+            raise UnsafeArchive(raw_name, "a file member has an empty name")
+        if size > max_member_size:
+            raise UnsafeArchive(raw_name, f"it is larger than {max_member_size} bytes")
+        total += size
+        if total > max_total_size:
+            raise UnsafeArchive(raw_name, f"the archive unpacks to more than {max_total_size} bytes")
+        out[clean] = FileEntry(FILE, mode, buf[body_start:body_end], uid, gid, mtime)
+    if not out:
+        raise CorruptArchive("the archive holds no members", name)
+    return out
+
+
+def members_size(members: Mapping[str, FileEntry] | Iterable[FileEntry]) -> int:
+    values = members.values() if isinstance(members, Mapping) else members
+    return sum(e.size for e in values)
+
+
+def tzvf(data: bytes, *, name: str | None = None) -> str:
+    """What `tar tzvf` prints on ESXi (busybox): mode, uid/gid, size, date and time, name; one line a member."""
+    lines = []
+    for member, entry in read_members(data, name=name).items():
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.mtime))
+        shown = member + "/" if entry.kind == DIR else member
+        # busybox: printf("%s %s/%s %9u %4u-%02u-%02u %02u:%02u:%02u %s", mode, user, group, size, ...)
+        lines.append(f"{mode_string(entry)} {entry.uid}/{entry.gid} {entry.size:>9} {when} {shown}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,168 @@
+"""backup.sh and auto-backup.sh: which files ESXi saves, how local.tgz and state.tgz are built, and how they reach
+the boot bank without ever leaving a half-written archive.
+
+What real ESXi does (ESXI-FACTS.md):
+- Selection (F16): every regular file under /etc whose `.#` twin exists is saved; nothing else (7.0 adds the
+  ConfigStore database, stored as var/lib/vmware/configstore/backup/current-store-1, F35). Twins are not saved.
+- Archive (F17): `local.tgz` holds those files as relative `etc/...` members; `state.tgz` holds exactly one member,
+  `local.tgz` (7.0 U2+: `local.tgz.ve` + `encryption.info`, F36).
+- Crash safety (F17): everything is written under a temporary name and renamed over state.tgz at the end, so a
+  power loss at any moment leaves the old or the new complete state.tgz (plus leftovers the next run deletes).
+- auto-backup.sh (F14) calls backup.sh only when a file to save differs from the copy in /bootbank/state.tgz, or
+  when there is no state.tgz; the shutdown path runs backup.sh unconditionally (F13, F22).
+- Target (F15): /bootbank, or /altbootbank after a live VIB install staged a new image there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from . import archive, statearchive
+from .bootbank import BootBank
+from .entry import FILE, FileEntry
+from .errors import CorruptArchive, EncryptedConfig, UnsafeArchive
+from .layers import twin_of
+from .visorfs import VisorFS
+
+__all__ = [
+    "CONFIGSTORE_BACKUP",
+    "CONFIGSTORE_RUNTIME",
+    "STEPS",
+    "BackupResult",
+    "archived_files",
+    "bank_steps",
+    "files_to_save",
+    "local_members",
+    "needs_backup",
+]
+
+STEPS: tuple[str, ...] = (
+    "lock",  # delete leftovers of an interrupted run, take /tmp/<bank>.lck (F17a-b, F19)
+    "tar_local_tmp",  # tar czf <bank>/local.tgz.<pid> -C / <files> (F17c)
+    "unlock",  # release the lock (F17d)
+    "wrap_state_tmp",  # mkdir <bank>/state.<pid>/, move local.tgz in, tar czf <bank>/state.tgz.<pid> (F17e)
+    "rename_state",  # mv -f <bank>/state.tgz.<pid> <bank>/state.tgz: the new state is complete from here (F17e)
+    "sync",  # flush the bank's file system
+    "cleanup",  # remove <bank>/state.<pid>/
+    "update_bootcfg",  # make sure modules= ends with ' --- state.tgz' (F18), via a temp file + rename
+    "update_useropts",  # regenerate useropts.gz only if the kernel options changed (F18): never, here
+)
+
+CONFIGSTORE_RUNTIME = "/etc/vmware/configstore/current-store-1"
+CONFIGSTORE_BACKUP = "/var/lib/vmware/configstore/backup/current-store-1"
+
+
+@dataclass(frozen=True, slots=True)
+class BackupResult:
+    """What one backup did. `skipped` with a `reason` when nothing was written; `interrupted_after` names the step
+    after which power was lost (fault injection)."""
+
+    trigger: str  # "manual" | "cron" | "shutdown" | "hostd"
+    skipped: bool
+    reason: str
+    target: str | None = None  # "/bootbank" or "/altbootbank"
+    bank: str | None = None  # "BOOTBANK1"
+    files: tuple[str, ...] = ()  # absolute paths saved, e.g. "/etc/hosts"
+    local_size: int = 0
+    state_size: int = 0
+    steps_done: tuple[str, ...] = ()
+    interrupted_after: str | None = None
+    also: tuple[str, ...] = ()  # other banks refreshed too (F20)
+
+    @property
+    def complete(self) -> bool:
+        return not self.skipped and self.interrupted_after is None
+
+    def __repr__(self) -> str:
+        if self.skipped:
+            return f"BackupResult({self.trigger}: skipped, {self.reason})"
+        cut = f", power lost after {self.interrupted_after}" if self.interrupted_after else ""
+        return (
+            f"BackupResult({self.trigger}: {len(self.files)} files -> {self.target}/state.tgz, "
+            f"{self.state_size} bytes{cut})"
+        )
+
+
+def files_to_save(fs: VisorFS, version: str) -> list[str]:
+    """backup.sh's list (F16): `find etc -follow -type f -name '.#*'`, the `.#` stripped, kept if that plain file
+    exists. On 7.0 the ConfigStore database is added (F35)."""
+    saved = []
+    for twin in fs.twins("/etc"):
+        head, tail = twin.rsplit("/", 1)
+        plain = f"{head}/{tail[2:]}"
+        hit = fs.lookup(plain)
+        if hit is not None and hit.kind == FILE and twin_of(plain) == twin:
+            saved.append(plain)
+    if version.startswith("7") and fs.exists(CONFIGSTORE_RUNTIME):
+        saved.append(CONFIGSTORE_BACKUP)
+    return saved
+
+
+def local_members(fs: VisorFS, paths: Sequence[str]) -> list[tuple[str, FileEntry]]:
+    """The members of local.tgz, relative names as `tar -C /` writes them (`etc/hosts`)."""
+    members = []
+    for p in paths:
+        source = CONFIGSTORE_RUNTIME if p == CONFIGSTORE_BACKUP else p
+        members.append((p.lstrip("/"), fs.entry(source)))
+    return members
+
+
+def archived_files(state_tgz: bytes, key: bytes | None = None) -> dict[str, bytes]:
+    """relative name -> bytes of every file in a state.tgz's local.tgz (decrypting our own 7.0 U2 layout)."""
+    state = statearchive.StateArchive.from_bytes(state_tgz)
+    if state.encrypted:
+        if key is None:
+            raise EncryptedConfig()
+        local = statearchive.decrypt_state_for_simulation(state_tgz, key)
+        members = archive.read_members(local, name="local.tgz")
+        return {n: e.data for n, e in members.items() if e.kind == FILE}
+    return {n: e.data for n, e in state.files.items()}
+
+
+def needs_backup(fs: VisorFS, bank: BootBank, version: str, key: bytes | None = None) -> tuple[bool, str]:
+    """auto-backup.sh's decision (F14): yes when there is no state.tgz, or at the FIRST file to save whose content
+    differs from the archived copy (`diff -N`: a file missing from the archive differs). A deleted file is not in
+    the list, so deleting alone never triggers a backup; mode changes are not compared either."""
+    if "state.tgz" not in bank.files:
+        return True, "there is no state.tgz yet"
+    try:
+        saved = archived_files(bank.files["state.tgz"], key)
+    except (CorruptArchive, UnsafeArchive, EncryptedConfig):
+        return True, "the current state.tgz cannot be unpacked"
+    for path, entry in local_members(fs, files_to_save(fs, version)):
+        old = saved.get(path)
+        if old is None:
+            return True, f"/{path} is not in state.tgz yet"
+        if old != entry.data:
+            return True, f"/{path} differs from its copy in state.tgz"
+    return False, "no file to save differs from state.tgz"
+
+
+def bank_steps(bank: BootBank, local_tgz: bytes, state_tgz: bytes, pid: int) -> Iterator[tuple[str, BootBank, str]]:
+    """The bank after each of backup.sh's STEPS, with a line saying what the step did (F17, F18)."""
+    leftovers = {
+        n: None for n in bank.files if n.startswith(("local.tgz.", "state.tgz.", "state.")) and n != "state.tgz"
+    }
+    bank = bank.replace_files(leftovers)
+    gone = f"; removed leftovers {', '.join(sorted(leftovers))}" if leftovers else ""
+    yield "lock", bank, f"took the lock{gone}"
+    bank = bank.replace_files({f"local.tgz.{pid}": local_tgz})
+    yield "tar_local_tmp", bank, f"wrote local.tgz.{pid} ({len(local_tgz)} bytes)"
+    yield "unlock", bank, "released the lock"
+    bank = bank.replace_files(
+        {f"local.tgz.{pid}": None, f"state.{pid}/local.tgz": local_tgz, f"state.tgz.{pid}": state_tgz}
+    )
+    yield "wrap_state_tmp", bank, f"wrapped local.tgz into state.tgz.{pid} ({len(state_tgz)} bytes)"
+    bank = bank.replace_files({f"state.tgz.{pid}": None, "state.tgz": state_tgz})
+    yield "rename_state", bank, f"renamed state.tgz.{pid} over state.tgz"
+    yield "sync", bank, "synced the boot bank"
+    bank = bank.replace_files({f"state.{pid}/local.tgz": None})
+    yield "cleanup", bank, f"removed state.{pid}/"
+    config = bank.config
+    if config is not None and "state.tgz" not in config.modules:
+        bank = bank.with_config(config.with_modules([*config.modules, "state.tgz"]))
+        yield "update_bootcfg", bank, "appended ' --- state.tgz' to modules= in boot.cfg"
+    else:
+        yield "update_bootcfg", bank, "boot.cfg already lists state.tgz"
+    yield "update_useropts", bank, "useropts.gz unchanged"

@@ -1,0 +1,163 @@
+"""BootBank: a boot bank partition (boot.cfg plus module files), and how the boot loader picks one.
+
+An installed ESXi host has two boot banks, BOOTBANK1 (partition 5) and BOOTBANK2 (partition 6), mounted as
+/bootbank (the one that booted) and /altbootbank (the other, F37). "safeboot", the part of the boot loader that
+picks a bank, reads only `build=`, `updated=` and `bootstate=` from each boot.cfg (F4): a bank is bootable when
+bootstate is 0 (VALID) or 2 (DIRTY), updated > 0 and build is set (F5); every boot first moves UPGRADING to DIRTY
+and DIRTY to INVALID (F6); then the bootable bank with the highest `updated=` wins (F7). Shift+R (rollback) marks
+the default bank INVALID and boots the other (F8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+from types import MappingProxyType
+
+from .bootcfg import BootConfig
+from .errors import NoBootableBank, NoSuchFile
+from .vib import Vib
+
+__all__ = ["BankState", "BootBank", "BootChoice", "choose_bank"]
+
+
+class BankState(IntEnum):
+    """The value of `bootstate=` (F5)."""
+
+    VALID = 0
+    UPGRADING = 1
+    DIRTY = 2
+    INVALID = 3
+
+
+@dataclass(frozen=True, slots=True)
+class BootBank:
+    """One boot bank: its label, partition and files (`boot.cfg` among them, parsed as `config`)."""
+
+    label: str  # "BOOTBANK1"
+    partition: int  # 5 or 6
+    files: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    config: BootConfig | None = field(default=None, repr=False)
+    vibs: tuple[Vib, ...] = field(default=(), repr=False)  # what this bank's imgdb.tgz describes (F31)
+
+    @classmethod
+    def empty(cls, label: str, partition: int) -> BootBank:
+        return cls(label, partition, MappingProxyType({}), None)
+
+    @classmethod
+    def with_image(cls, label: str, partition: int, config: BootConfig, modules: Mapping[str, bytes]) -> BootBank:
+        files = dict(modules)
+        files["boot.cfg"] = config.dumps().encode()
+        return cls(label, partition, MappingProxyType(files), config)
+
+    def read(self, name: str) -> bytes:
+        try:
+            return self.files[name]
+        except KeyError:
+            raise NoSuchFile(f"/{self.label.lower()}/{name}") from None
+
+    def with_files(self, **changes: bytes | None) -> BootBank:
+        """A copy with files written (bytes) or removed (None); `boot.cfg` keeps `config` in step."""
+        return self.replace_files(changes)
+
+    def replace_files(self, changes: Mapping[str, bytes | None]) -> BootBank:
+        files = dict(self.files)
+        for name, data in changes.items():
+            if data is None:
+                files.pop(name, None)
+            else:
+                files[name] = data
+        config = self.config
+        if "boot.cfg" in changes:
+            text = changes["boot.cfg"]
+            config = BootConfig.parse(text.decode()) if text is not None else None
+        return replace(self, files=MappingProxyType(files), config=config)
+
+    def with_config(self, config: BootConfig) -> BootBank:
+        return self.replace_files({"boot.cfg": config.dumps().encode()})
+
+    @property
+    def state(self) -> BankState | None:
+        if self.config is None:
+            return None
+        try:
+            return BankState(self.config.bootstate)
+        except ValueError:
+            return None  # undefined: ignored by safeboot (F5)
+
+    @property
+    def updated(self) -> int:
+        return self.config.updated if self.config is not None else 0
+
+    @property
+    def build(self) -> str:
+        return self.config.build if self.config is not None else ""
+
+    @property
+    def bootable(self) -> bool:
+        """F5: bootstate VALID or DIRTY, updated > 0, build set."""
+        return self.state in (BankState.VALID, BankState.DIRTY) and self.updated > 0 and bool(self.build)
+
+    @property
+    def has_state(self) -> bool:
+        return "state.tgz" in self.files
+
+    def __repr__(self) -> str:
+        if self.config is None:
+            return f"BootBank({self.label}, empty)"
+        state = self.state.name if self.state is not None else "UNDEFINED"
+        return f"BootBank({self.label}, build={self.build!r}, updated={self.updated}, bootstate={state})"
+
+
+@dataclass(frozen=True, slots=True)
+class BootChoice:
+    """What safeboot decided: the bank index to boot, the banks as rewritten, and what it printed/logged."""
+
+    index: int
+    banks: tuple[BootBank, ...]
+    messages: tuple[str, ...]
+    rolled_back: bool = False
+
+
+def _set_state(bank: BootBank, state: BankState) -> BootBank:
+    assert bank.config is not None
+    return bank.with_config(bank.config.with_bootstate(int(state)))
+
+
+def choose_bank(banks: Sequence[BootBank], *, rollback: bool = False) -> BootChoice:
+    """Safeboot at power-on: F6 transitions on every bank, then F7 (highest updated wins, ties to the first
+    scanned), then F8 when Shift+R was pressed. NoBootableBank when no bank can boot."""
+    scanned: list[BootBank] = []
+    messages: list[str] = []
+    for bank in banks:
+        if bank.state is BankState.UPGRADING:
+            bank = _set_state(bank, BankState.DIRTY)
+            messages.append(f"{bank.label}: first boot of the new image (bootstate UPGRADING -> DIRTY)")
+        elif bank.state is BankState.DIRTY:
+            bank = _set_state(bank, BankState.INVALID)
+            messages.append(
+                f"{bank.label}: the system has failed to upgrade: the new image was tried and never confirmed "
+                "(bootstate DIRTY -> INVALID)"
+            )
+        scanned.append(bank)
+    eligible = [i for i, b in enumerate(scanned) if b.bootable]
+    if not eligible:
+        raise NoBootableBank("neither boot bank holds a bootable image (bootstate 0 or 2, updated > 0, build set)")
+    default = max(eligible, key=lambda i: (scanned[i].updated, -i))
+    rolled = False
+    if rollback:
+        others = [i for i in eligible if i != default]
+        if not others:
+            messages.append("No alternate hypervisor to roll back to.")
+        else:
+            other = others[0]
+            scanned[default] = _set_state(scanned[default], BankState.INVALID)
+            messages.append(
+                f"Shift+R: rolling back to {scanned[other].label} (build {scanned[other].build}); "
+                f"{scanned[default].label} is marked INVALID (bootstate=3) for good"
+            )
+            default, rolled = other, True
+    chosen = scanned[default]
+    messages.append(f"Booting {chosen.label}: build {chosen.build}, updated={chosen.updated}")
+    return BootChoice(default, tuple(scanned), tuple(messages), rolled)

@@ -1,0 +1,64 @@
+"""FileEntry: one file, directory or whiteout as VisorFS and tar archives hold it.
+
+`mode` holds only permission bits, sticky bit included (0o1644 is ``-rw-r--r-T``); `kind` says what it is.
+A whiteout is the mark a ramdisk keeps when a file that a tardisk still holds was deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DIR", "FILE", "STICKY", "WHITEOUT", "FileEntry", "mode_string"]
+
+FILE = "file"
+DIR = "dir"
+WHITEOUT = "whiteout"
+STICKY = 0o1000
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """An immutable file-system entry; change one with `dataclasses.replace`."""
+
+    kind: str = FILE
+    mode: int = 0o644
+    data: bytes = b""
+    uid: int = 0
+    gid: int = 0
+    mtime: int = 0  # seconds since the epoch, UTC
+
+    @property
+    def size(self) -> int:
+        return len(self.data) if self.kind == FILE else 0
+
+    @property
+    def sticky(self) -> bool:
+        return bool(self.mode & STICKY)
+
+    @property
+    def is_dir(self) -> bool:
+        return self.kind == DIR
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == FILE
+
+    def __repr__(self) -> str:  # stable and short: notebooks compare reprs as text
+        return f"FileEntry({mode_string(self)}, {self.size} bytes)"
+
+
+def mode_string(entry: FileEntry) -> str:
+    """`ls -l` style mode, e.g. ``-rw-r--r-T`` for 0o1644 or ``drwxr-xr-x`` for a directory (as busybox prints)."""
+    kind = "d" if entry.kind == DIR else "-"
+    bits = entry.mode
+    chars = []
+    for shift in (6, 3, 0):
+        triple = (bits >> shift) & 7
+        chars += ["r" if triple & 4 else "-", "w" if triple & 2 else "-", "x" if triple & 1 else "-"]
+    if bits & 0o4000:
+        chars[2] = "s" if chars[2] == "x" else "S"
+    if bits & 0o2000:
+        chars[5] = "s" if chars[5] == "x" else "S"
+    if bits & STICKY:
+        chars[8] = "t" if chars[8] == "x" else "T"
+    return kind + "".join(chars)

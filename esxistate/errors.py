@@ -1,0 +1,262 @@
+"""Every error esxistate raises: one base class, one subclass per failure, each worded for a student.
+
+Each error names the thing it is about (a path, a VIB, a boot.cfg line) and carries `errno_text`, the words a real
+ESXi busybox shell prints for it (``No such file or directory``), so the shell can print what ESXi prints. An
+operation that raises one of these leaves the host exactly as it was.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadBootConfig",
+    "BaseImageVib",
+    "CorruptArchive",
+    "DirectoryNotEmpty",
+    "EncryptedConfig",
+    "EsxiStateError",
+    "FileExists",
+    "HostPoweredOff",
+    "HostPoweredOn",
+    "InvalidPath",
+    "InvalidValue",
+    "IsADirectory",
+    "LiveInstallNotAllowed",
+    "NoBootableBank",
+    "NoSuchFile",
+    "NotADirectory",
+    "OperationNotPermitted",
+    "RamdiskFull",
+    "ReadOnlyFile",
+    "UnknownBackupStep",
+    "UnknownSetting",
+    "UnsafeArchive",
+    "UnsupportedVersion",
+    "VibConflict",
+    "VibError",
+    "VibNotInstalled",
+]
+
+
+class EsxiStateError(Exception):
+    """Base of every esxistate error. `errno_text` is what an ESXi shell prints for it, if anything."""
+
+    errno_text: str | None = None
+
+
+# -- file system -----------------------------------------------------------------------------------------------
+
+
+class PathError(EsxiStateError):
+    """An operation on one path failed; `.path` names it."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class InvalidPath(PathError):
+    """A path that is not absolute, is empty, or has a component ESXi cannot store."""
+
+    errno_text = "Invalid argument"
+
+    def __init__(self, path: str, why: str = "paths must be absolute, like /etc/hosts") -> None:
+        super().__init__(path, f"{path!r} is not a usable path: {why}.")
+
+
+class NoSuchFile(PathError):
+    errno_text = "No such file or directory"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, f"{path} does not exist: no tardisk and no ramdisk holds it.")
+
+
+class IsADirectory(PathError):
+    errno_text = "Is a directory"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, f"{path} is a directory, not a file.")
+
+
+class NotADirectory(PathError):
+    errno_text = "Not a directory"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, f"{path} is not a directory (a file stands where a directory is needed).")
+
+
+class DirectoryNotEmpty(PathError):
+    errno_text = "Directory not empty"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, f"{path} still holds files; remove them first.")
+
+
+class FileExists(PathError):
+    errno_text = "File exists"
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, f"{path} already exists.")
+
+
+class OperationNotPermitted(PathError):
+    """VisorFS refuses: for example a user creating or changing a `.#` twin, which only VisorFS may make (F25)."""
+
+    errno_text = "Operation not permitted"
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(path, f"{path}: operation not permitted: {why}.")
+
+
+class ReadOnlyFile(PathError):
+    """A write to something that is read-only here: a tardisk, or a boot bank file (only backup.sh and the image
+    tools write the boot bank in this simulator)."""
+
+    errno_text = "Read-only file system"
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(path, f"{path} is read-only: {why}.")
+
+
+class RamdiskFull(PathError):
+    """A write does not fit on the ramdisk that holds the path (F28). Nothing was written."""
+
+    errno_text = "No space left on device"
+
+    def __init__(self, ramdisk: str, path: str, needed: int, free: int) -> None:
+        super().__init__(
+            path,
+            f"The ramdisk '{ramdisk}' is full.  As a result, the file {path} could not be written. "
+            f"(It needs {needed} more bytes; {free} bytes are free.)",
+        )
+        self.ramdisk = ramdisk
+        self.needed = needed
+        self.free = free
+
+
+# -- archives and boot.cfg -------------------------------------------------------------------------------------
+
+
+class UnsafeArchive(EsxiStateError):
+    """An archive member that reading refuses: absolute path, `..`, link, device, or too large."""
+
+    def __init__(self, member: str, why: str) -> None:
+        super().__init__(f"refusing archive member {member!r}: {why}.")
+        self.member = member
+        self.why = why
+
+
+class CorruptArchive(EsxiStateError):
+    """Bytes that are not a complete gzip-compressed tar archive."""
+
+    def __init__(self, why: str, name: str | None = None) -> None:
+        what = name if name else "These bytes"
+        super().__init__(f"{what} is not a readable .tgz archive: {why}.")
+        self.why = why
+        self.name = name
+
+
+class EncryptedConfig(EsxiStateError):
+    """A 7.0 U2+ state.tgz holds local.tgz.ve, encrypted with a key sealed on its host: it cannot be read here."""
+
+    def __init__(self, name: str = "state.tgz") -> None:
+        super().__init__(
+            f"{name} holds local.tgz.ve, the encrypted configuration of ESXi 7.0 U2 and later; its key is sealed "
+            "on the host that wrote it (by its TPM when it has one), so its files cannot be listed here (F36)."
+        )
+        self.name = name
+
+
+class BadBootConfig(EsxiStateError):
+    """boot.cfg text the boot loader would refuse; names the line."""
+
+    def __init__(self, why: str, line_no: int | None = None, line: str | None = None) -> None:
+        where = f"boot.cfg line {line_no}: " if line_no is not None else "boot.cfg: "
+        shown = f" (the line reads {line!r})" if line is not None else ""
+        super().__init__(f"{where}{why}{shown}.")
+        self.line_no = line_no
+        self.line = line
+        self.why = why
+
+
+# -- VIBs --------------------------------------------------------------------------------------------------------
+
+
+class VibError(EsxiStateError):
+    """A VIB install or remove the image tools refuse."""
+
+
+class VibConflict(VibError):
+    def __init__(self, vib: str, other: str, paths: list[str]) -> None:
+        shown = ", ".join(paths[:3]) + (" ..." if len(paths) > 3 else "")
+        super().__init__(
+            f"VIB {vib} conflicts with installed VIB {other}: both ship {shown}. "
+            "Only a VIB flagged overlay may replace files that another VIB owns (F30)."
+        )
+        self.vib = vib
+        self.other = other
+        self.paths = paths
+
+
+class VibNotInstalled(VibError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"No VIB named {name!r} is installed on this host.")
+        self.name = name
+
+
+class BaseImageVib(VibError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"VIB {name} is part of the ESXi base image; removing it would leave a host that cannot boot.")
+        self.name = name
+
+
+class LiveInstallNotAllowed(VibError):
+    def __init__(self, name: str, action: str = "install") -> None:
+        super().__init__(
+            f"VIB {name} does not allow live {action}; {action} it with live=False and reboot to activate it."
+        )
+        self.name = name
+
+
+# -- the host ----------------------------------------------------------------------------------------------------
+
+
+class HostPoweredOff(EsxiStateError):
+    def __init__(self, operation: str) -> None:
+        super().__init__(f"The host is powered off: boot it before you {operation}.")
+        self.operation = operation
+
+
+class HostPoweredOn(EsxiStateError):
+    def __init__(self, operation: str = "boot") -> None:
+        super().__init__(f"The host is already running: shut it down or reboot before you {operation}.")
+        self.operation = operation
+
+
+class NoBootableBank(EsxiStateError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"No hypervisor found: {detail}.")
+
+
+class UnsupportedVersion(EsxiStateError):
+    def __init__(self, version: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"ESXi version {version!r} is not simulated; choose one of {', '.join(known)}.")
+        self.version = version
+
+
+class UnknownSetting(EsxiStateError):
+    def __init__(self, setting: str, known: tuple[str, ...]) -> None:
+        super().__init__(f"hostd has no setting {setting!r}; known settings: {', '.join(known)}.")
+        self.setting = setting
+
+
+class InvalidValue(EsxiStateError):
+    def __init__(self, setting: str, value: object, why: str) -> None:
+        super().__init__(f"{value!r} is not a valid value for {setting}: {why}.")
+        self.setting = setting
+        self.value = value
+
+
+class UnknownBackupStep(EsxiStateError):
+    def __init__(self, step: str, steps: tuple[str, ...]) -> None:
+        super().__init__(f"backup.sh has no step {step!r}; its steps in order are: {', '.join(steps)}.")
+        self.step = step

@@ -1,0 +1,1152 @@
+"""Host: an ESXi host you can power on, change, back up, crash and upgrade, with a simulated clock.
+
+Everything here follows ESXI-FACTS.md: boot picks a bank (F5-F8), loads boot.cfg's modules in order and mounts the
+tardisks (F10, F39), makes the ramdisks (F29), then unpacks state.tgz's local.tgz over the image (F38). Backups run
+at orderly shutdown (F13), hourly from root's crontab (F12, F14), after hostd changes (F21, at most 6 an hour), and
+by hand. A power loss skips the backup (F23). VIBs install live or at the next reboot through the altbootbank
+(F33); upgrades stage a new image there (F20). Every change appends an `Event` with the `HostSnapshot` after it.
+
+Every public operation either succeeds or raises an `EsxiStateError` and leaves the host as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from . import archive, backup, configstore, image, statearchive
+from .bootbank import BankState, BootBank, choose_bank
+from .entry import DIR, FILE, FileEntry
+from .errors import (
+    BaseImageVib,
+    CorruptArchive,
+    EsxiStateError,
+    HostPoweredOff,
+    HostPoweredOn,
+    InvalidValue,
+    LiveInstallNotAllowed,
+    NoSuchFile,
+    NotADirectory,
+    RamdiskFull,
+    ReadOnlyFile,
+    UnknownBackupStep,
+    UnknownSetting,
+    UnsafeArchive,
+    UnsupportedVersion,
+    VibConflict,
+    VibNotInstalled,
+)
+from .events import Event, HostSnapshot
+from .layers import Ramdisk, Resolution, Tardisk, norm
+from .vib import Vib
+from .visorfs import Change, VisorFS
+
+__all__ = ["SETTINGS", "Host", "HostFS", "VibResult"]
+
+BANK_LABELS = (("BOOTBANK1", 5), ("BOOTBANK2", 6))
+UPDATE_MARKER = "/var/run/update_altbootbank"  # dropped by a live VIB install (F15, F33)
+HOSTD_BACKUPS_PER_HOUR = 6  # F21
+REBOOT_MESSAGE = (
+    "The update completed successfully, but the system needs to be rebooted for the changes to be effective."
+)
+SETTINGS = ("hostname", "root-password", "ntp-server", "dns-server")
+DEFAULT_CLOCK = datetime(2026, 1, 12, 9, 0, 0)
+
+
+def _epoch(t: datetime) -> int:
+    return int(t.replace(tzinfo=timezone.utc).timestamp())
+
+
+@dataclass(frozen=True, slots=True)
+class VibResult:
+    """What `esxcli software vib install/remove` reports."""
+
+    message: str
+    reboot_required: bool
+    installed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return (
+            "Installation Result\n"
+            f"   Message: {self.message}\n"
+            f"   Reboot Required: {str(self.reboot_required).lower()}\n"
+            f"   VIBs Installed: {', '.join(self.installed)}\n"
+            f"   VIBs Removed: {', '.join(self.removed)}\n"
+            f"   VIBs Skipped: {', '.join(self.skipped)}\n"
+        )
+
+
+class HostFS:
+    """`host.fs`: the running host's file system as a shell user sees it.
+
+    Paths under /bootbank and /altbootbank show the boot bank files (read-only here: only backup.sh and the image
+    tools write them in this simulator). Every change is recorded in the host's history.
+    """
+
+    def __init__(self, host: Host) -> None:
+        self._host = host
+
+    # -- reading --------------------------------------------------------------------------------------------------
+
+    def _fs(self, doing: str) -> VisorFS:
+        return self._host._require_on(doing)
+
+    def _bank_path(self, path: str) -> tuple[BootBank, str] | None:
+        p = norm(path)
+        if self._host.stateless:
+            return None  # no boot bank at all: /bootbank does not exist (F41)
+        for mount in ("/bootbank", "/altbootbank"):
+            if p == mount or p.startswith(mount + "/"):
+                bank = self._host.bootbank if mount == "/bootbank" else self._host.altbootbank
+                if bank is None:
+                    raise NoSuchFile(p)
+                return bank, p[len(mount) + 1 :]
+        return None
+
+    def read(self, path: str) -> bytes:
+        fs = self._fs(f"read {path}")
+        hit = self._bank_path(path)
+        if hit is not None:
+            bank, name = hit
+            if not name or name not in bank.files:
+                if (name and any(f.startswith(name + "/") for f in bank.files)) or not name:
+                    from .errors import IsADirectory
+
+                    raise IsADirectory(norm(path))
+                raise NoSuchFile(norm(path))
+            return bank.files[name]
+        return fs.read(path)
+
+    def read_text(self, path: str) -> str:
+        return self.read(path).decode("utf-8", "replace")
+
+    def exists(self, path: str) -> bool:
+        fs = self._fs(f"look for {path}")
+        hit = self._bank_path(path)
+        if hit is not None:
+            bank, name = hit
+            return not name or name in bank.files or any(f.startswith(name + "/") for f in bank.files)
+        return fs.exists(path)
+
+    def stat(self, path: str) -> FileEntry:
+        fs = self._fs(f"stat {path}")
+        hit = self._bank_path(path)
+        if hit is not None:
+            bank, name = hit
+            if name in bank.files:
+                return FileEntry(FILE, 0o755, bank.files[name], 0, 0, _epoch(self._host.clock))
+            if self.exists(path):
+                return FileEntry(DIR, 0o755)
+            raise NoSuchFile(norm(path))
+        return fs.entry(norm(path))
+
+    def listdir(self, path: str) -> list[str]:
+        fs = self._fs(f"list {path}")
+        hit = self._bank_path(path)
+        if hit is not None:
+            bank, name = hit
+            prefix = name + "/" if name else ""
+            names = {f[len(prefix) :].split("/", 1)[0] for f in bank.files if f.startswith(prefix)}
+            if not names and name:
+                if name in bank.files:
+                    raise NotADirectory(norm(path))
+                raise NoSuchFile(norm(path))
+            return sorted(names)
+        names = fs.listdir(path)
+        if norm(path) == "/":
+            names = sorted({*names, *(m[1:] for m in ("/bootbank", "/altbootbank") if self._host._banks_mounted())})
+        return names
+
+    def resolve(self, path: str) -> Resolution:
+        return self._fs(f"resolve {path}").resolve(path)
+
+    @property
+    def layers(self) -> tuple[Tardisk | Ramdisk, ...]:
+        return self._fs("list the layers").layers
+
+    def owner(self, path: str) -> str:
+        return self._fs(f"find the ramdisk of {path}").owner(path)
+
+    # -- changing -------------------------------------------------------------------------------------------------
+
+    def _guard_bank(self, path: str) -> None:
+        if self._bank_path(path) is not None:
+            raise ReadOnlyFile(norm(path), "boot bank files are written only by backup.sh and the image tools here")
+
+    def write(self, path: str, data: bytes | str, *, append: bool = False, mode: int | None = None) -> Change:
+        """Write a file (str is encoded as UTF-8). Branches a tardisk file onto its ramdisk (F27)."""
+        host = self._host
+        fs = self._fs(f"write {path}")
+        self._guard_bank(path)
+        body = data.encode() if isinstance(data, str) else bytes(data)
+        try:
+            change = fs.write(path, body, now=_epoch(host.clock), append=append, mode=mode)
+        except RamdiskFull as err:
+            host._record("ramdisk-full", str(err).split(" (")[0], (err.path,), {"ramdisk": err.ramdisk})
+            raise
+        host._record_change(change)
+        return change
+
+    def delete(self, path: str) -> Change:
+        fs = self._fs(f"delete {path}")
+        self._guard_bank(path)
+        change = fs.delete(path)
+        self._host._record_change(change)
+        return change
+
+    def mkdir(self, path: str, mode: int = 0o755) -> Change:
+        fs = self._fs(f"create {path}")
+        self._guard_bank(path)
+        change = fs.mkdir(path, now=_epoch(self._host.clock), mode=mode)
+        self._host._record_change(change)
+        return change
+
+    def rmdir(self, path: str) -> Change:
+        fs = self._fs(f"remove {path}")
+        self._guard_bank(path)
+        change = fs.rmdir(path)
+        self._host._record_change(change)
+        return change
+
+    def chmod(self, path: str, mode: int) -> Change:
+        fs = self._fs(f"chmod {path}")
+        self._guard_bank(path)
+        change = fs.chmod(path, mode, now=_epoch(self._host.clock))
+        self._host._record_change(change)
+        return change
+
+    def __repr__(self) -> str:
+        return "HostFS()"
+
+
+@dataclass
+class _Checkpoint:
+    fs_state: Any
+    banks: list[BootBank]
+    booted: int | None
+    vibs: tuple[Vib, ...]
+    powered: bool
+    clock: datetime
+    version: str
+    reboot_required: bool
+    hostd_backups: list[datetime] = field(default_factory=list)
+    pid: int = 0
+    history_len: int = 0
+
+
+class Host:
+    """A simulated ESXi host. Make one with `Host.demo()`; it starts powered off."""
+
+    def __init__(
+        self,
+        *,
+        version: str,
+        banks: Sequence[BootBank],
+        clock: datetime,
+        stateless: bool = False,
+        secure_config: bool = False,
+        network_image: image.Image | None = None,
+    ) -> None:
+        self._version = version
+        self._banks: list[BootBank] = list(banks)
+        self._clock = clock
+        self._stateless = stateless
+        self._secure = secure_config
+        self._network_image = network_image
+        self._fs: VisorFS | None = None
+        self._booted: int | None = None
+        self._vibs: tuple[Vib, ...] = ()
+        self._reboot_required = False
+        self._hostd_backups: list[datetime] = []
+        self._pid = 2_098_000
+        self._history: list[Event] = []
+        self._tpm_key = hashlib.sha256(b"esxistate simulated TPM " + version.encode()).digest()
+        self.fs = HostFS(self)
+
+    # -- construction ---------------------------------------------------------------------------------------------
+
+    @classmethod
+    def demo(
+        cls,
+        version: str = "7.0",
+        *,
+        stateless: bool = False,
+        secure_config: bool = False,
+        clock: datetime = DEFAULT_CLOCK,
+        hostname: str = "esxi",
+    ) -> Host:
+        """An installed ESXi host, powered off: BOOTBANK1 holds the image and the installer's state.tgz, BOOTBANK2
+        is empty (as after a fresh install). `stateless=True` is an Auto Deploy host (no boot bank, F41);
+        `secure_config=True` is 7.0 U2+, whose state.tgz is encrypted (F36)."""
+        if version not in image.VERSIONS:
+            raise UnsupportedVersion(version, tuple(image.VERSIONS))
+        if secure_config and not version.startswith("7"):
+            raise UnsupportedVersion(f"{version} with secure_config", ("7.0",))
+        img = image.demo_image(version)
+        if stateless:
+            return cls(version=version, banks=(), clock=clock, stateless=True, network_image=img)
+        host = cls(version=version, banks=(), clock=clock, secure_config=secure_config)
+        installed = clock - timedelta(days=1)
+        uuid = "5ff2a1c4-" + hashlib.sha256(hostname.encode()).hexdigest()[:4] + "-b1e2-0c29-000c29a1b2c3"
+        local = image.install_state(img, hostname=hostname, uuid=uuid, mtime=_epoch(installed))
+        if version.startswith("7"):
+            store = configstore.initial_store(hostname=hostname, mtime=_epoch(installed))
+            local.append(
+                (backup.CONFIGSTORE_BACKUP.lstrip("/"), FileEntry(FILE, 0o644, store, 0, 0, _epoch(installed)))
+            )
+        state = host._wrap_state(local, _epoch(installed))
+        modules = {m: img.files[m] for m in img.modules}
+        modules["imgdb.tgz"] = image.imgdb_tgz(img.vibs, build=img.spec.build, mtime=_epoch(installed))
+        modules["state.tgz"] = state
+        bank1 = BootBank.with_image("BOOTBANK1", 5, img.boot_config(updated=1, bootstate=0), modules)
+        bank1 = replace(bank1, vibs=img.vibs)
+        host._banks = [bank1, BootBank.empty("BOOTBANK2", 6)]
+        return host
+
+    def _wrap_state(self, local: list[tuple[str, FileEntry]], mtime: int) -> bytes:
+        local_tgz, state_tgz = statearchive.build_state_tgz(local, mtime=mtime)
+        if self._secure:
+            return statearchive.build_encrypted_state_tgz(local_tgz, key=self._tpm_key, mtime=mtime)
+        return state_tgz
+
+    # -- read-only properties -------------------------------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def powered_on(self) -> bool:
+        return self._fs is not None
+
+    @property
+    def clock(self) -> datetime:
+        return self._clock
+
+    @property
+    def stateless(self) -> bool:
+        return self._stateless
+
+    @property
+    def secure_config(self) -> bool:
+        return self._secure
+
+    @property
+    def history(self) -> list[Event]:
+        return list(self._history)
+
+    @property
+    def tardisks(self) -> tuple[Tardisk, ...]:
+        return self._fs.tardisks if self._fs is not None else ()
+
+    @property
+    def ramdisks(self) -> tuple[Ramdisk, ...]:
+        return self._fs.ramdisks if self._fs is not None else ()
+
+    @property
+    def vibs(self) -> tuple[Vib, ...]:
+        """The VIBs the running system has (after a live install, before the reboot, too)."""
+        if self._fs is None:
+            bank = self._next_bank()
+            return bank.vibs if bank is not None else ()
+        return self._vibs
+
+    @property
+    def banks(self) -> tuple[BootBank, ...]:
+        return tuple(self._banks)
+
+    @property
+    def bootbank(self) -> BootBank | None:
+        """The bank mounted at /bootbank: the one that booted (when off: the one that booted last)."""
+        if self._stateless or not self._banks:
+            return None
+        idx = self._booted if self._booted is not None else self._default_bank_index()
+        return self._banks[idx]
+
+    @property
+    def altbootbank(self) -> BootBank | None:
+        if self._stateless or len(self._banks) < 2:
+            return None
+        idx = self._booted if self._booted is not None else self._default_bank_index()
+        return self._banks[1 - idx]
+
+    @property
+    def reboot_required(self) -> bool:
+        return self._reboot_required
+
+    @property
+    def hostname(self) -> str:
+        if self._fs is not None:
+            hit = self._fs.lookup("/etc/vmware/esx.conf")
+            if hit is not None:
+                m = re.search(rb'^/adv/Misc/HostName = "([^"]*)"', hit.data, re.M)
+                if m:
+                    return m.group(1).decode()
+        return "localhost"
+
+    def _default_bank_index(self) -> int:
+        try:
+            return choose_bank(self._banks).index
+        except EsxiStateError:
+            return 0
+
+    def _next_bank(self) -> BootBank | None:
+        if self._stateless or not self._banks:
+            return None
+        return self._banks[self._default_bank_index()]
+
+    def _banks_mounted(self) -> bool:
+        return self._fs is not None and not self._stateless
+
+    def snapshot(self) -> HostSnapshot:
+        """The host now, as an immutable value."""
+        fs = self._fs
+        return HostSnapshot(
+            version=self._version,
+            build=image.VERSIONS[self._version].build,
+            hostname=self.hostname,
+            clock=self._clock,
+            powered_on=fs is not None,
+            stateless=self._stateless,
+            tardisks=fs.tardisks if fs is not None else (),
+            ramdisks=fs.ramdisks if fs is not None else (),
+            banks=tuple(self._banks),
+            booted=self._booted,
+            vibs=self.vibs,
+            reboot_required=self._reboot_required,
+        )
+
+    def __repr__(self) -> str:
+        power = "on" if self.powered_on else "off"
+        kind = "stateless " if self._stateless else ""
+        return f"Host(ESXi {self._version}, {kind}powered {power}, {self._clock:%Y-%m-%d %H:%M})"
+
+    # -- history and atomicity ------------------------------------------------------------------------------------
+
+    def _record(self, kind: str, summary: str, paths: tuple[str, ...] = (), details: dict | None = None) -> Event:
+        event = Event(kind, self._clock, summary, self.snapshot(), paths, details or {})
+        self._history.append(event)
+        return event
+
+    def _record_change(self, c: Change) -> Event:
+        if c.op == "write":
+            if c.branched_from:
+                twin = f"; kept the original as {c.twin} (sticky file: the next backup saves it)" if c.twin else ""
+                return self._record(
+                    "branch",
+                    f"{c.path} branched from tardisk {c.branched_from} onto the {c.ramdisk} ramdisk{twin}",
+                    (c.path,),
+                    {"from": c.branched_from, "ramdisk": c.ramdisk, "twin": c.twin},
+                )
+            verb = "created" if c.created else "changed"
+            twin = f"; kept the original as {c.twin}" if c.twin else ""
+            return self._record(
+                "write", f"{c.path} {verb} on the {c.ramdisk} ramdisk{twin}", (c.path,), {"ramdisk": c.ramdisk}
+            )
+        if c.op == "chmod":
+            mode = oct(self._fs.entry(c.path).mode) if self._fs else ""
+            where = f" (branched from {c.branched_from})" if c.branched_from else ""
+            return self._record(
+                "chmod",
+                f"{c.path} mode set to {mode}{where}",
+                (c.path,),
+                {"ramdisk": c.ramdisk, "from": c.branched_from},
+            )
+        words = {"delete": "deleted", "mkdir": "created (directory)", "rmdir": "removed (directory)"}
+        return self._record(
+            c.op, f"{c.path} {words.get(c.op, c.op)} on the {c.ramdisk} ramdisk", (c.path,), {"ramdisk": c.ramdisk}
+        )
+
+    def _checkpoint(self) -> _Checkpoint:
+        fs_state = None
+        if self._fs is not None:
+            fs_state = self._fs.save()
+        return _Checkpoint(
+            fs_state,
+            list(self._banks),
+            self._booted,
+            self._vibs,
+            self._fs is not None,
+            self._clock,
+            self._version,
+            self._reboot_required,
+            list(self._hostd_backups),
+            self._pid,
+            len(self._history),
+        )
+
+    def _rollback(self, cp: _Checkpoint, fs: VisorFS | None) -> None:
+        if cp.powered and fs is not None:
+            fs.load(cp.fs_state)
+            self._fs = fs
+        else:
+            self._fs = None
+        self._banks = cp.banks
+        self._booted = cp.booted
+        self._vibs = cp.vibs
+        self._clock = cp.clock
+        self._version = cp.version
+        self._reboot_required = cp.reboot_required
+        self._hostd_backups = cp.hostd_backups
+        self._pid = cp.pid
+        del self._history[cp.history_len :]
+
+    @contextlib.contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """All or nothing: on an EsxiStateError the host goes back to how it was, then the error is raised."""
+        cp = self._checkpoint()
+        fs = self._fs
+        try:
+            yield
+        except EsxiStateError:
+            self._rollback(cp, fs)
+            raise
+
+    def _require_on(self, doing: str) -> VisorFS:
+        if self._fs is None:
+            raise HostPoweredOff(doing)
+        return self._fs
+
+    # -- power ------------------------------------------------------------------------------------------------------
+
+    def boot(self, *, rollback: bool = False) -> list[Event]:
+        """Power on: safeboot picks a bank (F5-F8), mboot loads boot.cfg's modules in order, tardisks are mounted
+        (F39), ramdisks made (F29) and state.tgz's local.tgz is restored with its `.#` twins (F38, F25)."""
+        if self._fs is not None:
+            raise HostPoweredOn("boot")
+        start = len(self._history)
+        with self._atomic():
+            if self._stateless:
+                self._boot_stateless()
+            else:
+                self._boot_from_bank(rollback)
+        return self._history[start:]
+
+    def _boot_from_bank(self, rollback: bool) -> None:
+        choice = choose_bank(self._banks, rollback=rollback)
+        bank = choice.banks[choice.index]
+        config = bank.config
+        assert config is not None
+        missing = [m for m in [config.kernel, *config.modules] if m not in bank.files]
+        if missing:
+            raise NoSuchFile(f"/{bank.label.lower()}/{missing[0]}")
+        tardisks = []
+        for module in config.modules:
+            if module.endswith((".gz",)) or re.search(r"\.b\d\d$", module):
+                continue
+            tardisks.append(Tardisk.from_bytes(module, bank.files[module], system=module != "state.tgz"))
+        self._banks = list(choice.banks)
+        self._booted = choice.index
+        self._version = _version_of(bank.build)
+        self._record(
+            "bootloader",
+            "; ".join(choice.messages),
+            (),
+            {"bank": bank.label, "rolled_back": choice.rolled_back, "messages": choice.messages},
+        )
+        self._start_system(config.kernel, list(config.modules), tardisks, bank)
+
+    def _boot_stateless(self) -> None:
+        img = self._network_image
+        assert img is not None
+        config = img.boot_config(updated=1, bootstate=0, with_state=False)
+        files = dict(img.files)
+        files["imgdb.tgz"] = image.imgdb_tgz(img.vibs, build=img.spec.build, mtime=_epoch(self._clock))
+        tardisks = [Tardisk.from_bytes(m, files[m]) for m in config.modules if not re.search(r"(\.gz|\.b\d\d)$", m)]
+        self._record(
+            "bootloader",
+            "PXE boot from Auto Deploy: the image comes over the network; there is no boot bank and no state.tgz (F41)",
+            (),
+            {"bank": None},
+        )
+        fake = BootBank.with_image("network", 0, config, files)
+        self._start_system(config.kernel, list(config.modules), tardisks, replace(fake, vibs=img.vibs))
+
+    def _start_system(self, kernel: str, modules: list[str], tardisks: list[Tardisk], bank: BootBank) -> None:
+        vmkernel = [kernel] + [m for m in modules if re.search(r"(\.gz|\.b\d\d)$", m)]
+        fs = VisorFS()
+        self._fs = fs
+        self._vibs = bank.vibs
+        self._reboot_required = False
+        self._record(
+            "vmkernel",
+            f"loaded {len(vmkernel)} VMkernel-side modules ({', '.join(vmkernel[:5])}, ...): they run in the "
+            "kernel and are not files",
+            (),
+            {"modules": tuple(vmkernel)},
+        )
+        for td in tardisks:
+            fs.mount(td)
+        self._record(
+            "tardisks",
+            f"mounted {len(tardisks)} tardisks read-only in boot.cfg order, {tardisks[0].name} first and "
+            f"{tardisks[-1].name} last (a later tardisk hides an earlier one's copy of a path)",
+            (),
+            {"tardisks": tuple(t.name for t in tardisks)},
+        )
+        for spec in image.ramdisk_specs(self._version):
+            fs.add_ramdisk(spec)
+        self._record(
+            "ramdisks",
+            "created ramdisks " + ", ".join(f"{r.name} ({r.mount})" for r in fs.ramdisks),
+            (),
+            {"ramdisks": tuple(r.name for r in fs.ramdisks)},
+        )
+        self._restore_state(fs)
+        if self._booted is not None:
+            booted = self._banks[self._booted]
+            if booted.state is BankState.DIRTY:
+                self._banks[self._booted] = booted.with_config(booted.config.with_bootstate(0))
+                self._record(
+                    "boot-complete",
+                    f"boot succeeded: {booted.label} confirmed (bootstate DIRTY -> VALID)",
+                    (),
+                    {"bank": booted.label},
+                )
+                return
+        self._record("boot-complete", f"ESXi {self._version} is up", (), {})
+
+    def _restore_state(self, fs: VisorFS) -> None:
+        state_td = next((t for t in fs.tardisks if t.name == "state.tgz"), None)
+        if state_td is None:
+            self._record("restore", "no state.tgz among the modules: /etc is the image's own (nothing restored)")
+            return
+        try:
+            if "/local.tgz.ve" in state_td.members:
+                state_bytes = self._banks[self._booted].files["state.tgz"] if self._booted is not None else b""
+                local_tgz = statearchive.decrypt_state_for_simulation(state_bytes, self._tpm_key)
+                source = "local.tgz.ve (decrypted with the key sealed by the TPM)"
+            else:
+                local_tgz = state_td.members["/local.tgz"].data
+                source = "local.tgz"
+            members = archive.read_members(local_tgz, name="local.tgz")
+        except (KeyError, CorruptArchive, UnsafeArchive) as err:
+            self._record("restore", f"state.tgz could not be read ({err}); booting with the image's /etc")
+            return
+        restored = []
+        for rel, entry in members.items():
+            if entry.kind != FILE:
+                continue
+            path = "/" + rel
+            below = fs.lookup(path)
+            twin = (below.data if below is not None and below.kind == FILE else b"") if rel.startswith("etc/") else None
+            fs.restore(path, entry, twin_data=twin)
+            restored.append(path)
+        if self._version.startswith("7") and fs.exists(backup.CONFIGSTORE_BACKUP):
+            store = fs.entry(backup.CONFIGSTORE_BACKUP)
+            fs.restore(backup.CONFIGSTORE_RUNTIME, store, twin_data=None)
+        elif self._version.startswith("7"):
+            data = configstore.initial_store(hostname="localhost", mtime=_epoch(self._clock))
+            fs.restore(
+                backup.CONFIGSTORE_RUNTIME, FileEntry(FILE, 0o644, data, 0, 0, _epoch(self._clock)), twin_data=None
+            )
+        self._record(
+            "restore",
+            f"unpacked {source} from state.tgz: {len(restored)} files restored onto the ramdisks, each with its "
+            ".# twin so it stays persisted",
+            tuple(restored),
+            {"files": tuple(restored)},
+        )
+
+    def shutdown(self) -> BackupResult:
+        """Orderly shutdown: services stop, then `/bin/backup.sh 1` runs unconditionally (F13, F22), and when an
+        upgrade is staged the config is written to the altbootbank too (F20). Then the power goes off."""
+        self._require_on("shut down")
+        with self._atomic():
+            result = self._backup_sh("shutdown", is_shutdown=True)
+            self._power_off("shutdown", "orderly shutdown complete: ramdisks released")
+        return result
+
+    def reboot(self, *, rollback: bool = False) -> list[Event]:
+        """Orderly reboot: shutdown (with its backup) then boot. Returns the events of both."""
+        start = len(self._history)
+        with self._atomic():
+            self.shutdown()
+            self.boot(rollback=rollback)
+        return self._history[start:]
+
+    def power_loss(self) -> Event:
+        """Pull the plug: no backup runs (F23); everything on the ramdisks is gone."""
+        self._require_on("cut its power")
+        lost = sum(r.used for r in self._fs.ramdisks) if self._fs else 0
+        return self._power_off("power-loss", f"power lost: no backup ran; {lost} bytes on the ramdisks are gone")
+
+    def _power_off(self, kind: str, summary: str) -> Event:
+        self._fs = None
+        self._vibs = ()
+        event = self._record(kind, summary)
+        return event
+
+    # -- the clock and cron -------------------------------------------------------------------------------------------
+
+    def advance(self, hours: int = 0, minutes: int = 0) -> list[Event]:
+        """Move the simulated clock on. While the host runs, crond runs root's crontab
+        (/var/spool/cron/crontabs/root, F12): auto-backup.sh at minute 1 of every hour, which backs up only when
+        a file to save changed (F14). Other crontab lines are not simulated."""
+        if hours < 0 or minutes < 0:
+            raise InvalidValue("advance", f"{hours}h{minutes}m", "the clock only moves forward")
+        start = len(self._history)
+        end = self._clock + timedelta(hours=hours, minutes=minutes)
+        runs: list[str] = []
+        with self._atomic():
+            schedule = self._cron_schedule()
+            t = self._clock.replace(second=0, microsecond=0) + timedelta(minutes=1)
+            while t <= end:
+                if self._fs is not None and any(_cron_match(f, t) for f in schedule):
+                    self._clock = t
+                    result = self._auto_backup("cron")
+                    runs.append(f"{t:%H:%M} {'backup' if not result.skipped else 'nothing to save'}")
+                t += timedelta(minutes=1)
+            self._clock = end
+            summary = f"clock advanced to {end:%Y-%m-%d %H:%M}"
+            if runs:
+                summary += f"; cron ran auto-backup.sh {len(runs)} time(s): " + ", ".join(runs)
+            self._record("clock", summary, (), {"cron": tuple(runs)})
+        return self._history[start:]
+
+    def _cron_schedule(self) -> list[tuple[str, ...]]:
+        if self._fs is None:
+            return []
+        hit = self._fs.lookup("/var/spool/cron/crontabs/root")
+        if hit is None or hit.kind != FILE:
+            return []
+        fields = []
+        for line in hit.data.decode("utf-8", "replace").splitlines():
+            parts = line.split(None, 5)
+            if len(parts) == 6 and not parts[0].startswith("#") and parts[5].split()[0].endswith("auto-backup.sh"):
+                fields.append(tuple(parts[:5]))
+        return fields
+
+    # -- backups ------------------------------------------------------------------------------------------------------
+
+    def backup(self, *, power_loss_after: str | None = None) -> backup.BackupResult:
+        """Run /sbin/auto-backup.sh by hand (F14, B9): back up only if a file to save changed or there is no
+        state.tgz. `power_loss_after` names a step of `es.backup.STEPS` after which the power fails (a crash lab);
+        if the backup is skipped, the power fails when the script ends."""
+        if power_loss_after is not None and power_loss_after not in backup.STEPS:
+            raise UnknownBackupStep(power_loss_after, backup.STEPS)
+        self._require_on("run auto-backup.sh")
+        with self._atomic():
+            result = self._auto_backup("manual", power_loss_after=power_loss_after)
+            if power_loss_after is not None and self._fs is not None:
+                self.power_loss()
+        return result
+
+    def _auto_backup(self, trigger: str, power_loss_after: str | None = None) -> backup.BackupResult:
+        if self._stateless:
+            return self._skip(
+                trigger, "Bootbank cannot be found at path '/bootbank' (PXE-booted hosts are not backed up, F41)"
+            )
+        fs = self._fs
+        bank = self.bootbank
+        assert fs is not None and bank is not None
+        if bank.has_state:
+            unpacked = len(bank.files["state.tgz"]) * 4
+            tmp = fs.ramdisk("tmp")
+            if unpacked > tmp.free:
+                return self._skip(trigger, "Unable to extract system configuration.  Are you out of disk space?")
+        needed, why = backup.needs_backup(fs, bank, self._version, self._tpm_key)
+        if not needed:
+            return self._skip(trigger, why)
+        return self._backup_sh(trigger, is_shutdown=False, power_loss_after=power_loss_after, reason=why)
+
+    def _skip(self, trigger: str, reason: str) -> backup.BackupResult:
+        result = backup.BackupResult(trigger, True, reason)
+        if trigger != "cron":
+            self._record("backup-skipped", f"auto-backup.sh ({trigger}): {reason}", (), {"result": result})
+        return result
+
+    def _target(self) -> tuple[int, str]:
+        """F15: /altbootbank when a live install left its marker and the altbootbank is VALID, else /bootbank."""
+        assert self._booted is not None and self._fs is not None
+        alt = 1 - self._booted
+        if self._fs.exists(UPDATE_MARKER) and len(self._banks) > 1 and self._banks[alt].state is BankState.VALID:
+            return alt, "/altbootbank"
+        return self._booted, "/bootbank"
+
+    def _backup_sh(
+        self, trigger: str, *, is_shutdown: bool, power_loss_after: str | None = None, reason: str = ""
+    ) -> backup.BackupResult:
+        if self._stateless:
+            return self._skip(trigger, "Bootbank cannot be found at path '/bootbank' (F41)")
+        fs = self._fs
+        assert fs is not None and self._booted is not None
+        paths = backup.files_to_save(fs, self._version)
+        if not paths:
+            return self._skip(trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
+        if trigger == "hostd":
+            hour_ago = self._clock - timedelta(hours=1)
+            self._hostd_backups = [t for t in self._hostd_backups if t > hour_ago]
+            if len(self._hostd_backups) >= HOSTD_BACKUPS_PER_HOUR:
+                return self._skip(
+                    trigger,
+                    f"hostd already started {HOSTD_BACKUPS_PER_HOUR} backups in the last "
+                    "hour; this change waits for the hourly cron run",
+                )
+            self._hostd_backups.append(self._clock)
+        now = _epoch(self._clock)
+        members = backup.local_members(fs, paths)
+        local_tgz, state_tgz = statearchive.build_state_tgz(members, mtime=now)
+        if self._secure:
+            state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=self._tpm_key, mtime=now)
+        index, target = self._target()
+        self._pid += 1
+        pid = self._pid
+        lock = f"/tmp/{target.strip('/')}.lck"
+        done: list[str] = []
+        lines: list[str] = []
+        for step, bank, line in backup.bank_steps(self._banks[index], local_tgz, state_tgz, pid):
+            self._banks[index] = bank
+            if step == "lock":
+                fs.write(lock, f"{pid}\n".encode(), now=now)
+            elif step == "unlock" and fs.exists(lock):
+                fs.delete(lock)
+            done.append(step)
+            lines.append(f"{step}: {line}")
+            if step == power_loss_after:
+                break
+        also: list[str] = []
+        interrupted = power_loss_after if power_loss_after in done else None
+        if is_shutdown and interrupted is None:
+            alt = 1 - self._booted
+            staged = self._banks[alt]
+            booted = self._banks[self._booted]
+            if (
+                alt != index
+                and staged.config is not None
+                and staged.updated > booted.updated
+                and staged.state in (BankState.VALID, BankState.UPGRADING)
+            ):
+                for _step, bank, _line in backup.bank_steps(staged, local_tgz, state_tgz, pid):
+                    staged = bank
+                self._banks[alt] = staged
+                also.append("/altbootbank")
+        result = backup.BackupResult(
+            trigger,
+            False,
+            reason or ("shutdown: backup.sh 1 saves unconditionally" if is_shutdown else "backup.sh 0"),
+            target,
+            self._banks[index].label,
+            tuple(paths),
+            len(local_tgz),
+            len(state_tgz),
+            tuple(done),
+            interrupted,
+            tuple(also),
+        )
+        script = "/bin/backup.sh 1" if is_shutdown else "/sbin/backup.sh 0"
+        cut = f"; POWER LOST after step {interrupted}" if interrupted else ""
+        extra = f" and {', '.join(also)}" if also else ""
+        self._record(
+            "backup",
+            f"{script} ({trigger}) saved {len(paths)} files into local.tgz inside {target}/state.tgz{extra}{cut}",
+            tuple(paths),
+            {"result": result, "steps": tuple(lines), "bank": self._banks[index].label},
+        )
+        if interrupted:
+            self.power_loss()
+        return result
+
+    # -- hostd -------------------------------------------------------------------------------------------------------
+
+    def configure(self, setting: str, value: str) -> backup.BackupResult:
+        """A change made through hostd (vSphere Client, esxcli, PowerCLI): hostd rewrites the /etc files it owns and
+        starts a backup right away, at most 6 an hour (F21, F44c). Returns that backup's result."""
+        if setting not in SETTINGS:
+            raise UnknownSetting(setting, SETTINGS)
+        if not isinstance(value, str) or not value.strip() or "\n" in value:
+            raise InvalidValue(setting, value, "give one non-empty line")
+        if setting == "hostname" and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})", value):
+            raise InvalidValue(setting, value, "a host name has letters, digits and dashes, at most 63")
+        if setting in ("ntp-server", "dns-server") and not re.fullmatch(r"[A-Za-z0-9.:-]+", value):
+            raise InvalidValue(setting, value, "give a host name or an IP address")
+        fs = self._require_on(f"change {setting}")
+        with self._atomic():
+            for path, body in self._setting_edits(fs, setting, value):
+                self.fs.write(path, body)
+            self._record(
+                "configure",
+                f"hostd changed {setting} to {value if setting != 'root-password' else '***'}",
+                (),
+                {"setting": setting},
+            )
+            result = self._backup_sh("hostd", is_shutdown=False, reason=f"hostd saved the {setting} change")
+        return result
+
+    def _setting_edits(self, fs: VisorFS, setting: str, value: str) -> list[tuple[str, bytes]]:
+        def text(path: str) -> str:
+            hit = fs.lookup(path)
+            return hit.data.decode() if hit is not None and hit.kind == FILE else ""
+
+        now = _epoch(self._clock)
+        edits: list[tuple[str, bytes]] = []
+        if setting == "hostname":
+            conf = re.sub(
+                r'^/adv/Misc/HostName = ".*"$',
+                f'/adv/Misc/HostName = "{value}"',
+                text("/etc/vmware/esx.conf"),
+                flags=re.M,
+            )
+            edits.append(("/etc/vmware/esx.conf", conf.encode()))
+            old = self.hostname
+            hosts = "".join(
+                re.sub(rf"\b{re.escape(old)}\b", value, line) if not line.startswith(("#", "127.", "::1")) else line
+                for line in text("/etc/hosts").splitlines(keepends=True)
+            )
+            edits.append(("/etc/hosts", hosts.encode()))
+            store_change = ("esx", "network", "host_name", "", {"host_name": value})
+        elif setting == "root-password":
+            edits.append(("/etc/shadow", image.set_root_hash(text("/etc/shadow"), value).encode()))
+            store_change = (
+                "esx",
+                "authentication",
+                "user_accounts",
+                "root",
+                {"name": "root", "password_hash": image.shadow_hash(value)},
+            )
+        elif setting == "ntp-server":
+            lines = [ln for ln in text("/etc/ntp.conf").splitlines() if not ln.startswith("server ")]
+            edits.append(("/etc/ntp.conf", ("\n".join([*lines, f"server {value}"]) + "\n").encode()))
+            store_change = ("esx", "time", "ntp", "", {"server": [value]})
+        else:
+            lines = [ln for ln in text("/etc/resolv.conf").splitlines() if not ln.startswith("nameserver ")]
+            edits.append(("/etc/resolv.conf", ("\n".join([*lines, f"nameserver {value}"]) + "\n").encode()))
+            store_change = ("esx", "network", "dns_servers", "", {"servers": [value]})
+        if self._version.startswith("7") and fs.exists(backup.CONFIGSTORE_RUNTIME):
+            store = configstore.set_value(fs.read(backup.CONFIGSTORE_RUNTIME), *store_change, now)
+            edits.append((backup.CONFIGSTORE_RUNTIME, store))
+        return edits
+
+    # -- VIBs and upgrades --------------------------------------------------------------------------------------------
+
+    def _staging_base(self) -> BootBank:
+        """The image a new change starts from: an image already staged on the altbootbank, else the bootbank."""
+        assert self._booted is not None
+        boot = self._banks[self._booted]
+        alt = self._banks[1 - self._booted]
+        if (
+            alt.config is not None
+            and alt.updated > boot.updated
+            and alt.state in (BankState.VALID, BankState.UPGRADING)
+        ):
+            return alt
+        return boot
+
+    def _stage(
+        self, vibs: tuple[Vib, ...], *, bootstate: int, build: str | None = None, img: image.Image | None = None
+    ) -> BootBank:
+        """Write a new image to the altbootbank (F33): the base bank's modules for the kept VIBs plus new ones,
+        a new imgdb.tgz, a copy of the current state.tgz, boot.cfg with updated = bootbank's + 1."""
+        assert self._booted is not None
+        boot = self._banks[self._booted]
+        base = self._staging_base()
+        label, partition = BANK_LABELS[1 - self._booted]
+        now = _epoch(self._clock)
+        if img is not None:
+            files = {m: img.files[m] for m in img.modules}
+            order = [m for m in img.modules if m != "b.b00"]
+            config_src = img.boot_config(updated=boot.updated + 1, bootstate=bootstate)
+        else:
+            assert base.config is not None
+            files = {}
+            keep_modules = {m for v in vibs for _p, m in v.modules}
+            order = [m for m in base.config.modules if m in keep_modules]
+            for m in [*order, base.config.kernel]:
+                files[m] = base.files[m]
+            new = [m for v in vibs for _p, m in v.modules if m not in order and m != base.config.kernel]
+            for v in vibs:
+                for p in v.payloads:
+                    m = dict(v.modules)[p.name]
+                    files.setdefault(m, p.data)
+            order += new
+            config_src = base.config
+        modules = [*order, "imgdb.tgz"]
+        files["imgdb.tgz"] = image.imgdb_tgz(vibs, build=build or boot.build, mtime=now)
+        if "state.tgz" in boot.files:
+            files["state.tgz"] = boot.files["state.tgz"]
+            modules.append("state.tgz")
+        config = (
+            config_src.with_modules(modules)
+            .with_updated(boot.updated + 1)
+            .with_bootstate(bootstate)
+            .with_build(build or boot.build)
+        )
+        bank = BootBank.with_image(label, partition, config, files)
+        return replace(bank, vibs=vibs)
+
+    def install_vib(self, vib: Vib, *, live: bool = True) -> VibResult:
+        """`esxcli software vib install`: check conflicts (F30), write the new image to the altbootbank (F33); when
+        live, mount the VIB's tardisk now and drop /var/run/update_altbootbank so backups follow the new image
+        (F15); otherwise the VIB waits for a reboot."""
+        fs = self._require_on(f"install VIB {vib.name}")
+        if self._stateless:
+            raise UnsupportedVersion(
+                "a stateless host", ("an installed host: Auto Deploy hosts get VIBs from their image profile",)
+            )
+        current = self._vibs
+        same = next((v for v in current if v.name == vib.name), None)
+        if same is not None and same.version == vib.version:
+            return VibResult("Host is not changed.", False, skipped=(same.id,))
+        if live and not vib.live_install:
+            raise LiveInstallNotAllowed(vib.name)
+        mine = set(vib.files)
+        if not vib.overlay:
+            for other in current:
+                if other.name == vib.name:
+                    continue
+                clash = sorted(mine.intersection(other.files))
+                if clash:
+                    raise VibConflict(vib.id, other.id, clash)
+        with self._atomic():
+            base = self._staging_base()
+            taken = set(base.files) | {m for v in current for _p, m in v.modules}
+            if same is not None:
+                taken -= {m for _p, m in same.modules}
+            placed = vib.with_modules(taken, f"{self._clock:%Y-%m-%d}")
+            kept = tuple(v for v in self._staging_vibs() if v.name != vib.name)
+            staged = self._stage((*kept, placed), bootstate=0 if live else 1)
+            self._banks[1 - self._booted] = staged
+            removed = (same.id,) if same is not None else ()
+            if live:
+                if same is not None:
+                    for _p, m in same.modules:
+                        if any(t.name == m for t in fs.tardisks):
+                            fs.unmount(m)
+                for p in placed.tardisk_payloads:
+                    fs.mount(Tardisk.from_bytes(placed.module_of(p.name), p.data))
+                fs.write(UPDATE_MARKER, b"", now=_epoch(self._clock))
+                self._vibs = (*tuple(v for v in current if v.name != vib.name), placed)
+                msg = "Operation finished successfully."
+                self._record(
+                    "vib-install",
+                    f"VIB {placed.id} installed live: tardisk {', '.join(m for _p, m in placed.modules)} mounted on "
+                    "top now; the new image is staged on /altbootbank (bootstate=0), where backups now go",
+                    tuple(placed.files),
+                    {"vib": placed.name, "modules": placed.modules, "live": True},
+                )
+            else:
+                self._reboot_required = True
+                msg = REBOOT_MESSAGE
+                self._record(
+                    "vib-install",
+                    f"VIB {placed.id} staged on /altbootbank (bootstate=1): it is mounted at the next reboot",
+                    tuple(placed.files),
+                    {"vib": placed.name, "modules": placed.modules, "live": False},
+                )
+        return VibResult(msg, not live, installed=(placed.id,), removed=removed)
+
+    def _staging_vibs(self) -> tuple[Vib, ...]:
+        return self._staging_base().vibs
+
+    def remove_vib(self, name: str, *, live: bool = True) -> VibResult:
+        """`esxcli software vib remove -n NAME`: the altbootbank gets the image without it (F33); live removal
+        unmounts its tardisks now, revealing any copy they hid (F39)."""
+        fs = self._require_on(f"remove VIB {name}")
+        vib = next((v for v in self._vibs if v.name == name), None)
+        if vib is None:
+            raise VibNotInstalled(name)
+        if vib.base:
+            raise BaseImageVib(vib.id)
+        if live and not vib.live_remove:
+            raise LiveInstallNotAllowed(name, "remove")
+        with self._atomic():
+            kept = tuple(v for v in self._staging_vibs() if v.name != name)
+            staged = self._stage(kept, bootstate=0 if live else 1)
+            self._banks[1 - self._booted] = staged
+            if live:
+                for _p, m in vib.modules:
+                    if any(t.name == m for t in fs.tardisks):
+                        fs.unmount(m)
+                fs.write(UPDATE_MARKER, b"", now=_epoch(self._clock))
+                self._vibs = tuple(v for v in self._vibs if v.name != name)
+                msg = "Operation finished successfully."
+                self._record(
+                    "vib-remove",
+                    f"VIB {vib.id} removed live: its tardisk is unmounted and the copies it hid show again",
+                    tuple(vib.files),
+                    {"vib": name, "live": True},
+                )
+            else:
+                self._reboot_required = True
+                msg = REBOOT_MESSAGE
+                self._record(
+                    "vib-remove",
+                    f"VIB {vib.id} removal staged on /altbootbank (bootstate=1): it goes at the next reboot",
+                    tuple(vib.files),
+                    {"vib": name, "live": False},
+                )
+        return VibResult(msg, not live, removed=(vib.id,))
+
+    def upgrade(self, version: str) -> Event:
+        """Stage a newer ESXi image on the altbootbank (bootstate=1, updated one higher, F33, F20). It boots at the
+        next boot; the next orderly shutdown copies the current configuration into it."""
+        fs = self._require_on(f"upgrade to {version}")
+        if self._stateless:
+            raise UnsupportedVersion(version, ("an installed host",))
+        if version not in image.VERSIONS or float(version) <= float(self._version):
+            newer = tuple(v for v in image.VERSIONS if float(v) > float(self._version)) or ("(none newer)",)
+            raise UnsupportedVersion(version, newer)
+        del fs
+        img = image.demo_image(version)
+        with self._atomic():
+            staged = self._stage(img.vibs, bootstate=1, build=img.spec.build, img=img)
+            self._banks[1 - self._booted] = staged
+            self._reboot_required = True
+            event = self._record(
+                "upgrade",
+                f"ESXi {img.spec.build} written to /altbootbank ({staged.label}, bootstate=1 UPGRADING, "
+                f"updated={staged.updated}): it boots next time",
+                (),
+                {"bank": staged.label, "build": img.spec.build},
+            )
+        return event
+
+
+def _version_of(build: str) -> str:
+    for v, spec in image.VERSIONS.items():
+        if spec.build == build:
+            return v
+    return build.split(".")[0] + "." + build.split(".")[1] if build.count(".") >= 1 else build
+
+
+def _cron_field(spec: str, value: int) -> bool:
+    for part in spec.split(","):
+        step = 1
+        if "/" in part:
+            part, step_s = part.split("/", 1)
+            step = int(step_s) if step_s.isdigit() and int(step_s) > 0 else 1
+        if part == "*":
+            lo, hi = 0, 10_000
+        elif "-" in part:
+            a, b = part.split("-", 1)
+            if not (a.isdigit() and b.isdigit()):
+                continue
+            lo, hi = int(a), int(b)
+        elif part.isdigit():
+            lo = hi = int(part)
+        else:
+            continue
+        if lo <= value <= hi and (value - lo) % step == 0:
+            return True
+    return False
+
+
+def _cron_match(fields: tuple[str, ...], t: datetime) -> bool:
+    minute, hour, dom, month, dow = fields
+    return (
+        _cron_field(minute, t.minute)
+        and _cron_field(hour, t.hour)
+        and _cron_field(dom, t.day)
+        and _cron_field(month, t.month)
+        and _cron_field(dow, (t.weekday() + 1) % 7)
+    )
+
+
+BackupResult = backup.BackupResult

@@ -1,0 +1,436 @@
+"""VisorFS: ESXi's in-memory root file system, made of read-only tardisks under writable ramdisks.
+
+What real ESXi does (ESXI-FACTS.md): tardisks are mounted in boot.cfg order and a later one hides an earlier
+one's copy of a path (F39); a tardisk is never written: changing a file it serves copies that one file onto the
+ramdisk that holds its path, "branching" it (F27); when the file is under /etc and carries the sticky bit, VisorFS
+also keeps the unmodified copy as a hidden `.#` twin, which is how backup.sh knows to save it (F25, F16); a ramdisk
+that is full refuses the write (F28); everything on the ramdisks is lost at the next boot.
+
+`VisorFS` keeps one index, path -> serving entry, updated on mount, unmount and every write, so a lookup costs one
+dict access however many tardisks are mounted. `layers.resolve_layers` is the same rule computed by scanning the
+layers; tests check the two always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+
+from .entry import DIR, FILE, STICKY, WHITEOUT, FileEntry
+from .errors import (
+    DirectoryNotEmpty,
+    FileExists,
+    IsADirectory,
+    NoSuchFile,
+    NotADirectory,
+    OperationNotPermitted,
+    RamdiskFull,
+)
+from .layers import (
+    Ramdisk,
+    RamdiskSpec,
+    Resolution,
+    Tardisk,
+    is_twin,
+    merged_listdir,
+    norm,
+    owner_of,
+    parent_of,
+    resolve_layers,
+    twin_of,
+)
+
+__all__ = ["Change", "VisorFS"]
+
+PERSISTED_ROOT = "/etc"  # backup.sh saves only files under /etc (F16)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one file-system operation did, in ESXi's terms (the host turns it into an Event)."""
+
+    op: str  # "write" | "delete" | "chmod" | "mkdir" | "rmdir"
+    path: str
+    ramdisk: str
+    branched_from: str | None = None  # the tardisk whose copy was branched onto the ramdisk (F27)
+    twin: str | None = None  # the `.#` twin VisorFS created (F25)
+    created: bool = False  # a new file or directory
+    size_delta: int = 0
+
+
+class _Disk:
+    """A ramdisk's mutable state inside VisorFS; `freeze()` gives the immutable `Ramdisk` value (cached)."""
+
+    __slots__ = ("files", "frozen", "peak", "spec", "used")
+
+    def __init__(self, spec: RamdiskSpec) -> None:
+        self.spec = spec
+        self.files: dict[str, FileEntry] = {spec.mount: FileEntry(DIR, spec.permissions)}
+        self.used = 0
+        self.peak = 0
+        self.frozen: Ramdisk | None = None
+
+    @property
+    def capacity(self) -> int:
+        return self.spec.max_kib * 1024
+
+    def put(self, path: str, entry: FileEntry) -> None:
+        old = self.files.get(path)
+        self.used += entry.size - (old.size if old is not None else 0)
+        self.peak = max(self.peak, self.used)
+        self.files[path] = entry
+        self.frozen = None
+
+    def drop(self, path: str) -> None:
+        old = self.files.pop(path, None)
+        if old is not None:
+            self.used -= old.size
+            self.frozen = None
+
+    def freeze(self) -> Ramdisk:
+        if self.frozen is None:
+            s = self.spec
+            self.frozen = Ramdisk(
+                s.name,
+                s.mount,
+                self.capacity,
+                MappingProxyType(dict(self.files)),
+                self.used,
+                self.peak,
+                s.reserved_kib * 1024,
+                s.max_inodes,
+                s.system,
+                s.in_coredumps,
+            )
+        return self.frozen
+
+
+class VisorFS:
+    """The running root file system: tardisks bottom to top, ramdisks over them, and an index of what is visible.
+
+    Every method takes absolute paths. Methods that change something take `now` (seconds since the epoch, for
+    mtimes) and return a `Change`; on failure they raise a typed error and change nothing.
+    """
+
+    def __init__(self, ramdisks: Sequence[RamdiskSpec] = ()) -> None:
+        self._tardisks: list[Tardisk] = []
+        self._disks: dict[str, _Disk] = {}
+        self._view: dict[str, FileEntry] = {}  # visible path -> entry (whiteouts excluded)
+        self._provider: dict[str, str] = {}  # visible path -> layer name serving it
+        self._view["/"] = FileEntry(DIR, 0o755)
+        self._provider["/"] = "/"
+        for spec in ramdisks:
+            self.add_ramdisk(spec)
+
+    # -- layers ---------------------------------------------------------------------------------------------------
+
+    @property
+    def tardisks(self) -> tuple[Tardisk, ...]:
+        return tuple(self._tardisks)
+
+    @property
+    def ramdisks(self) -> tuple[Ramdisk, ...]:
+        return tuple(d.freeze() for d in self._disks.values())
+
+    @property
+    def layers(self) -> tuple[Tardisk | Ramdisk, ...]:
+        """Bottom to top: tardisks in mount order, then the ramdisks (each over its own mount point)."""
+        return (*self._tardisks, *self.ramdisks)
+
+    def ramdisk(self, name: str) -> Ramdisk:
+        return self._disks[name].freeze()
+
+    def add_ramdisk(self, spec: RamdiskSpec) -> None:
+        """Create an empty ramdisk on `spec.mount` (boot does this; services add their own, F29)."""
+        disk = _Disk(spec)
+        self._disks[spec.name] = disk
+        self._view[spec.mount] = disk.files[spec.mount]
+        self._provider[spec.mount] = spec.name
+        parent = parent_of(spec.mount)
+        while parent not in self._view:  # like `mkdir -p` of the mount point on the ramdisk that holds its parent
+            entry = FileEntry(DIR, 0o755)
+            holder = owner_of(parent, [d.spec for d in self._disks.values()])
+            if holder:
+                self._disks[holder].put(parent, entry)
+            self._view[parent] = entry
+            self._provider[parent] = holder or "/"
+            parent = parent_of(parent)
+
+    def mount(self, tardisk: Tardisk) -> None:
+        """Mount `tardisk` on top of the tardisk stack (F39). Its paths hide the same paths of earlier tardisks;
+        ramdisk copies keep hiding it. A ramdisk whiteout of a path the new tardisk ships is cleared, so a freshly
+        installed VIB's files appear (simplification: we found nothing on how real VisorFS orders this)."""
+        members = tardisk.members
+        name = tardisk.name
+        self._tardisks.append(tardisk)
+        self._view.update(members)
+        self._provider.update(dict.fromkeys(members, name))
+        for disk in self._disks.values():
+            for path, entry in list(disk.files.items()):
+                if path in members:
+                    if entry.kind == WHITEOUT:
+                        disk.drop(path)
+                    else:
+                        self._view[path] = entry
+                        self._provider[path] = disk.spec.name
+
+    def unmount(self, name: str) -> Tardisk:
+        """Take tardisk `name` out of the stack; each path it served falls back to the copy below, if any."""
+        idx = next((i for i, t in enumerate(self._tardisks) if t.name == name), None)
+        if idx is None:
+            raise NoSuchFile(f"/tardisks/{name}")
+        tardisk = self._tardisks.pop(idx)
+        for path in tardisk.members:
+            if self._provider.get(path) != name:
+                continue
+            for below in reversed(self._tardisks):
+                hit = below.members.get(path)
+                if hit is not None:
+                    self._view[path] = hit
+                    self._provider[path] = below.name
+                    break
+            else:
+                del self._view[path]
+                del self._provider[path]
+        return tardisk
+
+    # -- reading --------------------------------------------------------------------------------------------------
+
+    def lookup(self, path: str) -> FileEntry | None:
+        """The visible entry at `path`, or None. One dict access: it does not depend on the number of layers."""
+        hit = self._view.get(path)
+        if hit is None:
+            return self._view.get(norm(path))
+        return hit
+
+    def exists(self, path: str) -> bool:
+        return self.lookup(path) is not None
+
+    def entry(self, path: str) -> FileEntry:
+        hit = self.lookup(path)
+        if hit is None:
+            raise NoSuchFile(path)
+        return hit
+
+    def read(self, path: str) -> bytes:
+        hit = self.entry(path)
+        if hit.kind == DIR:
+            raise IsADirectory(path)
+        return hit.data
+
+    def provider(self, path: str) -> str | None:
+        """Name of the layer serving `path` (ramdisk or tardisk name), from the index."""
+        return self._provider.get(norm(path))
+
+    def resolve(self, path: str) -> Resolution:
+        return resolve_layers(norm(path), self._tardisks, self.ramdisks)
+
+    def listdir(self, path: str) -> list[str]:
+        p = norm(path)
+        hit = self.entry(p)
+        if hit.kind != DIR:
+            raise NotADirectory(p)
+        return merged_listdir(p, self._tardisks, self.ramdisks, self._view.__contains__)
+
+    def owner(self, path: str) -> str:
+        """The ramdisk that holds `path` (longest mount point above it)."""
+        return owner_of(norm(path), [d.spec for d in self._disks.values()])
+
+    def visible(self) -> Mapping[str, FileEntry]:
+        """Read-only view of every visible path."""
+        return MappingProxyType(self._view)
+
+    def twins(self, under: str = PERSISTED_ROOT) -> list[str]:
+        """Every `.#` twin below `under`, sorted (what backup.sh's `find etc -name '.#*'` finds, F16)."""
+        prefix = under.rstrip("/") + "/"
+        return sorted(p for p, e in self._view.items() if e.kind == FILE and p.startswith(prefix) and is_twin(p))
+
+    # -- changing -------------------------------------------------------------------------------------------------
+
+    def _check_parent(self, p: str) -> None:
+        parent = parent_of(p)
+        hit = self._view.get(parent)
+        if hit is None:
+            # name the first missing component, as a shell would
+            raise NoSuchFile(p)
+        if hit.kind != DIR:
+            raise NotADirectory(parent)
+
+    def _refuse_twin(self, p: str, action: str) -> None:
+        if is_twin(p):
+            raise OperationNotPermitted(p, f"names starting with '.#' are twins that only VisorFS may {action}")
+
+    def _fits(self, disk: _Disk, path: str, delta: int) -> None:
+        if delta > 0 and disk.used + delta > disk.capacity:
+            raise RamdiskFull(disk.spec.name, path, delta, max(disk.capacity - disk.used, 0))
+
+    def write(self, path: str, data: bytes, *, now: int, mode: int | None = None, append: bool = False) -> Change:
+        """Write a whole file (or append to it). A tardisk file is branched onto the ramdisk that holds its path;
+        a sticky file under /etc gets its `.#` twin (F25, F27). RamdiskFull if it does not fit; nothing changes."""
+        p = norm(path)
+        self._refuse_twin(p, "create or change")
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("data must be bytes")
+        current = self._view.get(p)
+        if current is not None and current.kind == DIR:
+            raise IsADirectory(p)
+        if current is None:
+            self._check_parent(p)
+        disk = self._disks[self.owner(p)]
+        on_disk = disk.files.get(p)
+        old_size = on_disk.size if on_disk is not None and on_disk.kind == FILE else 0
+        body = (current.data + bytes(data)) if (append and current is not None) else bytes(data)
+        if current is not None:
+            new = replace(current, data=body, mtime=now, mode=current.mode if mode is None else mode)
+        else:
+            new = FileEntry(FILE, 0o644 if mode is None else mode, body, 0, 0, now)
+        twin_path = None
+        twin_entry = None
+        if (
+            current is not None
+            and current.mode & STICKY
+            and p.startswith(PERSISTED_ROOT + "/")
+            and twin_of(p) not in self._view
+        ):
+            twin_path = twin_of(p)
+            twin_entry = FileEntry(FILE, current.mode & ~STICKY, current.data, current.uid, current.gid, current.mtime)
+        delta = new.size - old_size + (twin_entry.size if twin_entry is not None else 0)
+        self._fits(disk, p, delta)
+        branched_from = self._provider.get(p) if (current is not None and on_disk is None) else None
+        disk.put(p, new)
+        self._view[p] = new
+        self._provider[p] = disk.spec.name
+        if twin_path is not None and twin_entry is not None:
+            disk.put(twin_path, twin_entry)
+            self._view[twin_path] = twin_entry
+            self._provider[twin_path] = disk.spec.name
+        return Change("write", p, disk.spec.name, branched_from, twin_path, current is None, delta)
+
+    def restore(self, path: str, entry: FileEntry, *, twin_data: bytes | None) -> Change:
+        """Boot-time restore of one file from local.tgz onto its ramdisk, with its `.#` twin (F38, F25).
+        Missing parent directories are created on the ramdisk, as tar does when it unpacks."""
+        p = norm(path)
+        disk = self._disks[self.owner(p)]
+        parent = parent_of(p)
+        missing = []
+        while parent not in self._view:
+            missing.append(parent)
+            parent = parent_of(parent)
+        twin_entry = None
+        if twin_data is not None:
+            twin_entry = FileEntry(FILE, entry.mode & ~STICKY, twin_data, entry.uid, entry.gid, entry.mtime)
+        on_disk = disk.files.get(p)
+        delta = entry.size - (on_disk.size if on_disk is not None else 0) + (twin_entry.size if twin_entry else 0)
+        self._fits(disk, p, delta)
+        for d in reversed(missing):
+            owner = self._disks[self.owner(d)]
+            owner.put(d, FileEntry(DIR, 0o755, mtime=entry.mtime))
+            self._view[d] = owner.files[d]
+            self._provider[d] = owner.spec.name
+        branched_from = self._provider.get(p) if p in self._view else None
+        disk.put(p, entry)
+        self._view[p] = entry
+        self._provider[p] = disk.spec.name
+        twin_path = None
+        if twin_entry is not None:
+            twin_path = twin_of(p)
+            disk.put(twin_path, twin_entry)
+            self._view[twin_path] = twin_entry
+            self._provider[twin_path] = disk.spec.name
+        return Change("restore", p, disk.spec.name, branched_from, twin_path, branched_from is None, delta)
+
+    def delete(self, path: str) -> Change:
+        """Remove a file. If a tardisk still ships it, the ramdisk keeps a whiteout so it stays gone until the next
+        boot. A `.#` twin stays: backup.sh only saves files whose plain name exists, so a deleted file simply drops
+        out of the next backup (F14, F16)."""
+        p = norm(path)
+        self._refuse_twin(p, "remove")
+        current = self._view.get(p)
+        if current is None:
+            raise NoSuchFile(p)
+        if current.kind == DIR:
+            raise IsADirectory(p)
+        return self._remove(p, current, "delete")
+
+    def rmdir(self, path: str) -> Change:
+        p = norm(path)
+        current = self._view.get(p)
+        if current is None:
+            raise NoSuchFile(p)
+        if current.kind != DIR:
+            raise NotADirectory(p)
+        if p == "/" or any(d.spec.mount == p for d in self._disks.values()):
+            raise OperationNotPermitted(p, "it is a ramdisk mount point")
+        if self.listdir(p):
+            raise DirectoryNotEmpty(p)
+        return self._remove(p, current, "rmdir")
+
+    def _remove(self, p: str, current: FileEntry, op: str) -> Change:
+        disk = self._disks[self.owner(p)]
+        on_disk = disk.files.get(p)
+        freed = on_disk.size if on_disk is not None else 0
+        below = any(p in t.members for t in self._tardisks)
+        disk.drop(p)
+        if below:
+            disk.put(p, FileEntry(WHITEOUT, 0))
+        del self._view[p]
+        del self._provider[p]
+        return Change(op, p, disk.spec.name, None, None, False, -freed)
+
+    def mkdir(self, path: str, *, now: int, mode: int = 0o755) -> Change:
+        p = norm(path)
+        self._refuse_twin(p, "create")
+        if p in self._view:
+            raise FileExists(p)
+        self._check_parent(p)
+        disk = self._disks[self.owner(p)]
+        entry = FileEntry(DIR, mode, b"", 0, 0, now)
+        disk.put(p, entry)
+        self._view[p] = entry
+        self._provider[p] = disk.spec.name
+        return Change("mkdir", p, disk.spec.name, created=True)
+
+    def chmod(self, path: str, mode: int, *, now: int) -> Change:
+        """Change permission bits (sticky included). A tardisk file is branched first, since the tardisk cannot
+        change. Only a content write makes a `.#` twin (F25): `chmod +t` on your own file does not persist it."""
+        p = norm(path)
+        self._refuse_twin(p, "change")
+        current = self._view.get(p)
+        if current is None:
+            raise NoSuchFile(p)
+        disk = self._disks[self.owner(p)]
+        on_disk = disk.files.get(p)
+        new = replace(current, mode=mode & 0o7777)
+        delta = new.size - (on_disk.size if on_disk is not None else 0)
+        self._fits(disk, p, delta)
+        branched_from = self._provider.get(p) if on_disk is None else None
+        disk.put(p, new)
+        self._view[p] = new
+        self._provider[p] = disk.spec.name
+        return Change("chmod", p, disk.spec.name, branched_from, None, False, delta)
+
+    # -- all or nothing ---------------------------------------------------------------------------------------------
+
+    def save(self) -> tuple:
+        """An opaque copy of the whole state, for `load` to put back when a multi-step operation fails."""
+        disks = {n: (dict(d.files), d.used, d.peak, d.frozen) for n, d in self._disks.items()}
+        return (list(self._tardisks), disks, dict(self._view), dict(self._provider))
+
+    def load(self, saved: tuple) -> None:
+        tardisks, disks, view, provider = saved
+        self._tardisks = list(tardisks)
+        for name in list(self._disks):
+            if name not in disks:
+                del self._disks[name]
+        for name, (files, used, peak, frozen) in disks.items():
+            disk = self._disks[name]
+            disk.files, disk.used, disk.peak, disk.frozen = dict(files), used, peak, frozen
+        self._view = dict(view)
+        self._provider = dict(provider)
+
+    # -- whole-system -----------------------------------------------------------------------------------------------
+
+    def files_under(self, prefix: str) -> Iterable[tuple[str, FileEntry]]:
+        pre = prefix.rstrip("/") + "/"
+        return ((p, e) for p, e in self._view.items() if p.startswith(pre))

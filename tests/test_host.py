@@ -1,0 +1,420 @@
+"""Host: boot, power, clock and cron, every backup trigger, VIBs, upgrades, stateless and secure hosts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+import esxistate as es
+from esxistate import errors
+from esxistate.bootbank import BankState
+
+
+@pytest.fixture
+def host() -> es.Host:
+    h = es.Host.demo("7.0")
+    h.boot()
+    return h
+
+
+def saved_names(h: es.Host, bank=None) -> list[str]:
+    bank = bank or h.bootbank
+    return es.StateArchive.from_bytes(bank.read("state.tgz")).names()
+
+
+# -- boot --------------------------------------------------------------------------------------------------------
+
+
+def test_boot_mounts_every_tardisk_in_module_order_and_skips_vmkernel_modules(host):
+    modules = host.bootbank.config.modules
+    mounted = [t.name for t in host.tardisks]
+    assert mounted == [m for m in modules if not m.endswith(".gz") and ".b" not in m[-4:]]
+    assert "k.b00" in modules and "k.b00" not in mounted
+    assert not host.fs.exists("/k.b00")
+    kinds = [e.kind for e in host.history]
+    assert kinds == ["bootloader", "vmkernel", "tardisks", "ramdisks", "restore", "boot-complete"]
+
+
+def test_boot_restores_local_tgz_onto_ramdisks_with_twins(host):
+    res = host.fs.resolve("/etc/vmware/esx.conf")
+    assert res.layer == "etc" and res.shadowed == ("s.v00",)
+    assert host.fs.exists("/etc/vmware/.#esx.conf")
+    assert host.hostname == "esxi"
+    # 7.0: the ConfigStore backup is restored to its ramdisk and copied to the running store (F35)
+    assert host.fs.resolve("/var/lib/vmware/configstore/backup/current-store-1").layer == "configstorebkp"
+    assert host.fs.read("/etc/vmware/configstore/current-store-1").startswith(b"SQLite format 3\x00")
+
+
+def test_ramdisks_have_esxi_names_and_mount_points(host):
+    mounts = {r.name: r.mount for r in host.ramdisks}
+    assert mounts["root"] == "/" and mounts["etc"] == "/etc" and mounts["tmp"] == "/tmp"
+    assert mounts["hostdstats"] == "/var/lib/vmware/hostd/stats"
+    assert {r.name: r.capacity // 1024 for r in host.ramdisks}["etc"] == 28672  # sample S4, KiB
+
+
+def test_operations_on_a_powered_off_host_raise_and_change_nothing():
+    h = es.Host.demo()
+    before = h.snapshot()
+    for op in (
+        lambda: h.fs.read("/etc/hosts"),
+        lambda: h.fs.write("/etc/hosts", "x"),
+        lambda: h.backup(),
+        lambda: h.configure("hostname", "x"),
+        lambda: h.install_vib(es.Vib.build("a", "1", {"/opt/a": "a"})),
+        lambda: h.shutdown(),
+        lambda: h.power_loss(),
+    ):
+        with pytest.raises(errors.HostPoweredOff):
+            op()
+    assert h.snapshot() == before
+
+
+def test_booting_a_running_host_is_refused(host):
+    with pytest.raises(errors.HostPoweredOn):
+        host.boot()
+
+
+def test_sticky_bits_sit_where_the_facts_put_them(host):
+    for path in ("/etc/vmware/esx.conf", "/etc/passwd", "/etc/shadow", "/etc/hosts", "/etc/inetd.conf",
+                 "/etc/rc.local.d/local.sh"):
+        assert host.fs.stat(path).sticky, path
+    for path in ("/etc/pam.d/system-auth", "/etc/motd", "/var/spool/cron/crontabs/root", "/bin/sh"):
+        assert not host.fs.stat(path).sticky, path
+
+
+# -- writes and power ----------------------------------------------------------------------------------------------
+
+
+def test_non_sticky_edit_is_lost_at_reboot_even_after_a_backup(host):
+    host.fs.write("/etc/pam.d/system-auth", "auth sufficient pam_permit.so\n")
+    host.reboot()
+    assert "pam_permit" not in host.fs.read_text("/etc/pam.d/system-auth")
+
+
+def test_a_new_file_in_etc_is_not_persisted(host):
+    host.fs.write("/etc/mine.conf", "x\n")
+    host.reboot()
+    assert not host.fs.exists("/etc/mine.conf")
+
+
+def test_orderly_reboot_saves_sticky_edits_but_power_loss_does_not(host):
+    host.fs.write("/etc/ntp.conf", "server ntp.lab\n")
+    host.power_loss()
+    host.boot()
+    assert "ntp.lab" not in host.fs.read_text("/etc/ntp.conf")
+    host.fs.write("/etc/ntp.conf", "server ntp.lab\n")
+    host.reboot()
+    assert host.fs.read_text("/etc/ntp.conf") == "server ntp.lab\n"
+
+
+def test_cron_crontab_edit_is_lost_at_reboot(host):
+    host.fs.write("/var/spool/cron/crontabs/root", "*/5 * * * * /bin/mine.sh\n", append=True)
+    assert host.fs.resolve("/var/spool/cron/crontabs/root").layer == "var"
+    host.reboot()
+    assert "mine.sh" not in host.fs.read_text("/var/spool/cron/crontabs/root")
+
+
+def test_failed_write_leaves_snapshot_unchanged_and_logs_the_hostd_event(host):
+    before = host.snapshot()
+    with pytest.raises(errors.RamdiskFull):
+        host.fs.write("/etc/huge", b"x" * (29 * 1024 * 1024))
+    assert host.snapshot() == before
+    last = host.history[-1]
+    assert last.kind == "ramdisk-full"
+    assert last.summary == "The ramdisk 'etc' is full.  As a result, the file /etc/huge could not be written."
+
+
+def test_boot_bank_files_are_visible_and_read_only(host):
+    assert host.fs.read("/bootbank/boot.cfg").startswith(b"bootstate=0\n")
+    assert "state.tgz" in host.fs.listdir("/bootbank")
+    with pytest.raises(errors.ReadOnlyFile):
+        host.fs.write("/bootbank/state.tgz", b"x")
+    with pytest.raises(errors.NoSuchFile):
+        host.fs.read("/altbootbank/boot.cfg")  # BOOTBANK2 is empty after a fresh install
+
+
+# -- backups -------------------------------------------------------------------------------------------------------
+
+
+def test_auto_backup_skips_when_nothing_changed_and_runs_when_something_did(host):
+    state_before = host.bootbank.read("state.tgz")
+    assert host.backup().skipped
+    assert host.bootbank.read("state.tgz") == state_before
+    host.fs.write("/etc/hosts", host.fs.read_text("/etc/hosts") + "10.0.0.5 nas\n")
+    result = host.backup()
+    assert not result.skipped and result.target == "/bootbank" and result.bank == "BOOTBANK1"
+    assert result.steps_done == es.backup.STEPS
+    assert "/etc/hosts" in result.files and "etc/hosts" in saved_names(host)
+
+
+def test_deleting_a_persisted_file_alone_does_not_trigger_a_backup(host):
+    host.fs.delete("/etc/hosts")
+    assert host.backup().skipped  # F14: the deleted file is not in the list to compare
+    host.fs.write("/etc/ntp.conf", "server x\n")
+    host.backup()
+    assert "etc/hosts" not in saved_names(host)  # dropped at the next real backup
+    host.reboot()
+    assert "localhost" in host.fs.read_text("/etc/hosts")  # the image's copy is back
+
+
+def test_chmod_alone_does_not_trigger_auto_backup(host):
+    host.fs.chmod("/etc/hosts", 0o1600)
+    assert host.backup().skipped  # auto-backup.sh compares contents (diff), not modes
+
+
+def test_backup_writes_deterministic_bytes(host):
+    host.fs.write("/etc/hosts", "a\n")
+    host.backup()
+    first = host.bootbank.read("state.tgz")
+    other = es.Host.demo("7.0")
+    other.boot()
+    other.fs.write("/etc/hosts", "a\n")
+    other.backup()
+    assert other.bootbank.read("state.tgz") == first
+
+
+def test_state_tgz_holds_only_local_tgz_and_never_vibs(host):
+    host.install_vib(es.Vib.build("lab-tool", "1.0", {"/opt/lab/tool.sh": "echo hi\n"}))
+    host.fs.write("/etc/hosts", "x\n")
+    result = host.backup()
+    bank = host.altbootbank if result.target == "/altbootbank" else host.bootbank
+    state = es.StateArchive.from_bytes(bank.read("state.tgz"))
+    assert list(state.members) == ["local.tgz"]
+    assert not any("lab" in n or n.startswith("opt/") for n in state.names())
+
+
+@pytest.mark.parametrize("step", es.backup.STEPS)
+def test_power_loss_after_any_backup_step_leaves_old_or_new_state(step):
+    h = es.Host.demo("7.0")
+    h.boot()
+    old = h.bootbank.read("state.tgz")
+    h.fs.write("/etc/hosts", "new\n")
+    result = h.backup(power_loss_after=step)
+    assert result.interrupted_after == step and not h.powered_on
+    now = h.bootbank.read("state.tgz")
+    renamed = es.backup.STEPS.index(step) >= es.backup.STEPS.index("rename_state")
+    assert (now != old) is renamed
+    h.boot()
+    assert (h.fs.read_text("/etc/hosts") == "new\n") is renamed
+    # the next backup removes the leftovers of the interrupted one
+    h.fs.write("/etc/hosts", "newer\n")
+    h.backup()
+    assert sorted(n for n in h.bootbank.files if n.startswith(("local.tgz.", "state."))) == ["state.tgz"]
+
+
+def test_unknown_backup_step_is_refused(host):
+    with pytest.raises(errors.UnknownBackupStep):
+        host.backup(power_loss_after="teleport")
+    assert host.powered_on
+
+
+def test_first_backup_appends_state_tgz_to_modules_line():
+    h = es.Host.demo("6.7")
+    bank = h.bootbank
+    stripped = bank.with_config(bank.config.with_modules([m for m in bank.config.modules if m != "state.tgz"]))
+    h._banks[0] = stripped.replace_files({"state.tgz": None})
+    h.boot()
+    assert h.history[-2].summary.startswith("no state.tgz")
+    h.fs.write("/etc/hosts", "x\n")
+    result = h.backup()
+    assert result.reason == "there is no state.tgz yet"
+    assert h.bootbank.config.modules[-1] == "state.tgz"
+
+
+def test_hourly_cron_runs_at_minute_one(host):
+    host.fs.write("/etc/hosts", "cron\n")
+    host.advance(minutes=1)  # 09:00 -> 09:01
+    assert "cron" in es.StateArchive.from_bytes(host.bootbank.read("state.tgz")).read_text("etc/hosts")
+    events = host.advance(hours=3)
+    assert "3 time(s)" in events[-1].summary
+    backups = [e for e in host.history if e.kind == "backup"]
+    assert [e.time.minute for e in backups] == [1]
+
+
+def test_removing_the_cron_line_stops_hourly_backups(host):
+    host.fs.write("/var/spool/cron/crontabs/root", "#nothing\n")
+    host.fs.write("/etc/hosts", "x\n")
+    host.advance(hours=2)
+    assert not [e for e in host.history if e.kind == "backup"]
+
+
+def test_hostd_configure_backs_up_at_most_six_times_an_hour(host):
+    results = [host.configure("hostname", f"esx{i}") for i in range(8)]
+    assert [r.skipped for r in results] == [False] * 6 + [True] * 2
+    assert "6 backups" in results[-1].reason
+    host.advance(hours=1, minutes=5)
+    assert not host.configure("hostname", "later").skipped
+
+
+def test_configure_edits_the_files_hostd_owns(host):
+    host.configure("hostname", "lab01")
+    assert 'HostName = "lab01"' in host.fs.read_text("/etc/vmware/esx.conf")
+    assert "lab01" in host.fs.read_text("/etc/hosts")
+    host.configure("root-password", "S3cret!")
+    assert "S3cret" not in host.fs.read_text("/etc/shadow")
+    host.power_loss()
+    host.boot()
+    assert host.hostname == "lab01"
+
+
+def test_configure_rejects_bad_input_without_changes(host):
+    before = host.snapshot()
+    with pytest.raises(errors.UnknownSetting):
+        host.configure("colour", "blue")
+    with pytest.raises(errors.InvalidValue):
+        host.configure("hostname", "bad name!")
+    assert host.snapshot() == before
+
+
+# -- VIBs ----------------------------------------------------------------------------------------------------------
+
+
+def test_live_vib_install_mounts_now_and_stages_altbootbank(host):
+    vib = es.Vib.build("lab-tool", "1.0", {"/opt/lab/tool.sh": "echo hi\n"})
+    result = host.install_vib(vib)
+    assert not result.reboot_required
+    assert host.fs.read_text("/opt/lab/tool.sh") == "echo hi\n"
+    assert host.tardisks[-1].name == "lab_tool.v00"
+    alt = host.altbootbank
+    assert alt.config.bootstate == 0 and alt.updated == host.bootbank.updated + 1
+    assert "lab_tool.v00" in alt.config.modules and alt.config.modules[-2:] == ("imgdb.tgz", "state.tgz")
+    assert host.fs.exists("/var/run/update_altbootbank")
+    host.fs.write("/etc/hosts", "after live install\n")
+    assert host.backup().target == "/altbootbank"  # F15
+    host.reboot()
+    assert host.bootbank.label == "BOOTBANK2"
+    assert host.fs.read_text("/opt/lab/tool.sh") == "echo hi\n"
+    assert host.fs.read_text("/etc/hosts") == "after live install\n"
+
+
+def test_vib_that_cannot_go_live_waits_for_reboot(host):
+    vib = es.Vib.build("lab-drv", "1.0", {"/opt/lab/drv": "d"}, live_install=False)
+    with pytest.raises(errors.LiveInstallNotAllowed):
+        host.install_vib(vib)
+    result = host.install_vib(vib, live=False)
+    assert result.reboot_required and host.reboot_required
+    assert not host.fs.exists("/opt/lab/drv")
+    assert host.altbootbank.config.bootstate == BankState.UPGRADING
+    host.reboot()
+    assert host.fs.exists("/opt/lab/drv") and not host.reboot_required
+
+
+def test_conflicting_vib_is_refused_unless_overlay(host):
+    before = host.snapshot()
+    clash = es.Vib.build("clash", "1.0", {"/etc/motd": "mine\n"})
+    with pytest.raises(errors.VibConflict) as err:
+        host.install_vib(clash)
+    assert "esx-base" in str(err.value) and "/etc/motd" in str(err.value)
+    assert host.snapshot() == before
+
+
+def test_vib_removal_errors(host):
+    before = host.snapshot()
+    with pytest.raises(errors.VibNotInstalled):
+        host.remove_vib("no-such-vib")
+    with pytest.raises(errors.BaseImageVib):
+        host.remove_vib("esx-base")
+    assert host.snapshot() == before
+
+
+def test_installing_the_same_vib_twice_changes_nothing(host):
+    vib = es.Vib.build("lab-tool", "1.0", {"/opt/lab/tool.sh": "x"})
+    host.install_vib(vib)
+    assert host.install_vib(vib).message == "Host is not changed."
+
+
+def test_module_names_follow_the_83_rule_with_collisions():
+    from esxistate.vib import module_file_name
+
+    assert module_file_name("esx-dvfilter-generic-fastpath", "vgz", []) == "esx_dvfi.v00"
+    assert module_file_name("lsi-msgpt35", "vgz", ["lsi_msgp.v00"]) == "lsi_msgp.v01"
+    assert module_file_name("btldr", "tgz", []) == "btldr.t00"
+
+
+# -- boot banks ----------------------------------------------------------------------------------------------------
+
+
+def test_upgrade_that_never_boots_fully_is_invalidated():
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.upgrade("7.0")
+    h.power_loss()
+    h.boot()  # first try of the new image: UPGRADING -> DIRTY, boots 7.0 ...
+    assert h.version == "7.0"
+    assert h.bootbank.config.bootstate == 0  # ... and confirmation sets VALID
+
+
+def test_dirty_bank_that_was_never_confirmed_is_invalidated():
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.upgrade("7.0")
+    h.shutdown()
+    bank2 = h.banks[1]
+    h._banks[1] = bank2.with_config(bank2.config.with_bootstate(2))  # a first boot that hung before confirming
+    h.boot()
+    assert h.version == "6.7" and h.banks[1].config.bootstate == 3
+    assert "failed to upgrade" in h.history[-6].summary
+
+
+def test_rollback_with_one_bank_says_so(host):
+    host.shutdown()
+    events = host.boot(rollback=True)
+    assert "No alternate hypervisor to roll back to." in events[0].summary
+
+
+def test_upgrade_to_an_unknown_or_older_version_is_refused(host):
+    with pytest.raises(errors.UnsupportedVersion):
+        host.upgrade("6.7")
+    with pytest.raises(errors.UnsupportedVersion):
+        host.upgrade("9.9")
+
+
+def test_unknown_demo_version_is_refused():
+    with pytest.raises(errors.UnsupportedVersion):
+        es.Host.demo("5.5")
+
+
+# -- stateless and secure hosts ----------------------------------------------------------------------------------
+
+
+def test_stateless_host_keeps_nothing():
+    h = es.Host.demo(stateless=True)
+    h.boot()
+    assert h.bootbank is None and not h.fs.exists("/bootbank")
+    h.fs.write("/etc/hosts", "x\n")
+    result = h.backup()
+    assert result.skipped and "Bootbank cannot be found at path '/bootbank'" in result.reason
+    h.reboot()
+    assert h.fs.read_text("/etc/hosts") != "x\n"
+
+
+def test_secure_config_state_holds_encrypted_envelope():
+    h = es.Host.demo("7.0", secure_config=True)
+    h.boot()
+    h.fs.write("/etc/hosts", "secret\n")
+    h.backup()
+    state = es.StateArchive.from_bytes(h.bootbank.read("state.tgz"))
+    assert state.encrypted and set(state.members) == {"local.tgz.ve", "encryption.info"}
+    with pytest.raises(errors.EncryptedConfig):
+        state.names()
+    h.power_loss()
+    h.boot()
+    assert h.fs.read_text("/etc/hosts") == "secret\n"
+
+
+def test_clock_only_moves_forward(host):
+    t = host.clock
+    with pytest.raises(errors.InvalidValue):
+        host.advance(hours=-1)
+    host.advance(minutes=30)
+    assert host.clock == t + timedelta(minutes=30)
+
+
+def test_history_snapshots_are_immutable_and_share_tardisks(host):
+    host.fs.write("/etc/hosts", "1\n")
+    host.fs.write("/etc/hosts", "2\n")
+    a, b = host.history[-2].snapshot, host.history[-1].snapshot
+    assert a.read("/etc/hosts") == b"1\n" and b.read("/etc/hosts") == b"2\n"
+    assert all(x is y for x, y in zip(a.tardisks, b.tardisks))
+    assert a.ramdisk("var") is b.ramdisk("var")  # an unchanged ramdisk is shared, not copied
