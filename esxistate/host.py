@@ -649,8 +649,8 @@ class Host:
             )
         self._record(
             "restore",
-            f"unpacked {source} from state.tgz: {len(restored)} files restored onto the ramdisks, each with its "
-            ".# twin so it stays persisted",
+            f"unpacked {source} from state.tgz: {len(restored)} files restored onto the ramdisks, each /etc file "
+            "with its .# twin so it stays persisted",
             tuple(restored),
             {"files": tuple(restored)},
         )

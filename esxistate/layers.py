@@ -155,6 +155,11 @@ class Ramdisk:
         return self.capacity - self.used
 
     @property
+    def size(self) -> int:
+        """The ramdisk's maximum size in bytes (what `vdf -h` calls Size)."""
+        return self.capacity
+
+    @property
     def used_inodes(self) -> int:
         return len(self.files)
 

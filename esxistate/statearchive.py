@@ -129,7 +129,7 @@ def _keystream(key: bytes, length: int) -> bytes:
 
 def build_encrypted_state_tgz(local_tgz: bytes, *, key: bytes, mtime: int) -> bytes:
     """A 7.0 U2+ style state.tgz: `local.tgz.ve` (simulated envelope) + `encryption.info`."""
-    body = bytes(a ^ b for a, b in zip(local_tgz, _keystream(key, len(local_tgz))))
+    body = bytes(a ^ b for a, b in zip(local_tgz, _keystream(key, len(local_tgz)), strict=True))
     tag = hashlib.sha256(key + b"ESXConfiguration" + local_tgz).digest()
     envelope = _VE_MAGIC + tag + body
     info = (
@@ -152,7 +152,7 @@ def decrypt_state_for_simulation(state_tgz: bytes, key: bytes) -> bytes:
         raise CorruptArchive("there is no simulated local.tgz.ve envelope to open", "state.tgz")
     rest = ve.data[len(_VE_MAGIC) :]
     tag, body = rest[:32], rest[32:]
-    local = bytes(a ^ b for a, b in zip(body, _keystream(key, len(body))))
+    local = bytes(a ^ b for a, b in zip(body, _keystream(key, len(body)), strict=True))
     if hashlib.sha256(key + b"ESXConfiguration" + local).digest() != tag:
         raise CorruptArchive("local.tgz.ve does not open with this host's key", "state.tgz")
     return local

@@ -416,5 +416,5 @@ def test_history_snapshots_are_immutable_and_share_tardisks(host):
     host.fs.write("/etc/hosts", "2\n")
     a, b = host.history[-2].snapshot, host.history[-1].snapshot
     assert a.read("/etc/hosts") == b"1\n" and b.read("/etc/hosts") == b"2\n"
-    assert all(x is y for x, y in zip(a.tardisks, b.tardisks))
+    assert all(x is y for x, y in zip(a.tardisks, b.tardisks, strict=True))
     assert a.ramdisk("var") is b.ramdisk("var")  # an unchanged ramdisk is shared, not copied
