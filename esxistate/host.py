@@ -29,6 +29,7 @@ from .errors import (
     HostPoweredOff,
     HostPoweredOn,
     InvalidValue,
+    IsADirectory,
     LiveInstallNotAllowed,
     NoSuchFile,
     NotADirectory,
@@ -39,6 +40,7 @@ from .errors import (
     UnsafeArchive,
     UnsupportedVersion,
     VibConflict,
+    VibError,
     VibNotInstalled,
 )
 from .events import Event, HostSnapshot
@@ -115,13 +117,11 @@ class HostFS:
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
-            if not name or name not in bank.files:
-                if (name and any(f.startswith(name + "/") for f in bank.files)) or not name:
-                    from .errors import IsADirectory
-
-                    raise IsADirectory(norm(path))
-                raise NoSuchFile(norm(path))
-            return bank.files[name]
+            if name in bank.files:
+                return bank.files[name]
+            if not name or any(f.startswith(name + "/") for f in bank.files):
+                raise IsADirectory(norm(path))
+            raise NoSuchFile(norm(path))
         return fs.read(path)
 
     def read_text(self, path: str) -> str:
@@ -643,7 +643,7 @@ class Host:
             store = fs.entry(backup.CONFIGSTORE_BACKUP)
             fs.restore(backup.CONFIGSTORE_RUNTIME, store, twin_data=None)
         elif self._version.startswith("7"):
-            data = configstore.initial_store(hostname="localhost", mtime=_epoch(self._clock))
+            data = configstore.initial_store(hostname=self.hostname, mtime=_epoch(self._clock))
             fs.restore(
                 backup.CONFIGSTORE_RUNTIME, FileEntry(FILE, 0o644, data, 0, 0, _epoch(self._clock)), twin_data=None
             )
@@ -748,9 +748,13 @@ class Host:
         bank = self.bootbank
         assert fs is not None and bank is not None
         if bank.has_state:
-            unpacked = len(bank.files["state.tgz"]) * 4
-            tmp = fs.ramdisk("tmp")
-            if unpacked > tmp.free:
+            # auto-backup.sh unpacks state.tgz and its local.tgz into /tmp/auto-backup.<pid> to compare (F14)
+            try:
+                state = bank.files["state.tgz"]
+                unpacked = len(state) + sum(len(b) for b in backup.archived_files(state, self._tpm_key).values())
+            except EsxiStateError:
+                unpacked = 0
+            if unpacked > fs.ramdisk("tmp").free:
                 return self._skip(trigger, "Unable to extract system configuration.  Are you out of disk space?")
         needed, why = backup.needs_backup(fs, bank, self._version, self._tpm_key)
         if not needed:
@@ -987,8 +991,9 @@ class Host:
         (F15); otherwise the VIB waits for a reboot."""
         fs = self._require_on(f"install VIB {vib.name}")
         if self._stateless:
-            raise UnsupportedVersion(
-                "a stateless host", ("an installed host: Auto Deploy hosts get VIBs from their image profile",)
+            raise VibError(
+                "This host is stateless (Auto Deploy): it gets its VIBs from its image profile at every boot, "
+                "so nothing can be installed on it."
             )
         current = self._vibs
         same = next((v for v in current if v.name == vib.name), None)
@@ -1089,7 +1094,7 @@ class Host:
         next boot; the next orderly shutdown copies the current configuration into it."""
         fs = self._require_on(f"upgrade to {version}")
         if self._stateless:
-            raise UnsupportedVersion(version, ("an installed host",))
+            raise VibError("This host is stateless (Auto Deploy): it boots whatever image Auto Deploy serves.")
         if version not in image.VERSIONS or float(version) <= float(self._version):
             newer = tuple(v for v in image.VERSIONS if float(v) > float(self._version)) or ("(none newer)",)
             raise UnsupportedVersion(version, newer)

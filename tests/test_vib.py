@@ -1,0 +1,68 @@
+"""Vib: a package whose payload is a real tardisk archive (F10, F11, F30, F31)."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+import pytest
+
+import esxistate as es
+from esxistate.image import demo_image
+
+
+def test_vib_payload_is_a_real_gzipped_tar_tardisk():
+    vib = es.Vib.build(
+        "lab-tool",
+        "1.0-1",
+        {"/opt/lab/tool.sh": "echo hi\n", "/etc/lab.conf": b"x=1\n"},
+        modes={"/etc/lab.conf": 0o1644},
+    )
+    (payload,) = vib.payloads
+    assert payload.kind == "vgz" and payload.is_tardisk
+    with tarfile.open(fileobj=io.BytesIO(payload.data), mode="r:gz") as tar:
+        assert tar.extractfile("opt/lab/tool.sh").read() == b"echo hi\n"
+        assert tar.getmember("etc/lab.conf").mode == 0o1644
+        assert tar.getmember("opt/lab").isdir()
+    assert vib.files == ("/etc/lab.conf", "/opt/lab/tool.sh")
+
+
+def test_vib_id_and_flags():
+    vib = es.Vib.build(
+        "net-lab", "2.0", {"/opt/x": "x"}, vendor="LAB", acceptance="PartnerSupported", overlay=True, live_install=False
+    )
+    assert vib.id == "LAB_bootbank_net-lab_2.0"
+    assert vib.overlay and not vib.live_install and not vib.live_remove and vib.maintenance_mode
+
+
+def test_vib_build_rejects_unknown_acceptance_level():
+    with pytest.raises(ValueError):
+        es.Vib.build("x", "1", {"/opt/x": "x"}, acceptance="Trusted")
+
+
+def test_descriptor_names_files_and_payloads():
+    xml = es.Vib.build("lab-tool", "1.0", {"/opt/lab/a&b": "x"}).descriptor_xml()
+    assert "<name>lab-tool</name>" in xml and "<file>opt/lab/a&amp;b</file>" in xml
+    assert '<payload name="lab-tool" type="vgz"' in xml and "<live-install-allowed>true" in xml
+
+
+@pytest.mark.parametrize("version", ["6.7", "7.0"])
+def test_demo_image_module_names_follow_the_83_rule(version):
+    img = demo_image(version)
+    for vib in img.vibs:
+        for payload_name, module in vib.modules:
+            payload = next(p for p in vib.payloads if p.name == payload_name)
+            if payload.vfat_name:
+                assert module == payload.vfat_name
+            else:
+                stem, ext = module.rsplit(".", 1)
+                assert stem == payload_name[:8].replace("-", "_")
+                assert ext[0] == {"boot": "b", "vgz": "v", "tgz": "t"}[payload.kind]
+
+
+def test_esx_base_has_four_tardisks_and_boot_payloads():
+    base = next(v for v in demo_image("6.7").vibs if v.name == "esx-base")
+    tardisks = {p.name for p in base.tardisk_payloads}
+    assert {"s", "sb", "vim", "vmx"} <= tardisks  # F10
+    assert {"k", "b", "procfs"} <= {p.name for p in base.payloads if p.kind == "boot"}
+    assert base.base and "/etc/vmware/esx.conf" in base.files
