@@ -37,6 +37,29 @@ __all__ = [
     "VibResult",
     "backup",
     "errors",
+    "use",
 ]
 
 __version__ = "0.1.0"
+
+
+def use(host: Host) -> Host:
+    """Make `host` the current host for the `%esxi` magic."""
+    from .magics import use as _use
+
+    return _use(host)
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext esxistate` registers the `%esxi` / `%%esxi` magics."""
+    from .magics import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def __getattr__(name: str) -> object:
+    if name == "exercises":  # loaded on first use: `es.exercises.generate(seed)`
+        import importlib
+
+        return importlib.import_module(".exercises", __name__)
+    raise AttributeError(f"module 'esxistate' has no attribute {name!r}")

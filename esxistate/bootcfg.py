@@ -139,7 +139,7 @@ class BootConfig:
 
     @property
     def prefix(self) -> str:
-        """"" means "the directory that holds boot.cfg" (F1)."""
+        """The directory for relative names; empty means "the directory that holds boot.cfg" (F1)."""
         return self.get("prefix", "") or ""
 
     @property

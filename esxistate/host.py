@@ -58,6 +58,7 @@ REBOOT_MESSAGE = (
 )
 SETTINGS = ("hostname", "root-password", "ntp-server", "dns-server")
 DEFAULT_CLOCK = datetime(2026, 1, 12, 9, 0, 0)
+_LAST: list[Host | None] = [None]  # the most recently created host, for `%esxi` without `es.use()`
 
 
 def _epoch(t: datetime) -> int:
@@ -269,6 +270,8 @@ class Host:
         self._history: list[Event] = []
         self._tpm_key = hashlib.sha256(b"esxistate simulated TPM " + version.encode()).digest()
         self.fs = HostFS(self)
+        self._shell: Any = None
+        _LAST[0] = self
 
     # -- construction ---------------------------------------------------------------------------------------------
 
@@ -404,6 +407,15 @@ class Host:
 
     def _banks_mounted(self) -> bool:
         return self._fs is not None and not self._stateless
+
+    def shell(self, command: str) -> str:
+        """Run an ESXi shell command line and return what it prints (errors included, never a traceback).
+        The session keeps its working directory between calls."""
+        if self._shell is None:
+            from .shell import Shell
+
+            self._shell = Shell(self)
+        return self._shell.run(command)
 
     def snapshot(self) -> HostSnapshot:
         """The host now, as an immutable value."""
@@ -592,7 +604,7 @@ class Host:
             {"tardisks": tuple(t.name for t in tardisks)},
         )
         for spec in image.ramdisk_specs(self._version):
-            fs.add_ramdisk(spec)
+            fs.add_ramdisk(spec, now=_epoch(self._clock))
         self._record(
             "ramdisks",
             "created ramdisks " + ", ".join(f"{r.name} ({r.mount})" for r in fs.ramdisks),

@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from xml.etree import ElementTree
 
 from . import archive
 from .entry import DIR, FILE, FileEntry
+from .errors import CorruptArchive
 from .layers import norm, parent_of
 
 __all__ = ["ACCEPTANCE_LEVELS", "Payload", "Vib", "module_file_name"]
@@ -159,6 +161,68 @@ class Vib:
             f"<acceptance-level>{_XML_ACCEPTANCE[self.acceptance]}</acceptance-level>"
             f"<system-requires>{flags}</system-requires><file-list>{files}</file-list>"
             f"<payloads>{payloads}</payloads></vib>\n"
+        )
+
+    def to_bytes(self) -> bytes:
+        """The .vib file: an `ar` archive holding descriptor.xml, sig.pkcs7 and one member per payload, as real VIBs
+        are (simplification: our sig.pkcs7 is empty, nothing is signed)."""
+        members = [("descriptor.xml", self.descriptor_xml().encode()), ("sig.pkcs7", b"")]
+        members += [(p.name, p.data) for p in self.payloads]
+        out = [b"!<arch>\n"]
+        for name, data in members:
+            header = f"{name + '/':<16}{0:<12}{0:<6}{0:<6}{0o100644:<8o}{len(data):<10}`\n".encode()
+            out += [header, data, b"\n" if len(data) % 2 else b""]
+        return b"".join(out)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, name: str = "VIB") -> Vib:
+        """Read a .vib file written by `to_bytes` (CorruptArchive when it is not one)."""
+        if not data.startswith(b"!<arch>\n"):
+            raise CorruptArchive("it is not a VIB (a VIB is an ar archive starting with !<arch>)", name)
+        pos, members = 8, {}
+        while pos + 60 <= len(data):
+            header = data[pos : pos + 60]
+            try:
+                size = int(header[48:58].decode().strip())
+            except ValueError:
+                raise CorruptArchive("a member header of the VIB is damaged", name) from None
+            member = header[:16].decode("utf-8", "replace").strip().rstrip("/")
+            members[member] = data[pos + 60 : pos + 60 + size]
+            pos += 60 + size + (size % 2)
+        xml = members.get("descriptor.xml")
+        if xml is None:
+            raise CorruptArchive("the VIB has no descriptor.xml", name)
+        try:
+            root = ElementTree.fromstring(xml.decode())
+        except ElementTree.ParseError as err:
+            raise CorruptArchive(f"its descriptor.xml is not valid XML ({err})", name) from None
+
+        def text(tag: str, default: str = "") -> str:
+            node = root.find(tag)
+            return node.text or default if node is not None else default
+
+        def flag(tag: str) -> bool:
+            return text(f"system-requires/{tag}") == "true"
+
+        levels = {v: k for k, v in _XML_ACCEPTANCE.items()}
+        payloads = []
+        for node in root.findall("payloads/payload"):
+            pname, kind = node.get("name", ""), node.get("type", "vgz")
+            if pname not in members or kind not in _EXT:
+                raise CorruptArchive(f"payload {pname!r} is missing or of an unknown type", name)
+            payloads.append(Payload(pname, kind, members[pname]))
+        return cls(
+            name=text("name"),
+            version=text("version"),
+            vendor=text("vendor"),
+            acceptance=levels.get(text("acceptance-level"), "CommunitySupported"),
+            summary=text("summary"),
+            overlay=flag("overlay"),
+            live_install=flag("live-install-allowed"),
+            live_remove=flag("live-remove-allowed"),
+            maintenance_mode=flag("maintenance-mode"),
+            payloads=tuple(payloads),
+            files=tuple("/" + (f.text or "") for f in root.findall("file-list/file")),
         )
 
     def __repr__(self) -> str:

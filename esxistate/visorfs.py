@@ -64,9 +64,9 @@ class _Disk:
 
     __slots__ = ("files", "frozen", "peak", "spec", "used")
 
-    def __init__(self, spec: RamdiskSpec) -> None:
+    def __init__(self, spec: RamdiskSpec, now: int = 0) -> None:
         self.spec = spec
-        self.files: dict[str, FileEntry] = {spec.mount: FileEntry(DIR, spec.permissions)}
+        self.files: dict[str, FileEntry] = {spec.mount: FileEntry(DIR, spec.permissions, mtime=now)}
         self.used = 0
         self.peak = 0
         self.frozen: Ramdisk | None = None
@@ -141,15 +141,15 @@ class VisorFS:
     def ramdisk(self, name: str) -> Ramdisk:
         return self._disks[name].freeze()
 
-    def add_ramdisk(self, spec: RamdiskSpec) -> None:
+    def add_ramdisk(self, spec: RamdiskSpec, *, now: int = 0) -> None:
         """Create an empty ramdisk on `spec.mount` (boot does this; services add their own, F29)."""
-        disk = _Disk(spec)
+        disk = _Disk(spec, now)
         self._disks[spec.name] = disk
         self._view[spec.mount] = disk.files[spec.mount]
         self._provider[spec.mount] = spec.name
         parent = parent_of(spec.mount)
         while parent not in self._view:  # like `mkdir -p` of the mount point on the ramdisk that holds its parent
-            entry = FileEntry(DIR, 0o755)
+            entry = FileEntry(DIR, 0o755, mtime=now)
             holder = owner_of(parent, [d.spec for d in self._disks.values()])
             if holder:
                 self._disks[holder].put(parent, entry)

@@ -1,0 +1,66 @@
+"""The `%esxi` line magic and `%%esxi` cell magic: type ESXi shell commands in a notebook.
+
+    %load_ext esxistate
+    %esxi vdf -h
+
+    %%esxi
+    echo "10.0.0.5 nas" >> /etc/hosts
+    /sbin/auto-backup.sh
+
+They run on the current host: the one given to `es.use(host)`, else the most recently created one. Output is plain
+text (printed), so notebook tests can check it; the cell magic echoes each command after the `[root@esxi:~]` prompt,
+like a terminal transcript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import host as _host
+
+__all__ = ["current_host", "load_ipython_extension", "transcript", "use"]
+
+_CURRENT: list[Any] = [None]
+
+
+def use(host: _host.Host) -> _host.Host:
+    """Make `host` the one `%esxi` talks to; returns it."""
+    _CURRENT[0] = host
+    return host
+
+
+def current_host() -> _host.Host:
+    h = _CURRENT[0] or _host._LAST[0]
+    if h is None:
+        raise RuntimeError("no host yet: create one with es.Host.demo() (and boot it) before using %esxi")
+    return h
+
+
+def transcript(host: _host.Host, text: str) -> str:
+    """Run each line of `text` as a shell command and return a terminal-like transcript with prompts."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        prompt = host._shell.prompt if host._shell is not None else f"[root@{host.hostname}:~] "
+        out.append(f"{prompt}{line}\n")
+        out.append(host.shell(line))
+    return "".join(out)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    from IPython.core.magic import register_line_cell_magic
+
+    @register_line_cell_magic
+    def esxi(line: str, cell: str | None = None) -> None:
+        try:
+            h = current_host()
+        except RuntimeError as err:
+            print(err)
+            return
+        if cell is None:
+            print(h.shell(line), end="")
+        else:
+            print(transcript(h, cell), end="")
+
+    del esxi
