@@ -587,6 +587,7 @@ class Host:
         self._fs = fs
         self._vibs = bank.vibs
         self._reboot_required = False
+        self._hostd_backups = []  # hostd starts afresh with the host
         self._record(
             "vmkernel",
             f"loaded {len(vmkernel)} VMkernel-side modules ({', '.join(vmkernel[:5])}, ...): they run in the "
