@@ -76,8 +76,14 @@ def test_booting_a_running_host_is_refused(host):
 
 
 def test_sticky_bits_sit_where_the_facts_put_them(host):
-    for path in ("/etc/vmware/esx.conf", "/etc/passwd", "/etc/shadow", "/etc/hosts", "/etc/inetd.conf",
-                 "/etc/rc.local.d/local.sh"):
+    for path in (
+        "/etc/vmware/esx.conf",
+        "/etc/passwd",
+        "/etc/shadow",
+        "/etc/hosts",
+        "/etc/inetd.conf",
+        "/etc/rc.local.d/local.sh",
+    ):
         assert host.fs.stat(path).sticky, path
     for path in ("/etc/pam.d/system-auth", "/etc/motd", "/var/spool/cron/crontabs/root", "/bin/sh"):
         assert not host.fs.stat(path).sticky, path
