@@ -16,7 +16,7 @@ from enum import IntEnum
 from types import MappingProxyType
 
 from .bootcfg import BootConfig
-from .errors import NoBootableBank, NoSuchFile
+from .errors import BadBootConfig, NoBootableBank, NoSuchFile
 from .vib import Vib
 
 __all__ = ["BankState", "BootBank", "BootChoice", "choose_bank"]
@@ -71,28 +71,56 @@ class BootBank:
         config = self.config
         if "boot.cfg" in changes:
             text = changes["boot.cfg"]
-            config = BootConfig.parse(text.decode()) if text is not None else None
+            try:
+                config = BootConfig.parse(text.decode("utf-8", "replace")) if text is not None else None
+            except BadBootConfig:
+                config = None  # the bank holds text mboot will refuse; safeboot still reads its three keys
         return replace(self, files=MappingProxyType(files), config=config)
+
+    def _safeboot_key(self, key: str) -> str | None:
+        """What safeboot sees (F4): it reads build/updated/bootstate even when mboot would refuse the file."""
+        if self.config is not None:
+            return self.config.get(key)
+        raw = self.files.get("boot.cfg")
+        if raw is None:
+            return None
+        value = None
+        for line in raw.decode("utf-8", "replace").splitlines():
+            k, sep, v = line.strip().partition("=")
+            if sep and k.strip().lower() == key:
+                value = v.strip()
+        return value
+
+    def boot_config(self) -> BootConfig:
+        """mboot's parse of boot.cfg: BadBootConfig when it cannot boot from it (F2)."""
+        if self.config is not None:
+            return self.config
+        raw = self.files.get("boot.cfg")
+        if raw is None:
+            raise NoSuchFile(f"/{self.label.lower()}/boot.cfg")
+        return BootConfig.parse(raw.decode("utf-8", "replace"))
 
     def with_config(self, config: BootConfig) -> BootBank:
         return self.replace_files({"boot.cfg": config.dumps().encode()})
 
     @property
     def state(self) -> BankState | None:
-        if self.config is None:
+        value = self._safeboot_key("bootstate")
+        if value is None or "boot.cfg" not in self.files:
             return None
         try:
-            return BankState(self.config.bootstate)
+            return BankState(int(value or 0))
         except ValueError:
-            return None  # undefined: ignored by safeboot (F5)
+            return None  # missing or garbled: undefined, ignored by safeboot (F5)
 
     @property
     def updated(self) -> int:
-        return self.config.updated if self.config is not None else 0
+        value = self._safeboot_key("updated")
+        return int(value) if value and value.isdigit() else 0
 
     @property
     def build(self) -> str:
-        return self.config.build if self.config is not None else ""
+        return self._safeboot_key("build") or ""
 
     @property
     def bootable(self) -> bool:
@@ -121,8 +149,14 @@ class BootChoice:
 
 
 def _set_state(bank: BootBank, state: BankState) -> BootBank:
-    assert bank.config is not None
-    return bank.with_config(bank.config.with_bootstate(int(state)))
+    if bank.config is not None:
+        return bank.with_config(bank.config.with_bootstate(int(state)))
+    raw = bank.files["boot.cfg"].decode("utf-8", "replace")  # rewrite the digit in place, as safeboot does (F6)
+    lines = raw.splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.strip().lower().startswith("bootstate"):
+            lines[i] = line.replace(line.strip(), f"bootstate={int(state)}")
+    return bank.replace_files({"boot.cfg": "".join(lines).encode()})
 
 
 def choose_bank(banks: Sequence[BootBank], *, rollback: bool = False) -> BootChoice:

@@ -544,8 +544,7 @@ class Host:
     def _boot_from_bank(self, rollback: bool) -> None:
         choice = choose_bank(self._banks, rollback=rollback)
         bank = choice.banks[choice.index]
-        config = bank.config
-        assert config is not None
+        config = bank.boot_config()  # mboot: BadBootConfig if it cannot boot from this boot.cfg (F2)
         missing = [m for m in [config.kernel, *config.modules] if m not in bank.files]
         if missing:
             raise NoSuchFile(f"/{bank.label.lower()}/{missing[0]}")
