@@ -146,7 +146,7 @@ def test_a_broken_boot_bank_fails_the_boot_and_leaves_the_host_off(name, data, e
 def test_a_missing_module_fails_the_boot():
     h = _with_bank_file("boot.cfg", None)  # type: ignore[arg-type]
     h._banks[0] = h._banks[0].replace_files({"s.v00": None, "boot.cfg": es.Host.demo("6.7").bootbank.read("boot.cfg")})
-    with pytest.raises(errors.NoSuchFile, match="s.v00"):
+    with pytest.raises(errors.NoSuchFile, match=r"s\.v00"):
         h.boot()
     assert not h.powered_on
 
@@ -169,7 +169,7 @@ def test_state_archive_rejects_what_is_not_a_state_tgz(data):
 
 
 def test_unknown_demo_version():
-    with pytest.raises(errors.UnsupportedVersion, match="choose one of 6.7, 7.0"):
+    with pytest.raises(errors.UnsupportedVersion, match=r"choose one of 6\.7, 7\.0"):
         es.Host.demo("5.5")
     with pytest.raises(errors.UnsupportedVersion):
         es.Host.demo("6.7", secure_config=True)
