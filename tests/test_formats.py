@@ -63,7 +63,7 @@ def test_real_boot_cfg_samples_parse_and_round_trip(text, count, build):
 def test_keys_are_case_insensitive_and_blanks_ignored():
     cfg = BootConfig.parse("  KERNEL = b.b00  \nModules= a.v00 ---   b.v00\n# note\n\nbuild =x\nFoo=bar\n")
     assert cfg.kernel == "b.b00" and cfg.modules == ("a.v00", "b.v00") and cfg.build == "x"
-    assert cfg.get("foo") == "bar" and cfg.keys() == ["kernel", "modules", "build", "foo"]
+    assert cfg.get("foo") == "bar" and list(cfg.keys()) == ["kernel", "modules", "build", "foo"]
 
 
 def test_comments_unknown_keys_crlf_and_missing_newline_round_trip():
@@ -85,10 +85,10 @@ def test_module_list_skips_empty_items_and_keeps_options():
     ("text", "line_no", "words"),
     [
         ("title=x\n", None, "kernel=<FILEPATH> must be set"),
-        ("kernel=b.b00\ntimeout=soon\n", 2, "timeout= must be a number"),
-        ("kernel=b.b00\nupdated=one\n", 2, "updated= must be a number"),
-        ("kernel=b.b00\nbootstate=x\n", 2, "bootstate= must be a number"),
-        ("kernel=b.b00\njust words\n", 2, "expected KEY=VALUE"),
+        ("kernel=b.b00\ntimeout=soon\n", 2, "timeout= must be a whole number"),
+        ("kernel=b.b00\nupdated=one\n", 2, "updated= must be a whole number"),
+        ("kernel=b.b00\nbootstate=x\n", 2, "bootstate= must be a whole number"),
+        ("kernel=b.b00\njust words\n", 2, "KEY=VALUE"),
         ("kernel=b.b00\nmodules=" + "a" * 70000 + "\n", 2, "longer than"),
     ],
 )

@@ -229,6 +229,8 @@ class PersistenceMachine(RuleBasedStateMachine):
         installed = es.StateArchive.from_bytes(self.host.bootbank.read("state.tgz"))
         self.saved = {p: installed.read(p) for p in STICKY_FILES if p.lstrip("/") in installed}
         self.twinned = set(self.saved)  # restored files get their twin back at boot (F25, F38)
+        self.sticky = set(STICKY_FILES)  # which tracked files carry the sticky bit right now
+        self.saved_sticky = set(self.saved)
         self.live = {p: self.saved.get(p, self.image[p]) for p in tracked}
         self.deleted: set[str] = set()
         self.hostd: list[float] = []
@@ -239,18 +241,22 @@ class PersistenceMachine(RuleBasedStateMachine):
 
     def _save(self) -> None:
         self.saved = {p: self.live[p] for p in self.twinned if p not in self.deleted}
+        self.saved_sticky = {p for p in self.saved if p in self.sticky}  # local.tgz keeps each file's mode
 
     def _booted(self) -> None:
         for p in self.live:
             self.live[p] = self.saved.get(p, self.image[p])
+        self.sticky = {p for p in STICKY_FILES if p not in self.saved or p in self.saved_sticky}
         self.twinned = set(self.saved)
         self.deleted = set()
         self.hostd = []  # hostd starts afresh with the host
 
     def _wrote(self, path: str) -> None:
-        if path in STICKY_FILES and path not in self.deleted:
-            self.twinned.add(path)  # a content write to a sticky /etc file makes its twin
-        self.deleted.discard(path)  # a file written after a delete is new: no sticky bit, but an old twin stays
+        if path in self.deleted:
+            self.sticky.discard(path)  # a file written after a delete is new: no sticky bit (an old twin stays)
+        elif path in self.sticky:
+            self.twinned.add(path)  # a content write to a sticky /etc file makes its twin (F25)
+        self.deleted.discard(path)
 
     @rule(path=st.sampled_from(STICKY_FILES + PLAIN_FILES), append=st.booleans())
     def edit(self, path, append):
