@@ -1,4 +1,4 @@
-"""Real artifacts: boot.cfg grammar (F1-F4, samples S1/S2), gzip'd tar archives, and state.tgz (F17, F36, S7)."""
+"""Real artifacts: gzip'd tar archives (tardisks, local.tgz) and state.tgz (F17, F36, S7). boot.cfg: test_bootcfg."""
 
 from __future__ import annotations
 
@@ -15,130 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from esxistate import archive, statearchive
-from esxistate.bootcfg import BootConfig
 from esxistate.entry import DIR, FILE, FileEntry
-from esxistate.errors import BadBootConfig, CorruptArchive, EncryptedConfig, NoSuchFile, UnsafeArchive
-
-# Samples S1 (ESXi 6.7 GA) and S2 (ESXi 7.0b) from ESXI-FACTS.md, verbatim (real modules= lines are long).
-S1 = (
-    "bootstate=0\n"
-    "title=Loading VMware ESXi\n"
-    "timeout=5\n"
-    "prefix=\n"
-    "kernel=b.b00\n"
-    "kernelopt=installerDiskDumpSlotSize=2560 no-auto-partition\n"
-    "modules=jumpstrt.gz --- useropts.gz --- features.gz --- k.b00 --- chardevs.b00 --- user.b00 --- procfs.b00 --- uc_intel.b00 --- uc_amd.b00 --- vmx.v00 --- vim.v00 --- sb.v00 --- s.v00 --- ata_liba.v00 --- ata_pata.v00 --- bnxtnet.v00 --- elxnet.v00 --- i40en.v00 --- igbn.v00 --- ixgben.v00 --- lpfc.v00 --- lsi_mr3.v00 --- lsi_msgp.v00 --- lsi_msgp.v01 --- lsi_msgp.v02 --- ne1000.v00 --- net_e100.v00 --- net_e100.v01 --- nhpsa.v00 --- nmlx5_co.v00 --- ntg3.v00 --- nvme.v00 --- nvmxnet3.v00 --- pvscsi.v00 --- qfle3.v00 --- sata_ahc.v00 --- smartpqi.v00 --- vmkusb.v00 --- vmw_ahci.v00 --- elx_esx_.v00 --- btldr.t00 --- esx_dvfi.v00 --- esx_ui.v00 --- esxupdt.v00 --- lsu_hp_h.v00 --- lsu_lsi_.v00 --- native_m.v00 --- qlnative.v00 --- vmware_e.v00 --- vsan.v00 --- vsanheal.v00 --- vsanmgmt.v00 --- xorg.v00 --- imgdb.tgz --- state.tgz\n"
-    "build=6.7.0-0.0.8169922\n"
-    "updated=1\n"
-)
-S2 = (
-    "bootstate=0\n"
-    "title=Loading VMware ESXi\n"
-    "timeout=5\n"
-    "prefix=\n"
-    "kernel=b.b00\n"
-    "kernelopt=autoPartition=FALSE\n"
-    "modules=jumpstrt.gz --- useropts.gz --- features.gz --- k.b00 --- uc_intel.b00 --- uc_amd.b00 --- uc_hygon.b00 --- procfs.b00 --- vmx.v00 --- vim.v00 --- tpm.v00 --- sb.v00 --- s.v00 --- bnxtnet.v00 --- bnxtroce.v00 --- brcmfcoe.v00 --- brcmnvme.v00 --- elxiscsi.v00 --- elxnet.v00 --- i40en.v00 --- i40iwn.v00 --- iavmd.v00 --- igbn.v00 --- iser.v00 --- ixgben.v00 --- lpfc.v00 --- lpnic.v00 --- lsi_mr3.v00 --- lsi_msgp.v00 --- lsi_msgp.v01 --- lsi_msgp.v02 --- mtip32xx.v00 --- ne1000.v00 --- nenic.v00 --- nfnic.v00 --- nhpsa.v00 --- nmlx4_co.v00 --- nmlx4_en.v00 --- nmlx4_rd.v00 --- nmlx5_co.v00 --- nmlx5_rd.v00 --- ntg3.v00 --- nvme_pci.v00 --- nvmerdma.v00 --- nvmxnet3.v00 --- nvmxnet3.v01 --- pvscsi.v00 --- qcnic.v00 --- qedentv.v00 --- qedrntv.v00 --- qfle3.v00 --- qfle3f.v00 --- qfle3i.v00 --- qflge.v00 --- rste.v00 --- sfvmk.v00 --- smartpqi.v00 --- vmkata.v00 --- vmkfcoe.v00 --- vmkusb.v00 --- vmw_ahci.v00 --- crx.v00 --- elx_esx_.v00 --- btldr.v00 --- esx_dvfi.v00 --- esx_ui.v00 --- esxupdt.v00 --- tpmesxup.v00 --- loadesx.v00 --- lsuv2_hp.v00 --- lsuv2_in.v00 --- lsuv2_ls.v00 --- lsuv2_nv.v00 --- lsuv2_oe.v00 --- lsuv2_oe.v01 --- lsuv2_oe.v02 --- lsuv2_sm.v00 --- native_m.v00 --- qlnative.v00 --- vdfs.v00 --- vmware_e.v00 --- vsan.v00 --- vsanheal.v00 --- vsanmgmt.v00 --- xorg.v00 --- imgdb.tgz --- state.tgz\n"
-    "build=7.0.0-1.25.16324942\n"
-    "updated=1\n"
-)
-
-
-# -- boot.cfg --------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("text", "count", "build"), [(S1, 55, "6.7.0-0.0.8169922"), (S2, 87, "7.0.0-1.25.16324942")])
-def test_real_boot_cfg_samples_parse_and_round_trip(text, count, build):
-    cfg = BootConfig.parse(text)
-    assert cfg.dumps() == text
-    assert cfg.kernel == "b.b00" and len(cfg.modules) == count
-    assert cfg.modules[0] == "jumpstrt.gz" and cfg.modules[-2:] == ("imgdb.tgz", "state.tgz")
-    assert (cfg.build, cfg.updated, cfg.bootstate, cfg.timeout, cfg.prefix) == (build, 1, 0, 5, "")
-    again = BootConfig.new(
-        kernel="b.b00", modules=cfg.modules, build=build, updated=1, bootstate=0, kernelopt=cfg.kernelopt
-    )
-    assert again.dumps() == text
-
-
-def test_keys_are_case_insensitive_and_blanks_ignored():
-    cfg = BootConfig.parse("  KERNEL = b.b00  \nModules= a.v00 ---   b.v00\n# note\n\nbuild =x\nFoo=bar\n")
-    assert cfg.kernel == "b.b00" and cfg.modules == ("a.v00", "b.v00") and cfg.build == "x"
-    assert cfg.get("foo") == "bar" and list(cfg.keys()) == ["kernel", "modules", "build", "foo"]
-
-
-def test_comments_unknown_keys_crlf_and_missing_newline_round_trip():
-    for text in ("# c\r\nkernel=b.b00\r\nfoo=1\r\n", "kernel=b.b00\nquickboot=0\ncustom=\u00e9", "kernel=b.b00"):
-        assert BootConfig.parse(text).dumps() == text
-
-
-def test_last_duplicate_wins():
-    assert BootConfig.parse("kernel=a\nkernel=b.b00\n").kernel == "b.b00"
-
-
-def test_module_list_skips_empty_items_and_keeps_options():
-    cfg = BootConfig.parse("kernel=b.b00\nmodules=a.gz ---  --- k.b00 opt=1 x ---\tb.v00 \n")
-    assert cfg.modules == ("a.gz", "k.b00", "b.v00")
-    assert cfg.module_options[1] == ("k.b00", "opt=1 x")
-
-
-@pytest.mark.parametrize(
-    ("text", "line_no", "words"),
-    [
-        ("title=x\n", None, "kernel=<FILEPATH> must be set"),
-        ("kernel=b.b00\ntimeout=soon\n", 2, "timeout= must be a whole number"),
-        ("kernel=b.b00\nupdated=one\n", 2, "updated= must be a whole number"),
-        ("kernel=b.b00\nbootstate=x\n", 2, "bootstate= must be a whole number"),
-        ("kernel=b.b00\njust words\n", 2, "KEY=VALUE"),
-        ("kernel=b.b00\nmodules=" + "a" * 70000 + "\n", 2, "longer than"),
-    ],
-)
-def test_bad_boot_cfg_names_the_line(text, line_no, words):
-    with pytest.raises(BadBootConfig) as err:
-        BootConfig.parse(text)
-    assert err.value.line_no == line_no and words in str(err.value)
-
-
-def test_nul_byte_is_refused():
-    with pytest.raises(BadBootConfig):
-        BootConfig.parse("kernel=b.b00\x00\n")
-
-
-def test_changed_copies_leave_the_original_alone():
-    cfg = BootConfig.parse(S1)
-    staged = cfg.with_bootstate(1)
-    assert cfg.bootstate == 0 and staged.bootstate == 1
-    diff = [i for i, (a, b) in enumerate(zip(S1, staged.dumps(), strict=True)) if a != b]
-    assert len(diff) == 1  # safeboot rewrites one digit in place (F6)
-    assert staged.with_updated(2).updated == 2 and staged.with_build("x").build == "x"
-    mods = cfg.with_modules(["a.v00", "b.v00"])
-    assert "modules=a.v00 --- b.v00\n" in mods.dumps() and BootConfig.parse(mods.dumps()).modules == ("a.v00", "b.v00")
-    assert BootConfig.parse("kernel=b.b00").with_value("updated", 3).dumps() == "kernel=b.b00\nupdated=3\n"
-
-
-@given(st.text(max_size=300))
-def test_parse_fuzz_only_bad_boot_config_escapes(text):
-    try:
-        cfg = BootConfig.parse(text)
-    except BadBootConfig:
-        return
-    assert cfg.dumps() == text
-
-
-names = st.from_regex(r"[a-z][a-z0-9_]{0,7}\.(v0[0-9]|b00|t00|gz)", fullmatch=True)
-
-
-@given(
-    mods=st.lists(names, min_size=1, max_size=20),
-    spaces=st.sampled_from(["", " ", "  "]),
-    comment=st.booleans(),
-    updated=st.integers(0, 99),
-)
-def test_generated_configs_round_trip(mods, spaces, comment, updated):
-    text = ("# generated\n" if comment else "") + f"kernel{spaces}={spaces}b.b00\n"
-    text += f"modules={' --- '.join(mods)}\nupdated={updated}\n"
-    cfg = BootConfig.parse(text)
-    assert cfg.dumps() == text and list(cfg.modules) == mods and cfg.updated == updated
-
+from esxistate.errors import CorruptArchive, EncryptedConfig, NoSuchFile, UnsafeArchive
 
 # -- archives ----------------------------------------------------------------------------------------------------
 
