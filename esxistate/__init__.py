@@ -14,6 +14,7 @@ from __future__ import annotations
 from . import backup, errors
 from .bootbank import BankState, BootBank
 from .bootcfg import BootConfig
+from .configbundle import ConfigBundle
 from .entry import FileEntry
 from .events import Event, HostSnapshot
 from .host import Host, VibResult
@@ -25,6 +26,7 @@ __all__ = [
     "BankState",
     "BootBank",
     "BootConfig",
+    "ConfigBundle",
     "Event",
     "FileEntry",
     "Host",

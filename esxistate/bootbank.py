@@ -133,7 +133,9 @@ class BootBank:
 
     def __repr__(self) -> str:
         if self.config is None:
-            return f"BootBank({self.label}, empty)"
+            if not self.files:
+                return f"BootBank({self.label}, empty)"
+            return f"BootBank({self.label}, {len(self.files)} files, no bootable boot.cfg)"
         state = self.state.name if self.state is not None else "UNDEFINED"
         return f"BootBank({self.label}, build={self.build!r}, updated={self.updated}, bootstate={state})"
 

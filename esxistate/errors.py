@@ -17,10 +17,12 @@ __all__ = [
     "FileExists",
     "HostPoweredOff",
     "HostPoweredOn",
+    "InvalidBundle",
     "InvalidPath",
     "InvalidValue",
     "IsADirectory",
     "LiveInstallNotAllowed",
+    "MismatchedBundle",
     "NoBootableBank",
     "NoSuchFile",
     "NotADirectory",
@@ -29,6 +31,7 @@ __all__ = [
     "ReadOnlyFile",
     "UnknownBackupStep",
     "UnknownSetting",
+    "UnknownStep",
     "UnsafeArchive",
     "UnsupportedVersion",
     "VibConflict",
@@ -166,6 +169,25 @@ class EncryptedConfig(EsxiStateError):
         self.name = name
 
 
+class InvalidBundle(EsxiStateError):
+    """A configBundle.tgz without the expected contents (hostd's InvalidBundle fault, F43)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"This is not a usable configuration bundle: {why}.")
+        self.why = why
+
+
+class MismatchedBundle(EsxiStateError):
+    """A configBundle.tgz from another host or build (hostd's MismatchedBundle fault, F43)."""
+
+    def __init__(self, field: str, bundle: str, host: str) -> None:
+        super().__init__(
+            f"The bundle was made on a host with {field} {bundle}, but this host has {field} {host}; "
+            "restore it only onto the host and build it came from (or force it)."
+        )
+        self.field = field
+
+
 class BadBootConfig(EsxiStateError):
     """boot.cfg text the boot loader would refuse; names the line."""
 
@@ -256,7 +278,14 @@ class InvalidValue(EsxiStateError):
         self.value = value
 
 
-class UnknownBackupStep(EsxiStateError):
-    def __init__(self, step: str, steps: tuple[str, ...]) -> None:
-        super().__init__(f"backup.sh has no step {step!r}; its steps in order are: {', '.join(steps)}.")
+class UnknownStep(EsxiStateError):
+    """A fault-injection point that the operation does not have."""
+
+    def __init__(self, step: str, steps: tuple[str, ...], what: str = "this operation") -> None:
+        super().__init__(f"{what} has no step {step!r}; its steps in order are: {', '.join(steps)}.")
         self.step = step
+
+
+class UnknownBackupStep(UnknownStep):
+    def __init__(self, step: str, steps: tuple[str, ...]) -> None:
+        super().__init__(step, steps, "backup.sh")

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from types import MappingProxyType
 from typing import Any
 
 from . import archive, backup, configstore, image, statearchive
@@ -37,6 +38,7 @@ from .errors import (
     ReadOnlyFile,
     UnknownBackupStep,
     UnknownSetting,
+    UnknownStep,
     UnsafeArchive,
     UnsupportedVersion,
     VibConflict,
@@ -56,6 +58,13 @@ HOSTD_BACKUPS_PER_HOUR = 6  # F21
 REBOOT_MESSAGE = (
     "The update completed successfully, but the system needs to be rebooted for the changes to be effective."
 )
+STAGE_STEPS = (
+    "invalidate_altbootbank",  # mark the altbootbank INVALID first, so a half-written bank never boots
+    "write_modules",  # copy the module files of the new image
+    "write_imgdb",  # imgdb.tgz describing the new VIB set, and a copy of the current state.tgz
+    "write_bootcfg",  # boot.cfg last: from here the new image is complete and bootable
+)
+LIVE_STEPS = (*STAGE_STEPS, "mount_tardisk", "write_marker")  # live install/remove also changes the running system
 SETTINGS = ("hostname", "root-password", "ntp-server", "dns-server")
 DEFAULT_CLOCK = datetime(2026, 1, 12, 9, 0, 0)
 _LAST: list[Host | None] = [None]  # the most recently created host, for `%esxi` without `es.use()`
@@ -940,6 +949,66 @@ class Host:
             edits.append((backup.CONFIGSTORE_RUNTIME, store))
         return edits
 
+    # -- configuration bundles (F43) ------------------------------------------------------------------------------
+
+    @property
+    def uuid(self) -> str:
+        """The host's system UUID, from /system/uuid in esx.conf."""
+        fs = self._require_on("read its UUID")
+        hit = fs.lookup("/etc/vmware/esx.conf")
+        m = re.search(rb'^/system/uuid = "([^"]*)"', hit.data if hit is not None else b"", re.M)
+        return m.group(1).decode() if m else ""
+
+    def backup_config(self) -> str:
+        """`vim-cmd hostsvc/firmware/backup_config`: sync the configuration to state.tgz (backup.sh 0), then write
+        configBundle-<hostname>.tgz under /scratch/downloads/<uuid>/. Returns the bundle's path on the host."""
+        self._require_on("back up its configuration")
+        if self._stateless:
+            raise VibError("A stateless host keeps no state.tgz to bundle (F41).")
+        from .configbundle import build_bundle
+
+        with self._atomic():
+            self._backup_sh("manual", is_shutdown=False, reason="backup_config syncs the configuration first")
+            bank = self.bootbank
+            assert bank is not None
+            state = bank.files.get("state.tgz") or b""
+            data = build_bundle(
+                uuid=self.uuid, build=bank.build, hostname=self.hostname, state_tgz=state, mtime=_epoch(self._clock)
+            )
+            folder = f"/scratch/downloads/{self.uuid}"
+            for d in ("/scratch", "/scratch/downloads", folder):
+                if not self.fs.exists(d):
+                    self.fs.mkdir(d)
+            path = f"{folder}/configBundle-{self.hostname}.tgz"
+            self.fs.write(path, data)
+        return path
+
+    def restore_config(self, bundle: bytes, *, force: bool = False) -> list[Event]:
+        """`vim-cmd hostsvc/firmware/restore_config`: check the bundle (InvalidBundle) and that it comes from this
+        host and build (MismatchedBundle, unless `force`), put its state.tgz on the boot bank and reboot at once,
+        without the shutdown backup that would overwrite it."""
+        from .configbundle import ConfigBundle
+        from .errors import MismatchedBundle
+
+        self._require_on("restore a configuration")
+        parsed = ConfigBundle.from_bytes(bundle)
+        bank = self.bootbank
+        assert bank is not None and self._booted is not None
+        if not force:
+            if parsed.uuid != self.uuid:
+                raise MismatchedBundle("UUID", parsed.uuid, self.uuid)
+            if parsed.build != bank.build:
+                raise MismatchedBundle("build", parsed.build, bank.build)
+        start = len(self._history)
+        with self._atomic():
+            for _step, new_bank, _line in backup.bank_steps(bank, b"", parsed.state_tgz, self._pid + 1):
+                self._banks[self._booted] = new_bank
+            self._pid += 1
+            self._record("restore-config", f"configuration bundle restored into {bank.label}/state.tgz; rebooting")
+            self._power_off("reboot", "rebooting to apply the restored configuration (no shutdown backup)")
+            self.boot()
+        return self._history[start:]
+
     # -- VIBs and upgrades --------------------------------------------------------------------------------------------
 
     def _staging_base(self) -> BootBank:
@@ -997,7 +1066,35 @@ class Host:
         bank = BootBank.with_image(label, partition, config, files)
         return replace(bank, vibs=vibs)
 
-    def install_vib(self, vib: Vib, *, live: bool = True) -> VibResult:
+    def _write_altbootbank(self, staged: BootBank, power_loss_after: str | None) -> bool:
+        """Write `staged` over the altbootbank in STAGE_STEPS order; False when power was lost on the way (the bank
+        is then INVALID, or complete if boot.cfg was already written)."""
+        assert self._booted is not None
+        alt_index = 1 - self._booted
+        alt = self._banks[alt_index]
+        if alt.config is not None or "boot.cfg" in alt.files:
+            alt = _invalidated(alt)
+        steps: list[BootBank] = [alt]
+        modules = {n: b for n, b in staged.files.items() if n not in ("boot.cfg", "imgdb.tgz", "state.tgz")}
+        keep = {"boot.cfg": alt.files["boot.cfg"]} if "boot.cfg" in alt.files else {}
+        partial = BootBank(staged.label, staged.partition, MappingProxyType({**modules, **keep}), None)
+        steps.append(replace(partial, config=alt.config))
+        extra = {n: staged.files[n] for n in ("imgdb.tgz", "state.tgz") if n in staged.files}
+        steps.append(replace(partial, files=MappingProxyType({**partial.files, **extra}), config=alt.config))
+        steps.append(staged)
+        for step, bank in zip(STAGE_STEPS, steps, strict=True):
+            self._banks[alt_index] = bank
+            if step == power_loss_after:
+                self._record("staging", f"altbootbank write interrupted after {step}", (), {"step": step})
+                self.power_loss()
+                return False
+        return True
+
+    def _check_step(self, step: str | None, steps: tuple[str, ...], what: str) -> None:
+        if step is not None and step not in steps:
+            raise UnknownStep(step, steps, what)
+
+    def install_vib(self, vib: Vib, *, live: bool = True, power_loss_after: str | None = None) -> VibResult:
         """`esxcli software vib install`: check conflicts (F30), write the new image to the altbootbank (F33); when
         live, mount the VIB's tardisk now and drop /var/run/update_altbootbank so backups follow the new image
         (F15); otherwise the VIB waits for a reboot."""
@@ -1013,6 +1110,7 @@ class Host:
             return VibResult("Host is not changed.", False, skipped=(same.id,))
         if live and not vib.live_install:
             raise LiveInstallNotAllowed(vib.name)
+        self._check_step(power_loss_after, LIVE_STEPS if live else STAGE_STEPS, "a VIB install")
         mine = set(vib.files)
         if not vib.overlay:
             for other in current:
@@ -1029,8 +1127,9 @@ class Host:
             placed = vib.with_modules(taken, f"{self._clock:%Y-%m-%d}")
             kept = tuple(v for v in self._staging_vibs() if v.name != vib.name)
             staged = self._stage((*kept, placed), bootstate=0 if live else 1)
-            self._banks[1 - self._booted] = staged
             removed = (same.id,) if same is not None else ()
+            if not self._write_altbootbank(staged, power_loss_after):
+                return VibResult(f"Power was lost after {power_loss_after}.", True)
             if live:
                 if same is not None:
                     for _p, m in same.modules:
@@ -1038,7 +1137,13 @@ class Host:
                             fs.unmount(m)
                 for p in placed.tardisk_payloads:
                     fs.mount(Tardisk.from_bytes(placed.module_of(p.name), p.data))
+                if power_loss_after == "mount_tardisk":
+                    self.power_loss()
+                    return VibResult("Power was lost after mount_tardisk.", True)
                 fs.write(UPDATE_MARKER, b"", now=_epoch(self._clock))
+                if power_loss_after == "write_marker":
+                    self.power_loss()
+                    return VibResult("Power was lost after write_marker.", True)
                 self._vibs = (*tuple(v for v in current if v.name != vib.name), placed)
                 msg = "Operation finished successfully."
                 self._record(
@@ -1076,7 +1181,7 @@ class Host:
         with self._atomic():
             kept = tuple(v for v in self._staging_vibs() if v.name != name)
             staged = self._stage(kept, bootstate=0 if live else 1)
-            self._banks[1 - self._booted] = staged
+            self._write_altbootbank(staged, None)
             if live:
                 for _p, m in vib.modules:
                     if any(t.name == m for t in fs.tardisks):
@@ -1101,7 +1206,7 @@ class Host:
                 )
         return VibResult(msg, not live, removed=(vib.id,))
 
-    def upgrade(self, version: str) -> Event:
+    def upgrade(self, version: str, *, power_loss_after: str | None = None) -> Event:
         """Stage a newer ESXi image on the altbootbank (bootstate=1, updated one higher, F33, F20). It boots at the
         next boot; the next orderly shutdown copies the current configuration into it."""
         fs = self._require_on(f"upgrade to {version}")
@@ -1111,10 +1216,12 @@ class Host:
             newer = tuple(v for v in image.VERSIONS if float(v) > float(self._version)) or ("(none newer)",)
             raise UnsupportedVersion(version, newer)
         del fs
+        self._check_step(power_loss_after, STAGE_STEPS, "an upgrade")
         img = image.demo_image(version)
         with self._atomic():
             staged = self._stage(img.vibs, bootstate=1, build=img.spec.build, img=img)
-            self._banks[1 - self._booted] = staged
+            if not self._write_altbootbank(staged, power_loss_after):
+                return self._history[-1]
             self._reboot_required = True
             event = self._record(
                 "upgrade",
@@ -1124,6 +1231,13 @@ class Host:
                 {"bank": staged.label, "build": img.spec.build},
             )
         return event
+
+
+def _invalidated(bank: BootBank) -> BootBank:
+    """The bank with bootstate=3 written in place: safeboot ignores it from now on (F5)."""
+    from .bootbank import _set_state
+
+    return _set_state(bank, BankState.INVALID)
 
 
 def _version_of(build: str) -> str:

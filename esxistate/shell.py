@@ -96,6 +96,7 @@ class Shell:
             "auto-backup.sh": self._auto_backup,
             "backup.sh": self._backup_sh,
             "tar": self._tar,
+            "vim-cmd": self._vim_cmd,
             "crontab": self._crontab,
             "date": self._date,
             "hostname": lambda args: self.host.hostname + "\n",
@@ -590,6 +591,26 @@ class Shell:
         if "v" not in opts:
             return "".join(line.rsplit(" ", 1)[-1] + "\n" for line in listing.splitlines())
         return listing
+
+    def _vim_cmd(self, args: list[str]) -> str:
+        """`vim-cmd hostsvc/firmware/backup_config` and `restore_config FILE` (F43). Simplification: the real
+        restore also needs maintenance mode."""
+        if args[:1] == ["hostsvc/firmware/backup_config"]:
+            try:
+                path = self.host.backup_config()
+            except EsxiStateError as err:
+                return f"{err}\n"
+            return f"Bundle can be downloaded at : http://*/downloads/{path.split('/downloads/', 1)[1]}\n"
+        if args[:1] == ["hostsvc/firmware/restore_config"]:
+            if len(args) < 2:
+                return "Insufficient arguments.\n"
+            try:
+                self.host.restore_config(self.host.fs.read(self._abs(args[1])), force="1" in args[2:3])
+            except EsxiStateError as err:
+                return f"{type(err).__name__}: {err}\n"
+            self.cwd = "/"
+            return ""
+        return f"Unknown command: '{' '.join(args)}'\n" if args else "Commands available under /:\nhostsvc/\n"
 
     def _crontab(self, args: list[str]) -> str:
         if args[:1] != ["-l"]:
