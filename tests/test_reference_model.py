@@ -205,7 +205,8 @@ class OverlayMachine(RuleBasedStateMachine):
 
 
 TestOverlay = OverlayMachine.TestCase
-TestOverlay.settings = settings(stateful_step_count=30, deadline=None)
+CI = os.environ.get("HYPOTHESIS_PROFILE") == "ci"  # the ci profile runs 2,000 overlay sequences, 300 host ones
+TestOverlay.settings = settings(max_examples=2000 if CI else 100, stateful_step_count=30, deadline=None)
 
 
 # -- level 2: persistence ------------------------------------------------------------------------------------------
@@ -333,6 +334,4 @@ class PersistenceMachine(RuleBasedStateMachine):
 
 CRONTAB = "/var/spool/cron/crontabs/root"
 TestPersistence = PersistenceMachine.TestCase
-TestPersistence.settings = settings(
-    max_examples=200 if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else 40, stateful_step_count=15, deadline=None
-)
+TestPersistence.settings = settings(max_examples=300 if CI else 40, stateful_step_count=15, deadline=None)
