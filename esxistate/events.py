@@ -136,6 +136,8 @@ class Event:
     snapshot: HostSnapshot = field(repr=False)
     paths: tuple[str, ...] = ()
     details: Mapping[str, Any] = field(default_factory=lambda: _NO_DETAILS, repr=False)
+    why: str = field(default="", repr=False)  # a plain-language reason, citing the facts below
+    facts: tuple[str, ...] = ()  # ESXI-FACTS.md ids behind it, e.g. ("F27", "F25")
 
     def __repr__(self) -> str:
         return f"Event({self.time:%Y-%m-%d %H:%M:%S} {self.kind}: {self.summary})"

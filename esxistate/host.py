@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
-from . import archive, backup, configstore, image, statearchive
+from . import archive, backup, configstore, image, statearchive, why
 from .bootbank import BankState, BootBank, choose_bank
 from .entry import DIR, FILE, FileEntry
 from .errors import (
@@ -208,7 +208,7 @@ class HostFS:
         fs = self._fs(f"delete {path}")
         self._guard_bank(path)
         change = fs.delete(path)
-        self._host._record_change(change)
+        self._host._record_change(change, whiteout=fs.resolve(change.path).deleted)
         return change
 
     def mkdir(self, path: str, mode: int = 0o755) -> Change:
@@ -222,7 +222,7 @@ class HostFS:
         fs = self._fs(f"remove {path}")
         self._guard_bank(path)
         change = fs.rmdir(path)
-        self._host._record_change(change)
+        self._host._record_change(change, whiteout=fs.resolve(change.path).deleted)
         return change
 
     def chmod(self, path: str, mode: int) -> Change:
@@ -417,6 +417,19 @@ class Host:
     def _banks_mounted(self) -> bool:
         return self._fs is not None and not self._stateless
 
+    def explain(self, path: str) -> Any:
+        """Where `path` comes from and whether it survives a reboot, a power loss and the next cron run, with the
+        ESXi facts behind each answer (see esxistate.explain)."""
+        from .explain import explain
+
+        return explain(self.snapshot(), path, self._history)
+
+    def diff(self, a: Any, b: Any = None) -> Any:
+        """Files added, changed, removed, branched and persisted between two events or snapshots (b: now)."""
+        from .explain import diff
+
+        return diff(a, self.snapshot() if b is None else b)
+
     def shell(self, command: str) -> str:
         """Run an ESXi shell command line and return what it prints (errors included, never a traceback).
         The session keeps its working directory between calls."""
@@ -452,11 +465,16 @@ class Host:
     # -- history and atomicity ------------------------------------------------------------------------------------
 
     def _record(self, kind: str, summary: str, paths: tuple[str, ...] = (), details: dict | None = None) -> Event:
-        event = Event(kind, self._clock, summary, self.snapshot(), paths, details or {})
+        snap = self.snapshot()
+        info = details or {}
+        why_text, facts = why.for_event(kind, info, snap)
+        cited = f" ({', '.join(facts)})" if facts else ""
+        event = Event(kind, self._clock, summary, snap, paths, info, why_text + cited if why_text else "", facts)
         self._history.append(event)
         return event
 
-    def _record_change(self, c: Change) -> Event:
+    def _record_change(self, c: Change, whiteout: bool = False) -> Event:
+        base = {"change": c, "ramdisk": c.ramdisk, "from": c.branched_from, "twin": c.twin, "whiteout": whiteout}
         if c.op == "write":
             if c.branched_from:
                 twin = f"; kept the original as {c.twin} (sticky file: the next backup saves it)" if c.twin else ""
@@ -464,26 +482,17 @@ class Host:
                     "branch",
                     f"{c.path} branched from tardisk {c.branched_from} onto the {c.ramdisk} ramdisk{twin}",
                     (c.path,),
-                    {"from": c.branched_from, "ramdisk": c.ramdisk, "twin": c.twin},
+                    base,
                 )
             verb = "created" if c.created else "changed"
             twin = f"; kept the original as {c.twin}" if c.twin else ""
-            return self._record(
-                "write", f"{c.path} {verb} on the {c.ramdisk} ramdisk{twin}", (c.path,), {"ramdisk": c.ramdisk}
-            )
+            return self._record("write", f"{c.path} {verb} on the {c.ramdisk} ramdisk{twin}", (c.path,), base)
         if c.op == "chmod":
             mode = oct(self._fs.entry(c.path).mode) if self._fs else ""
             where = f" (branched from {c.branched_from})" if c.branched_from else ""
-            return self._record(
-                "chmod",
-                f"{c.path} mode set to {mode}{where}",
-                (c.path,),
-                {"ramdisk": c.ramdisk, "from": c.branched_from},
-            )
+            return self._record("chmod", f"{c.path} mode set to {mode}{where}", (c.path,), base)
         words = {"delete": "deleted", "mkdir": "created (directory)", "rmdir": "removed (directory)"}
-        return self._record(
-            c.op, f"{c.path} {words.get(c.op, c.op)} on the {c.ramdisk} ramdisk", (c.path,), {"ramdisk": c.ramdisk}
-        )
+        return self._record(c.op, f"{c.path} {words.get(c.op, c.op)} on the {c.ramdisk} ramdisk", (c.path,), base)
 
     def _checkpoint(self) -> _Checkpoint:
         fs_state = None

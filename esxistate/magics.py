@@ -2,6 +2,7 @@
 
     %load_ext esxistate
     %esxi vdf -h
+    %esxi why /etc/hosts        (not an ESXi command: the simulator explains where the file comes from)
 
     %%esxi
     echo "10.0.0.5 nas" >> /etc/hosts
@@ -58,7 +59,10 @@ def load_ipython_extension(ipython: Any) -> None:
         except RuntimeError as err:
             print(err)
             return
-        if cell is None:
+        if cell is None and line.split()[:1] == ["why"]:
+            target = line.split(None, 1)[1] if len(line.split()) > 1 else ""
+            print(h.explain(target) if target.startswith("/") else "usage: %esxi why /absolute/path")
+        elif cell is None:
             print(h.shell(line), end="")
         else:
             print(transcript(h, cell), end="")

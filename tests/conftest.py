@@ -35,3 +35,14 @@ def pytest_collection_modifyitems(config, items):
             name = mark.args[0] if mark.args else "?"
             if shutil.which(name) is None:
                 item.add_marker(pytest.mark.skip(reason=f"needs the {name!r} program, which is not installed"))
+
+
+@pytest.fixture
+def ipython():
+    """A real IPython shell (one per test session) with `%load_ext esxistate` done."""
+    from IPython.testing.globalipapp import get_ipython
+
+    ip = get_ipython()
+    if "esxistate" not in ip.extension_manager.loaded:
+        ip.run_line_magic("load_ext", "esxistate")
+    return ip

@@ -266,11 +266,8 @@ def test_stateless_auto_backup_says_there_is_no_bootbank():
     assert h.shell("/sbin/auto-backup.sh") == "Bootbank cannot be found at path '/bootbank'\n"
 
 
-def test_magic_runs_through_a_real_ipython_shell(capsys):
-    from IPython.testing.globalipapp import start_ipython
-
-    ip = start_ipython()
-    ip.run_line_magic("load_ext", "esxistate")
+def test_magic_runs_through_a_real_ipython_shell(capsys, ipython):
+    ip = ipython
     h = es.Host.demo("6.7")
     h.boot()
     es.use(h)

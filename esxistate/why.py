@@ -1,0 +1,266 @@
+"""Why each event happened: one plain-language sentence or two, and the ESXi facts (ESXI-FACTS.md ids) behind it.
+
+`for_event(kind, details, snapshot)` is called for every event the host records, so a timeline, an HTML lesson or
+a student reading `host.history` can always ask "why?". The wording names the rule, not the code: "tardisks are
+read-only (F27)". Where the simulator simplifies real ESXi, the sentence says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .layers import twin_of
+
+__all__ = ["for_event"]
+
+
+def _persistence(path: str, snapshot: Any, twin_made: str | None) -> tuple[str, tuple[str, ...]]:
+    """What the next reboot does to `path`, given the file system after the change."""
+    if not path.startswith("/etc/"):
+        return (" Nothing outside /etc is saved by backup.sh, so this change is lost at the next reboot.", ("F16",))
+    twin = twin_made or (twin_of(path) if snapshot.exists(twin_of(path)) else None)
+    if twin_made:
+        return (
+            f" It carries the sticky bit, so VisorFS kept the original as {twin_made}; backup.sh saves every /etc "
+            "file that has a .# twin, so this change survives a reboot once a backup has run.",
+            ("F25", "F16"),
+        )
+    if twin:
+        return (
+            f" Its .# twin {twin} exists, so backup.sh saves it: the change survives a reboot once a backup has run.",
+            ("F16",),
+        )
+    return (
+        " It has no .# twin (only a content write to a file that ships with the sticky bit makes one), so backup.sh "
+        "will not save it: the change is lost at the next reboot.",
+        ("F25", "F26"),
+    )
+
+
+def _change(kind: str, d: Mapping[str, Any], snapshot: Any) -> tuple[str, tuple[str, ...]]:
+    c = d["change"]
+    path, ramdisk = c.path, c.ramdisk
+    if kind == "branch":
+        text = (
+            f"{path} was copied from the tardisk {c.branched_from} onto the {ramdisk} ramdisk because you changed it: "
+            "tardisks are read-only, so VisorFS branches the one file you write."
+        )
+        more, facts = _persistence(path, snapshot, c.twin)
+        return text + more, ("F27", *facts)
+    if kind == "write":
+        if c.created:
+            text = f"{path} is a new file, so it lives only on the {ramdisk} ramdisk, in memory."
+        else:
+            text = f"{path} already had its own copy on the {ramdisk} ramdisk, so the write changed that copy."
+        more, facts = _persistence(path, snapshot, c.twin)
+        return text + more, ("F27", *facts)
+    if kind == "chmod":
+        where = f" (first branched from {c.branched_from})" if c.branched_from else ""
+        return (
+            f"The new mode is kept on the {ramdisk} ramdisk{where}. Changing a mode makes no .# twin: only a content "
+            "write to a sticky file does, so chmod +t alone does not persist a file.",
+            ("F27", "F25"),
+        )
+    if kind == "delete":
+        text = f"{path} was removed from the {ramdisk} ramdisk."
+        facts: tuple[str, ...] = ("F27",)
+        if d.get("whiteout"):
+            text += (
+                " A tardisk still ships it, so the ramdisk keeps a whiteout that hides it until the next boot, "
+                "when the tardisk's copy shows again."
+            )
+            facts += ("F39",)
+        if snapshot.exists(twin_of(path)):
+            text += (
+                " Its .# twin stays, but backup.sh saves only files whose plain name exists, so the file drops out "
+                "of the next backup; deleting alone does not start one."
+            )
+            facts += ("F14", "F16")
+        return text, facts
+    return f"{path}: {kind} on the {ramdisk} ramdisk, in memory until the next boot.", ("F27",)
+
+
+_BACKUP_TRIGGER = {
+    "shutdown": (
+        "An orderly shutdown runs /bin/backup.sh 1 from /etc/inittab, which saves without comparing.",
+        ("F13", "F22"),
+    ),
+    "cron": (
+        "crond ran /sbin/auto-backup.sh at minute 1 of the hour and it found a file that changed.",
+        ("F12", "F14"),
+    ),
+    "manual": ("/sbin/auto-backup.sh was run by hand and found a file that changed (or no state.tgz yet).", ("F14",)),
+    "hostd": ("hostd saves the configuration right after a change made through it, at most 6 times an hour.", ("F21",)),
+}
+
+
+def _backup(d: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    result = d["result"]
+    text, facts = _BACKUP_TRIGGER.get(result.trigger, ("backup.sh ran.", ()))
+    text += (
+        " backup.sh put every /etc file that has a .# twin into local.tgz, made local.tgz the only member of "
+        "state.tgz, and renamed it into place, so a power loss never leaves a half-written archive."
+    )
+    facts += ("F16", "F17")
+    if result.target == "/altbootbank":
+        text += " It wrote to /altbootbank because a live VIB install staged the new image there."
+        facts += ("F15",)
+    if result.also:
+        text += " A staged upgrade waits on the altbootbank, so the configuration was written there too."
+        facts += ("F20",)
+    if result.interrupted_after:
+        text += f" The power failed after step {result.interrupted_after}: " + (
+            "the new state.tgz was already renamed into place, so it is complete."
+            if _after_rename(result.interrupted_after)
+            else "the old state.tgz is still whole; leftovers are removed by the next backup."
+        )
+    return text, facts
+
+
+def _after_rename(step: str) -> bool:
+    from .backup import STEPS
+
+    return STEPS.index(step) >= STEPS.index("rename_state")
+
+
+def _skipped(d: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    reason = d["result"].reason
+    if "Bootbank cannot be found" in reason:
+        return (
+            "A PXE-booted (Auto Deploy) host has no /bootbank, so auto-backup.sh refuses and nothing is ever "
+            "saved locally.",
+            ("F41",),
+        )
+    if "hour" in reason:
+        return ("hostd starts at most 6 backups an hour; this change waits for the hourly cron run.", ("F21", "F12"))
+    if "nothing to save" in reason:
+        return ("No /etc file has a .# twin, so backup.sh has nothing to save and writes nothing.", ("F16", "F17"))
+    if "Unable to extract" in reason:
+        return ("auto-backup.sh unpacks state.tgz into /tmp to compare, and the tmp ramdisk is too full.", ("F14",))
+    return (
+        "auto-backup.sh compares each file to save with its copy in state.tgz and backs up only at the first "
+        "difference; nothing differed.",
+        ("F14",),
+    )
+
+
+_FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "vmkernel": (
+        "The .b00 modules and the .gz option files are loaded into the VMkernel by the boot loader; they "
+        "are kernel code and settings, never files you can list.",
+        ("F10",),
+    ),
+    "tardisks": (
+        "Every vgz/tgz payload on the boot bank is a read-only tardisk, stacked in the order of boot.cfg's "
+        "modules= line: a later tardisk hides an earlier one's copy of the same path.",
+        ("F39", "F10"),
+    ),
+    "ramdisks": (
+        "Ramdisks are memory-only file systems of fixed size, made fresh at every boot; whatever is written "
+        "after boot lives on them.",
+        ("F29", "F40", "F27"),
+    ),
+    "power-loss": (
+        "No orderly shutdown means /bin/backup.sh 1 never ran: every change since the last backup is "
+        "gone, and the next boot restores the last state.tgz.",
+        ("F23",),
+    ),
+    "shutdown": (
+        "The shutdown ran /bin/backup.sh 1 before the power went off, so persisted files were saved; "
+        "everything else on the ramdisks is gone.",
+        ("F13", "F27"),
+    ),
+    "reboot": (
+        "A configuration restore reboots at once, without the shutdown backup that would overwrite the "
+        "restored state.tgz.",
+        ("F43",),
+    ),
+    "clock": (
+        "crond runs root's crontab: /sbin/auto-backup.sh at minute 1 of every hour, which backs up only when a "
+        "file to save differs from state.tgz.",
+        ("F12", "F14"),
+    ),
+    "ramdisk-full": (
+        "A ramdisk has a fixed maximum size; a write that does not fit fails and the file keeps its old content.",
+        ("F28",),
+    ),
+    "configure": (
+        "A change made through hostd (vSphere Client, esxcli, PowerCLI) rewrites the persisted /etc "
+        "files hostd owns, then hostd starts a backup.",
+        ("F21", "F44"),
+    ),
+    "upgrade": (
+        "An upgrade writes the new image to the altbootbank with bootstate=1 (UPGRADING) and updated= one "
+        "higher, so the boot loader picks it next time; its first boot must be confirmed or it is dropped.",
+        ("F33", "F20", "F7", "F6"),
+    ),
+    "staging": (
+        "The altbootbank is marked INVALID before the new image is written and boot.cfg comes last, so an "
+        "interrupted write never boots.",
+        ("F5", "F33"),
+    ),
+    "restore-config": (
+        "A configuration bundle carries a state.tgz; restoring puts it on the boot bank and reboots.",
+        ("F43",),
+    ),
+    "mkdir": ("New directories live on the ramdisk that holds their path, in memory only.", ("F27",)),
+    "rmdir": (
+        "The directory was removed from its ramdisk; a tardisk copy, if any, is hidden until the next boot.",
+        ("F27", "F39"),
+    ),
+}
+
+
+def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str, tuple[str, ...]]:
+    """(why, fact ids) for an event of `kind` with these `details`, read against the snapshot after it."""
+    if "change" in details:
+        return _change(kind, details, snapshot)
+    if kind == "backup":
+        return _backup(details)
+    if kind == "backup-skipped":
+        return _skipped(details)
+    if kind == "bootloader":
+        if details.get("bank") is None:
+            return ("An Auto Deploy host boots its image over the network: no boot bank, no state.tgz.", ("F41",))
+        text = (
+            "safeboot read build=, updated= and bootstate= from both boot banks, moved UPGRADING to DIRTY and "
+            "DIRTY to INVALID, then chose the bootable bank with the highest updated=."
+        )
+        facts: tuple[str, ...] = ("F4", "F5", "F6", "F7")
+        if details.get("rolled_back"):
+            text += " Shift+R marked the default bank INVALID for good and booted the other."
+            facts += ("F8",)
+        return text, facts
+    if kind == "restore":
+        if not details.get("files"):
+            return ("Without a readable state.tgz module the host boots with the image's own /etc.", ("F38",))
+        text = (
+            "state.tgz is loaded like any module; its local.tgz is unpacked over the image onto the ramdisks and "
+            "each restored /etc file gets its .# twin back, so it stays persisted."
+        )
+        facts = ("F38", "F25")
+        if any(p.startswith("/var/lib/vmware/configstore") for p in details["files"]):
+            text += " On 7.0 the ConfigStore database comes back too."
+            facts += ("F35",)
+        return text, facts
+    if kind == "boot-complete":
+        if details.get("bank"):
+            return ("The new image booted, so the running system set its bootstate back to 0 (VALID).", ("F6",))
+        return (
+            "The host now runs from memory: any change lasts until the next boot unless backup.sh saves it.",
+            ("F27", "F16"),
+        )
+    if kind in ("vib-install", "vib-remove"):
+        if details.get("live"):
+            return (
+                "A live change mounts or unmounts the VIB's tardisk now and writes the new image to the "
+                "altbootbank with bootstate=0; later backups go there too, until the reboot that boots it.",
+                ("F33", "F15", "F39"),
+            )
+        return (
+            "A VIB that cannot change live is staged on the altbootbank with bootstate=1: nothing changes until "
+            "the reboot that boots the new image.",
+            ("F33", "F7"),
+        )
+    return _FIXED.get(kind, ("", ()))

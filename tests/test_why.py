@@ -1,0 +1,146 @@
+"""Every event says why, and explain()/diff() answer "where does this file come from, will it survive?" — walked
+through the seed's story, asserting the content of each answer (ESXI-FACTS.md ids included)."""
+
+from __future__ import annotations
+
+import re
+
+import esxistate as es
+
+
+def test_every_event_of_the_story_has_a_why_with_facts():
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.install_vib(es.Vib.build("lab-motd", "1.0", {"/etc/motd": "lab\n"}, overlay=True))
+    h.remove_vib("lab-motd")
+    h.fs.write("/etc/rc.local.d/local.sh", "echo hi\n")
+    h.power_loss()
+    h.boot()
+    h.fs.write("/etc/rc.local.d/local.sh", "echo hi\n")
+    h.backup()
+    h.advance(hours=1)
+    h.configure("hostname", "lab01")
+    h.upgrade("7.0")
+    h.reboot(rollback=True)
+    for event in h.history:
+        assert event.why, event
+        assert event.facts and all(re.fullmatch(r"F\d{1,2}", f) for f in event.facts), event
+        assert event.why.endswith(f"({', '.join(event.facts)})")
+
+
+def test_the_story_step_by_step():
+    h = es.Host.demo("6.7")
+    events = h.boot()
+    assert "highest updated=" in events[0].why and events[0].facts == ("F4", "F5", "F6", "F7")
+    assert "read-only tardisk" in events[2].why and "F39" in events[2].facts
+    restore = events[4]
+    assert "local.tgz is unpacked" in restore.why and restore.facts == ("F38", "F25")
+
+    # a VIB overlays /etc/motd: the live install mounts its tardisk on top
+    h.install_vib(es.Vib.build("lab-motd", "1.0", {"/etc/motd": "lab\n"}, overlay=True))
+    assert h.history[-1].facts == ("F33", "F15", "F39")
+    ex = h.explain("/etc/motd")
+    assert (ex.layer, ex.shadowed) == ("lab_motd.v00", ("s.v00",))
+    assert str(ex.on_reboot) == "unchanged: tardisk lab_motd.v00 is mounted again (F39)"
+    h.remove_vib("lab-motd")
+    assert h.explain("/etc/motd").layer == "s.v00"
+
+    # an /etc edit branches onto the etc ramdisk, with its twin
+    change = h.history[-1]
+    h.fs.write("/etc/rc.local.d/local.sh", "#!/bin/sh\necho hi\nexit 0\n")
+    branch = h.history[-1]
+    assert branch is not change and branch.kind == "branch"
+    assert branch.why.startswith(
+        "/etc/rc.local.d/local.sh was copied from the tardisk s.v00 onto the etc ramdisk because you changed it: "
+        "tardisks are read-only"
+    )
+    assert "kept the original as /etc/rc.local.d/.#local.sh" in branch.why and branch.facts == ("F27", "F25", "F16")
+    ex = h.explain("/etc/rc.local.d/local.sh")
+    assert ex.twin == "/etc/rc.local.d/.#local.sh" and ex.in_state is False
+    assert str(ex.on_power_loss) == "lost: the copy in tardisk s.v00 comes back (F23)"
+    assert str(ex.on_reboot) == "kept: the shutdown runs backup.sh 1, which saves it (F13, F16)"
+    assert str(ex.at_next_cron) == "saved: auto-backup.sh sees it differs and runs backup.sh (F12, F14)"
+
+    # power loss loses it
+    loss = h.power_loss()
+    assert "backup.sh 1 never ran" in loss.why and loss.facts == ("F23",)
+    h.boot()
+    assert h.explain("/etc/rc.local.d/local.sh").layer == "s.v00"
+
+    # the edit again, auto-backup.sh, and now a power loss keeps it
+    h.fs.write("/etc/rc.local.d/local.sh", "#!/bin/sh\necho hi\nexit 0\n")
+    h.backup()
+    saved = h.history[-1]
+    assert saved.kind == "backup" and "run by hand" in saved.why and saved.facts == ("F14", "F16", "F17")
+    ex = h.explain("/etc/rc.local.d/local.sh")
+    assert ex.in_state and ex.matches_state and ex.saved_since == saved.time
+    assert str(ex.on_power_loss) == "kept: state.tgz already holds this content (F23, F38)"
+    assert str(ex.at_next_cron) == "nothing to do: auto-backup.sh finds it equal to state.tgz (F14)"
+
+    # a non-sticky file: no twin, never saved
+    h.fs.write("/etc/pam.d/system-auth", "auth sufficient pam_permit.so\n")
+    assert "It has no .# twin" in h.history[-1].why and h.history[-1].facts == ("F27", "F25", "F26")
+    ex = h.explain("/etc/pam.d/system-auth")
+    assert str(ex.on_reboot) == "lost (it has no .# twin): the copy in tardisk s.v00 comes back (F16, F27)"
+
+    # the hourly cron run saves a later edit
+    h.fs.write("/etc/hosts", h.fs.read_text("/etc/hosts") + "10.0.0.9 nas\n")
+    h.advance(hours=1)
+    cron = [e for e in h.history if e.kind == "backup"][-1]
+    assert "minute 1 of the hour" in cron.why and cron.facts[:2] == ("F12", "F14")
+
+    # upgrade and rollback
+    h.upgrade("7.0")
+    assert "bootstate=1 (UPGRADING)" in h.history[-1].why
+    events = h.reboot(rollback=True)
+    loader = next(e for e in events if e.kind == "bootloader")
+    assert "Shift+R" in loader.why and "F8" in loader.facts
+
+
+def test_deleting_a_persisted_file_explained():
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.fs.delete("/etc/hosts")
+    event = h.history[-1]
+    assert "whiteout" in event.why and "drops out of the next backup" in event.why
+    assert event.facts == ("F27", "F39", "F14", "F16")
+    ex = h.explain("/etc/hosts")
+    assert ex.deleted and not ex.exists
+    assert str(ex.at_next_cron) == "nothing: deleting alone does not trigger auto-backup.sh (F14)"
+    assert str(ex.on_power_loss) == "it comes back from state.tgz (F23, F38)"
+
+
+def test_diff_between_two_events_shows_branch_and_persistence():
+    h = es.Host.demo("6.7")
+    h.boot()
+    start = h.history[-1]
+    h.fs.write("/etc/ntp.conf", "server ntp.lab\n")
+    h.fs.write("/etc/new.conf", "x\n")
+    h.fs.delete("/etc/motd")
+    h.backup()
+    d = h.diff(start)
+    assert d.branched == (("/etc/ntp.conf", "s.v00", "etc"),)
+    assert "/etc/new.conf" in d.added and "/etc/.#ntp.conf" in d.added
+    assert d.removed == ("/etc/motd",) and "/etc/ntp.conf" in d.changed
+    assert d.persisted == ("/etc/ntp.conf",)
+    assert "> /etc/ntp.conf branched from s.v00 onto the etc ramdisk" in str(d)
+    assert h.diff(h.history[-1], h.history[-1]).__str__() == "no change"
+
+
+def test_stateless_and_powered_off_explanations():
+    h = es.Host.demo(stateless=True)
+    h.boot()
+    h.fs.write("/etc/hosts", "x\n")
+    ex = h.explain("/etc/hosts")
+    assert ex.in_state is None and "F41" in ex.on_reboot.facts
+
+
+def test_magic_why(capsys, ipython):
+    ip = ipython
+    h = es.Host.demo("6.7")
+    h.boot()
+    es.use(h)
+    ip.run_line_magic("esxi", "why /etc/shadow")
+    out = capsys.readouterr().out
+    assert out.startswith("/etc/shadow\n  where it comes from: the etc ramdisk")
+    assert "in state.tgz: yes" in out
