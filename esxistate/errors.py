@@ -233,9 +233,11 @@ class BaseImageVib(VibError):
 
 class LiveInstallNotAllowed(VibError):
     def __init__(self, name: str, action: str = "install") -> None:
-        super().__init__(
-            f"VIB {name} does not allow live {action}; {action} it with live=False and reboot to activate it."
-        )
+        if " " in action:  # a reason of its own
+            message = f"VIB {name}: no live {action}."
+        else:
+            message = f"VIB {name} does not allow live {action}; {action} it with live=False and reboot to activate it."
+        super().__init__(message)
         self.name = name
 
 

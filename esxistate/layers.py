@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 
 from . import archive
@@ -77,8 +78,11 @@ class Tardisk:
     _children: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_bytes(cls, name: str, data: bytes, *, system: bool = True) -> Tardisk:
-        """Index a gzip'd tar module (UnsafeArchive / CorruptArchive on bad input)."""
+    def from_bytes(cls, name: str, data: bytes, *, system: bool = True, cache: bool = True) -> Tardisk:
+        """Index a gzip'd tar module (UnsafeArchive / CorruptArchive on bad input). Tardisks are immutable, so the
+        index of the same module bytes is reused from a small cache unless `cache=False`."""
+        if cache:
+            return _cached_tardisk(name, bytes(data), system)
         raw = archive.read_members(data, name=name)
         return cls.from_members(name, raw, compressed_size=len(data), system=system)
 
@@ -114,6 +118,11 @@ class Tardisk:
 
     def __repr__(self) -> str:
         return f"Tardisk({self.name!r}, {len(self.members)} entries, {self.size} bytes)"
+
+
+@lru_cache(maxsize=1024)
+def _cached_tardisk(name: str, data: bytes, system: bool) -> Tardisk:
+    return Tardisk.from_bytes(name, data, system=system, cache=False)
 
 
 @dataclass(frozen=True, slots=True)

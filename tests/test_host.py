@@ -424,3 +424,24 @@ def test_history_snapshots_are_immutable_and_share_tardisks(host):
     assert a.read("/etc/hosts") == b"1\n" and b.read("/etc/hosts") == b"2\n"
     assert all(x is y for x, y in zip(a.tardisks, b.tardisks, strict=True))
     assert a.ramdisk("var") is b.ramdisk("var")  # an unchanged ramdisk is shared, not copied
+
+
+def test_a_vib_staged_after_an_upgrade_keeps_the_new_build():
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.upgrade("7.0")
+    h.install_vib(es.Vib.build("lab-drv", "1.0", {"/opt/lab/drv": "x"}), live=False)
+    assert h.altbootbank.build == "7.0.0-1.25.16324942" and h.altbootbank.config.bootstate == 1
+    h.reboot()
+    assert h.version == "7.0" and h.fs.exists("/opt/lab/drv") and h.fs.exists("/usr/lib/vmware/tpm/tpm2-util")
+    assert any(r.name == "configstore" for r in h.ramdisks)
+
+
+def test_live_vib_changes_wait_for_a_pending_reboot():
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.upgrade("7.0")
+    before = h.snapshot()
+    with pytest.raises(errors.LiveInstallNotAllowed, match="reboot first"):
+        h.install_vib(es.Vib.build("lab-tool", "1.0", {"/opt/lab/t": "t"}))
+    assert h.snapshot() == before
