@@ -59,9 +59,17 @@ def load_ipython_extension(ipython: object) -> None:
     _load(ipython)
 
 
+_LAZY = {  # loaded on first use, so `import esxistate` imports neither ipywidgets nor graphviz
+    "exercises": ".exercises",
+    "render": ".render",
+    "widgets": ".render.widgets",
+    "export": ".render.html",
+}
+
+
 def __getattr__(name: str) -> object:
-    if name == "exercises":  # loaded on first use: `es.exercises.generate(seed)`
+    if name in _LAZY:
         import importlib
 
-        return importlib.import_module(".exercises", __name__)
+        return importlib.import_module(_LAZY[name], __name__)
     raise AttributeError(f"module 'esxistate' has no attribute {name!r}")
