@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import BadBootConfig
 
@@ -224,6 +225,12 @@ class BootConfig:
 
     def __str__(self) -> str:
         return self.dumps()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
+        import importlib  # lazily: the engine itself never imports a renderer
+
+        return importlib.import_module("esxistate.render.graph").bootconfig_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         count = len(self._modules)

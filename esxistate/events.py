@@ -117,6 +117,12 @@ class HostSnapshot:
             return None
         return self.banks[1 - self.booted]
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
+        import importlib  # lazily: the engine itself never imports a renderer
+
+        return importlib.import_module("esxistate.render.graph").snapshot_bundle(self, include, exclude)
+
     def __repr__(self) -> str:
         power = "on" if self.powered_on else "off"
         return (

@@ -83,10 +83,11 @@ class VibResult:
     installed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
+    action: str = "Installation"  # esxcli's heading: "Installation Result" or "Removal Result"
 
     def __str__(self) -> str:
         return (
-            "Installation Result\n"
+            f"{self.action} Result\n"
             f"   Message: {self.message}\n"
             f"   Reboot Required: {str(self.reboot_required).lower()}\n"
             f"   VIBs Installed: {', '.join(self.installed)}\n"
@@ -456,6 +457,12 @@ class Host:
             vibs=self.vibs,
             reboot_required=self._reboot_required,
         )
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
+        import importlib  # lazily: the engine itself never imports a renderer
+
+        return importlib.import_module("esxistate.render.graph").host_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         power = "on" if self.powered_on else "off"
@@ -1063,8 +1070,9 @@ class Host:
             config_src = base.config
         modules = [*order, "imgdb.tgz"]
         files["imgdb.tgz"] = image.imgdb_tgz(vibs, build=build or base.build, mtime=now)
-        if "state.tgz" in boot.files:
-            files["state.tgz"] = boot.files["state.tgz"]
+        newest = self._banks[self._target()[0]]  # where backup.sh writes now: after a live install, the altbootbank
+        if "state.tgz" in newest.files:
+            files["state.tgz"] = newest.files["state.tgz"]
             modules.append("state.tgz")
         config = (
             config_src.with_modules(modules)
@@ -1227,7 +1235,7 @@ class Host:
                     tuple(vib.files),
                     {"vib": name, "live": False},
                 )
-        return VibResult(msg, not live, removed=(vib.id,))
+        return VibResult(msg, not live, removed=(vib.id,), action="Removal")
 
     def upgrade(self, version: str, *, power_loss_after: str | None = None) -> Event:
         """Stage a newer ESXi image on the altbootbank (bootstate=1, updated one higher, F33, F20). It boots at the

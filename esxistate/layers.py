@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Any
 
 from . import archive
 from .entry import DIR, FILE, WHITEOUT, FileEntry
@@ -115,6 +116,12 @@ class Tardisk:
                 kids.setdefault(head, []).append(tail)
             self._children.update((k, tuple(v)) for k, v in kids.items())
         return self._children.get(directory, ())
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
+        import importlib  # lazily: the engine itself never imports a renderer
+
+        return importlib.import_module("esxistate.render.graph").tardisk_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         return f"Tardisk({self.name!r}, {len(self.members)} entries, {self.size} bytes)"

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from . import archive
 from .entry import FILE, FileEntry
@@ -104,6 +105,12 @@ class StateArchive:
 
     def __len__(self) -> int:
         return len(self._files) if self._files is not None else 0
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
+        import importlib  # lazily: the engine itself never imports a renderer
+
+        return importlib.import_module("esxistate.render.graph").statearchive_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         if self.encrypted:

@@ -445,3 +445,15 @@ def test_live_vib_changes_wait_for_a_pending_reboot():
     with pytest.raises(errors.LiveInstallNotAllowed, match="reboot first"):
         h.install_vib(es.Vib.build("lab-tool", "1.0", {"/opt/lab/t": "t"}))
     assert h.snapshot() == before
+
+
+def test_an_upgrade_after_a_live_install_carries_the_newest_state():
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.install_vib(es.Vib.build("lab-tool", "1.0", {"/opt/lab/t": "t"}))
+    h.fs.write("/etc/hosts", "saved to the altbootbank\n")
+    assert h.backup().target == "/altbootbank"
+    h.upgrade("7.0")
+    h.power_loss()  # no shutdown backup: the staged bank must already hold the newest state.tgz
+    h.boot()
+    assert h.version == "7.0" and h.fs.read_text("/etc/hosts") == "saved to the altbootbank\n"

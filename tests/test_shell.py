@@ -223,7 +223,7 @@ def test_vib_install_and_remove_through_esxcli(host):
     assert host.shell("cat /etc/motd") == "lab\n"
     assert "lab-motd" in host.shell("esxcli software vib list")
     out = host.shell("esxcli software vib remove -n lab-motd")
-    assert "VIBs Removed: ESXiStateLab_bootbank_lab-motd_1.0" in out
+    assert out.startswith("Removal Result\n") and "VIBs Removed: ESXiStateLab_bootbank_lab-motd_1.0" in out
     assert host.shell("cat /etc/motd") != "lab\n"
     assert host.shell("esxcli software vib remove -n lab-motd").startswith(" [NoMatchError]\n")
     assert host.shell("esxcli software vib install -v /tmp/none.vib").startswith(" [VibDownloadError]")

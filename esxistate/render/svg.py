@@ -1,0 +1,178 @@
+"""Lay out DOT text with a graphviz program, and show a diagram in Jupyter, as SVG or, without a program, as a table.
+
+The layout program is `graphviz-pure` (a PyPI wheel: the `dot` command line ported to Rust, same flags, its own
+fonts, byte-identical SVG everywhere), else a `dot` found on PATH (DESIGN.md, "Tooling that works on these
+machines"). We call it ourselves with `subprocess.run`; the `graphviz` package only builds the DOT text, because its
+own rendering looks for `dot` and `graphviz.version()` cannot read graphviz-pure's version line.
+
+No layout program is not an error a student should see: `display_bundle` then returns an HTML table of the
+diagram's content with a one-line hint, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import os
+import re
+import shutil
+import subprocess
+import sysconfig
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "EXECUTABLES",
+    "INSTALL_HINT",
+    "LayoutFailed",
+    "display_bundle",
+    "filter_bundle",
+    "find_executable",
+    "html_table",
+    "plain_text",
+    "to_png",
+    "to_svg",
+]
+
+EXECUTABLES: tuple[str, ...] = ("graphviz-pure", "dot")  # the first one found on PATH lays the diagrams out
+INSTALL_HINT = "No graphviz layout program found: `pip install graphviz-pure` draws this as a diagram."
+TIMEOUT_S = 60
+
+
+class LayoutFailed(RuntimeError):
+    """The layout program refused the DOT text (its own message is kept)."""
+
+
+def find_executable() -> str | None:
+    """The path of the layout program: graphviz-pure, else dot; None when neither is installed.
+
+    Each name is looked up on PATH, then in this Python's own scripts directory, where pip puts the graphviz-pure
+    wheel's executable even when that directory is not on PATH (a kernel started from a virtualenv, `--user`)."""
+    for name in EXECUTABLES:
+        found = shutil.which(name)
+        if found:
+            return found
+        for scheme in (None, f"{os.name}_user"):
+            try:
+                scripts = sysconfig.get_path("scripts", scheme) if scheme else sysconfig.get_path("scripts")
+            except KeyError:
+                continue
+            found = shutil.which(name, path=scripts)
+            if found:
+                return found
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _run(exe: str, fmt: str, source: str, extra: tuple[str, ...]) -> bytes:
+    """One layout run. Cached: replaying a timeline shows the same frames again, and the same DOT gives the same
+    picture."""
+    proc = subprocess.run(
+        [exe, f"-T{fmt}", *extra], input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_S, check=False
+    )
+    if proc.returncode != 0 or not proc.stdout:
+        message = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
+        raise LayoutFailed(f"{Path(exe).name} could not lay out the diagram: {message}")
+    return proc.stdout
+
+
+def to_svg(dot_source: str) -> str | None:
+    """SVG text of `dot_source`; None when no layout program is installed. LayoutFailed if it rejects the DOT."""
+    exe = find_executable()
+    if exe is None:
+        return None
+    return _run(exe, "svg", dot_source, ()).decode("utf-8")
+
+
+def to_png(dot_source: str, path: str | Path, *, dpi: int | None = None) -> Path:
+    """Write a PNG of `dot_source` to `path` (FileNotFoundError when no layout program is installed)."""
+    exe = find_executable()
+    if exe is None:
+        raise FileNotFoundError(INSTALL_HINT)
+    extra = (f"-Gdpi={int(dpi)}",) if dpi else ()
+    target = Path(path)
+    target.write_bytes(_run(exe, "png", dot_source, extra))
+    return target
+
+
+# -- the text form of a diagram --------------------------------------------------------------------------------------
+
+_NODE = re.compile(r'^\s*("(?:[^"\\]|\\.)*"|[\w.]+)\s*\[(.*)\]\s*$', re.M)
+_LABEL = re.compile(r'label=("(?:[^"\\]|\\.)*"|<.*>)(?:\s+\w+=|$)')
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _rows_from_source(source: str) -> list[tuple[str, str]]:
+    """(node, label text) for a Digraph that carries no rows of its own: its node labels with markup removed."""
+    rows = []
+    for name, attrs in _NODE.findall(source):
+        if name in ("node", "edge", "graph"):
+            continue
+        m = _LABEL.search(attrs)
+        label = m.group(1) if m else name
+        text = _TAG.sub(" ", label.replace("<BR/>", " / ")).strip('"<> ').replace("\\n", " / ")
+        rows.append((name.strip('"'), html.unescape(" ".join(text.split()))))
+    return rows
+
+
+def _title_and_rows(digraph: Any) -> tuple[str, Sequence[tuple[str, str]]]:
+    title = getattr(digraph, "title", "") or getattr(digraph, "name", "") or "diagram"
+    rows = getattr(digraph, "rows", None)
+    if rows is None:
+        rows = _rows_from_source(digraph.source)
+    return str(title), rows
+
+
+def plain_text(digraph: Any) -> str:
+    """The stable text form of a diagram: its title, then one line per row (what notebooks store as text/plain)."""
+    title, rows = _title_and_rows(digraph)
+    return "\n".join([title, *(f"  {what}: {detail}" if detail else f"  {what}" for what, detail in rows)])
+
+
+def html_table(digraph: Any, hint: str = INSTALL_HINT) -> str:
+    """The diagram as an HTML table (title, then what | detail rows) with a one-line hint under it."""
+    title, rows = _title_and_rows(digraph)
+    body = "".join(
+        f'<tr><td style="text-align:left"><b>{html.escape(what)}</b></td>'
+        f'<td style="text-align:left">{html.escape(detail)}</td></tr>'
+        for what, detail in rows
+    )
+    return (
+        f'<table><caption style="text-align:left"><b>{html.escape(title)}</b></caption>{body}</table>'
+        f"<p><i>{html.escape(hint)}</i></p>"
+    )
+
+
+def filter_bundle(
+    bundle: dict[str, str], include: Iterable[str] | None, exclude: Iterable[str] | None
+) -> dict[str, str]:
+    """Keep the mimetypes Jupyter asked for (`include`), drop the ones it refused (`exclude`)."""
+    if include is not None:
+        wanted = set(include)
+        bundle = {k: v for k, v in bundle.items() if k in wanted}
+    if exclude is not None:
+        unwanted = set(exclude)
+        bundle = {k: v for k, v in bundle.items() if k not in unwanted}
+    return bundle
+
+
+def display_bundle(
+    digraph: Any,
+    *,
+    text: str | None = None,
+    include: Iterable[str] | None = None,
+    exclude: Iterable[str] | None = None,
+) -> dict[str, str]:
+    """A Jupyter mimebundle for a diagram: {'image/svg+xml', 'text/plain'} when a layout program is installed, else
+    {'text/html': a table of the same content with a one-line hint, 'text/plain'}. `text` replaces the text/plain
+    form (an object's own stable repr). Never raises for a missing or failing layout program."""
+    plain = plain_text(digraph) if text is None else text
+    hint = INSTALL_HINT
+    try:
+        svg = to_svg(digraph.source)
+    except (LayoutFailed, OSError, subprocess.SubprocessError) as err:
+        svg, hint = None, f"{err} (shown as a table instead)"
+    if svg is not None:
+        return filter_bundle({"image/svg+xml": svg, "text/plain": plain}, include, exclude)
+    return filter_bundle({"text/html": html_table(digraph, hint), "text/plain": plain}, include, exclude)

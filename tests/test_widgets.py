@@ -1,0 +1,139 @@
+"""Widgets driven without a browser, as ipywidgets' own tests do: set `.value`, call `.click()`, then assert on the
+host and on what the widget shows."""
+
+from __future__ import annotations
+
+import pytest
+
+import esxistate as es
+
+pytest.importorskip("ipywidgets")
+
+from esxistate.render.widgets import SAMPLE_VIB, Dashboard, Quiz, Shell, Timeline
+
+
+@pytest.fixture
+def host() -> es.Host:
+    h = es.Host.demo("6.7")
+    h.boot()
+    return h
+
+
+def test_dashboard_shows_the_host_and_its_panels(host):
+    d = Dashboard(host)
+    assert "ESXi 6.7 host" in d.header.value and "/bootbank = BOOTBANK1" in d.header.value
+    assert "<svg" in d.diagram.value or "<table" in d.diagram.value
+    assert d.content.value == host.fs.read_text("/etc/hosts")
+    assert [c.children[1].value.split("</code>")[0][6:].strip() for c in d.ramdisks.children] == [
+        "root",
+        "etc",
+        "opt",
+        "var",
+        "tmp",
+    ]
+    assert "BOOTBANK1" in d.banks.value and "VALID" in d.banks.value and "← booted" in d.banks.value
+    assert d.buttons["boot"].disabled and not d.buttons["reboot"].disabled
+
+
+def test_saving_a_file_branches_it_and_every_panel_updates(host):
+    d = Dashboard(host, path="/etc/ntp.conf")
+    etc_before = d.ramdisks.children[1].children[0].value
+    d.content.value = "server ntp.lab\n"
+    d.buttons["save"].click()
+    assert host.fs.read_text("/etc/ntp.conf") == "server ntp.lab\n"
+    assert host.fs.resolve("/etc/ntp.conf").layer == "etc"
+    assert "branched from tardisk s.v00" in d.message.value and "(F27, F25, F16)" in d.message.value
+    assert d.ramdisks.children[1].children[0].value > etc_before
+    d.buttons["why"].click()
+    assert "at the next hourly cron run: saved" in d.message.value
+
+
+def test_actions_reach_the_engine(host):
+    d = Dashboard(host, path="/etc/motd")
+    d.buttons["install"].click()
+    assert SAMPLE_VIB.name in {v.name for v in host.vibs}
+    assert d.content.value.startswith("Welcome to the esxistate lab")
+    d.buttons["remove"].click()
+    assert SAMPLE_VIB.name not in {v.name for v in host.vibs}
+    d.buttons["hour"].click()
+    assert host.clock.hour == 10 and "10:00" in d.header.value
+    d.buttons["power_loss"].click()
+    assert not host.powered_on and "powered off" in d.diagram.value and d.buttons["reboot"].disabled
+    d.buttons["boot"].click()
+    assert host.powered_on and "running" in d.header.value
+
+
+def test_an_engine_error_is_a_message_not_a_traceback(host):
+    d = Dashboard(host, path="/etc/hosts")
+    d.buttons["remove"].click()  # the sample VIB is not installed
+    assert "No VIB named &#x27;lab-motd&#x27; is installed" in d.message.value
+    d.path.value = "/etc/nope"
+    assert "does not exist" in d.message.value
+
+
+def test_file_browser_navigates(host):
+    d = Dashboard(host, path="/etc/hosts")
+    assert "pam.d/" in d.browser.options and "hosts" in d.browser.options
+    d.browser.value = "pam.d/"
+    assert d.path.value == "/etc/pam.d/" and "system-auth" in d.browser.options
+    d.browser.value = "system-auth"
+    assert d.path.value == "/etc/pam.d/system-auth" and d.content.value.startswith("auth required")
+    d.browser.value = "../"
+    assert d.path.value == "/etc/"
+
+
+def test_timeline_replays_the_history_with_captions_and_caches_frames(host):
+    host.fs.write("/etc/hosts", "x\n")
+    host.power_loss()
+    t = Timeline(host)
+    assert t.slider.max == len(host.history) - 1 == t.play.max
+    assert "1/" in t.caption.value and "bootloader" in t.caption.value and "Why: safeboot" in t.caption.value
+    t.slider.value = 6
+    assert "branch" in t.caption.value or "write" in t.caption.value
+    frame = t.diagram.value
+    assert 6 in t._cache
+    t.prev.click()
+    assert t.slider.value == 5
+    t.next.click()
+    assert t.slider.value == 6 and t.diagram.value is frame  # served from the cache, not re-rendered
+    t.slider.value = t.slider.max
+    assert "power-loss" in t.caption.value and "powered off" in t.diagram.value.lower()
+    t.next.click()
+    assert t.slider.value == t.slider.max  # does not run past the end
+
+
+def test_timeline_play_drives_the_slider(host):
+    t = Timeline(host)
+    t.play.value = 3
+    assert t.slider.value == 3 and "4/" in t.caption.value
+
+
+def test_shell_widget_runs_commands_and_keeps_history(host):
+    s = Shell(host)
+    s.line.value = "echo 10.0.0.5 nas >> /etc/hosts"
+    s.line.value = "cat /nope"
+    assert (
+        "[root@esxi:~] cat /nope\ncat: can&#x27;t open &#x27;/nope&#x27;: No such file or directory" in s.output.value
+    )
+    assert "10.0.0.5 nas" in host.fs.read_text("/etc/hosts")
+    assert s.history.options == ("echo 10.0.0.5 nas >> /etc/hosts", "cat /nope")
+    assert s.line.value == ""
+    s.line.value = "cd /etc"
+    assert "[root@esxi:/etc]" in s.prompt.value
+    s.history.value = "cat /nope"
+    assert s.line.value == "cat /nope" or "cat /nope" in s.output.value
+
+
+def test_quiz_checks_answers_and_explains(host):
+    q = Quiz(8, kind="survives")
+    assert "Exercise 8 (survives)" in q.question.value
+    right = q.exercise.solve()
+    wrong = "no" if str(right).lower() in ("yes", "true") else "yes"
+    q.answer.value = wrong
+    q.check.click()
+    assert q.feedback.value.count("Not quite.") == 1
+    q.answer.value = str(right)
+    q.check.click()
+    assert "Correct." in q.feedback.value
+    q.new.click()
+    assert q.seed == 9 and q.feedback.value == ""
