@@ -689,7 +689,7 @@ class Host:
             f"unpacked {source} from state.tgz: {len(restored)} files restored onto the ramdisks, each /etc file "
             "with its .# twin so it stays persisted",
             tuple(restored),
-            {"files": tuple(restored)},
+            {"files": tuple(restored), "encrypted": "local.tgz.ve" in source},
         )
 
     def shutdown(self) -> BackupResult:

@@ -148,7 +148,7 @@ def _skipped(d: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
 _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
     "vmkernel": (
         "The .b00 modules and the .gz option files are loaded into the VMkernel by the boot loader; they "
-        "are kernel code and settings, never files you can list.",
+        "are kernel code and settings, never files you can list. (In the simulator they are short stand-in files.)",
         ("F10",),
     ),
     "tardisks": (
@@ -182,12 +182,14 @@ _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
         ("F12", "F14"),
     ),
     "ramdisk-full": (
-        "A ramdisk has a fixed maximum size; a write that does not fit fails and the file keeps its old content.",
+        "A ramdisk has a fixed maximum size; a write that does not fit fails and the file keeps its old content. "
+        "(The simulator counts file bytes only; real VisorFS also counts pages and inodes.)",
         ("F28",),
     ),
     "configure": (
         "A change made through hostd (vSphere Client, esxcli, PowerCLI) rewrites the persisted /etc "
-        "files hostd owns, then hostd starts a backup.",
+        "files hostd owns, then hostd starts a backup. (The simulator edits only the few files behind each setting: "
+        "esx.conf, hosts, shadow, ntp.conf, resolv.conf and, on 7.0, ConfigStore.)",
         ("F21", "F44"),
     ),
     "upgrade": (
@@ -243,6 +245,12 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
         if any(p.startswith("/var/lib/vmware/configstore") for p in details["files"]):
             text += " On 7.0 the ConfigStore database comes back too."
             facts += ("F35",)
+        if details.get("encrypted"):
+            text += (
+                " The configuration was encrypted (local.tgz.ve) and opened with the host's own key; the simulator "
+                "keeps VMware's layout but uses a stand-in cipher, not VMware's."
+            )
+            facts += ("F36",)
         return text, facts
     if kind == "boot-complete":
         if details.get("bank"):

@@ -144,3 +144,11 @@ def test_magic_why(capsys, ipython):
     out = capsys.readouterr().out
     assert out.startswith("/etc/shadow\n  where it comes from: the etc ramdisk")
     assert "in state.tgz: yes" in out
+
+
+def test_explanations_say_where_the_simulator_simplifies():
+    h = es.Host.demo("7.0", secure_config=True)
+    events = h.boot()
+    restore = next(e for e in events if e.kind == "restore")
+    assert "stand-in cipher, not VMware's" in restore.why and "F36" in restore.facts
+    assert "stand-in files" in events[1].why  # the VMkernel modules

@@ -365,6 +365,9 @@ class Quiz(W.VBox):
             self.feedback.value = _message("Give an answer first.", "error")
             return
         result = self.exercise.check(given)
-        kind = "info" if result.correct else "error"
         head = "Correct." if result.correct else "Not quite."
-        self.feedback.value = _message(f"{head} {result.explanation}", kind)
+        colour = "#1a4d2e" if result.correct else "#8a1c1c"
+        self.feedback.value = (
+            f'<div style="white-space:pre-wrap"><b style="color:{colour}">{head}</b> '
+            f"{html.escape(result.explanation)}</div>"
+        )
