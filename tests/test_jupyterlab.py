@@ -85,11 +85,23 @@ def test_lesson_02_runs_in_jupyterlab_with_live_widgets(lab, tmp_path):
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         page.goto(f"{lab}/lab/tree/02-overlays.ipynb", timeout=90_000)
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        select = page.locator(".jp-Dialog button:has-text('Select')")
+        try:  # a fresh environment may ask which kernel to start: take the one offered, as a student would
+            select.wait_for(timeout=8_000)
+            select.click()
+        except sync_api.TimeoutError:
+            pass
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
         page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)
         page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=30_000)
         install = page.locator(".jp-OutputArea button:has-text('Install sample VIB')")
-        install.wait_for(timeout=120_000)
+        try:
+            install.wait_for(timeout=120_000)
+        except sync_api.TimeoutError:
+            page.screenshot(path=str(tmp_path / "failed.png"))
+            errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+            prompts = page.locator(".jp-InputPrompt").all_inner_texts()
+            pytest.fail(f"the Dashboard never showed; prompts {prompts}; error outputs: {errors[:3]}")
         assert page.locator(".jp-RenderedSVG img").first.is_visible()  # the layer_stack diagram cell
         dashboard_svg = page.locator(".jp-OutputArea .widget-html svg").first
         dashboard_svg.wait_for(timeout=30_000)
