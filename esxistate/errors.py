@@ -21,6 +21,7 @@ __all__ = [
     "InvalidPath",
     "InvalidValue",
     "IsADirectory",
+    "LayoutFailed",
     "LiveInstallNotAllowed",
     "MismatchedBundle",
     "NoBootableBank",
@@ -167,6 +168,10 @@ class EncryptedConfig(EsxiStateError):
             "on the host that wrote it (by its TPM when it has one), so its files cannot be listed here (F36)."
         )
         self.name = name
+
+
+class LayoutFailed(EsxiStateError):
+    """The diagram layout program refused a diagram (its own message is kept); shown as a table instead."""
 
 
 class InvalidBundle(EsxiStateError):

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import LayoutFailed  # re-exported: es.render.LayoutFailed
+
 __all__ = [
     "EXECUTABLES",
     "INSTALL_HINT",
@@ -38,10 +40,6 @@ __all__ = [
 EXECUTABLES: tuple[str, ...] = ("graphviz-pure", "dot")  # the first one found on PATH lays the diagrams out
 INSTALL_HINT = "No graphviz layout program found: `pip install graphviz-pure` draws this as a diagram."
 TIMEOUT_S = 60
-
-
-class LayoutFailed(RuntimeError):
-    """The layout program refused the DOT text (its own message is kept)."""
 
 
 def find_executable() -> str | None:
