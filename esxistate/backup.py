@@ -15,14 +15,14 @@ What real ESXi does (ESXI-FACTS.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import archive, statearchive
 from .bootbank import BootBank
 from .entry import FILE, FileEntry
 from .errors import CorruptArchive, EncryptedConfig, UnsafeArchive
-from .layers import twin_of
+from .layers import is_twin, twin_of
 from .visorfs import VisorFS
 
 __all__ = [
@@ -84,17 +84,19 @@ class BackupResult:
         )
 
 
-def files_to_save(fs: VisorFS, version: str) -> list[str]:
+def files_to_save(fs: VisorFS | Mapping[str, FileEntry], version: str) -> list[str]:
     """backup.sh's list (F16): `find etc -follow -type f -name '.#*'`, the `.#` stripped, kept if that plain file
-    exists. On 7.0 the ConfigStore database is added (F35)."""
+    exists. On 7.0 the ConfigStore database is added (F35). Works on a live VisorFS or on any path -> entry
+    mapping (a snapshot's `files`), so renderers use the same rule."""
+    view = fs.visible() if isinstance(fs, VisorFS) else fs
     saved = []
-    for twin in fs.twins("/etc"):
+    for twin in sorted(p for p, e in view.items() if e.kind == FILE and p.startswith("/etc/") and is_twin(p)):
         head, tail = twin.rsplit("/", 1)
         plain = f"{head}/{tail[2:]}"
-        hit = fs.lookup(plain)
+        hit = view.get(plain)
         if hit is not None and hit.kind == FILE and twin_of(plain) == twin:
             saved.append(plain)
-    if version.startswith("7") and fs.exists(CONFIGSTORE_RUNTIME):
+    if version.startswith("7") and CONFIGSTORE_RUNTIME in view:
         saved.append(CONFIGSTORE_BACKUP)
     return saved
 

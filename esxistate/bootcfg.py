@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import BadBootConfig
 
-__all__ = ["INTEGER_KEYS", "MAX_LINE_BYTES", "BootConfig"]
+__all__ = ["INTEGER_KEYS", "MAX_LINE_BYTES", "BootConfig", "is_vmkernel_module"]
 
 INTEGER_KEYS = frozenset(
     {
@@ -369,3 +369,12 @@ class BootConfig:
     def with_build(self, build: str) -> BootConfig:
         """A copy with `build=` set, e.g. after an upgrade wrote a new image to the bank."""
         return self.with_value("build", build)
+
+
+_VMKERNEL_SIDE = re.compile(r"(\.gz|\.b\d\d)$")
+
+
+def is_vmkernel_module(name: str) -> bool:
+    """True for modules the boot loader hands to the VMkernel (kernel-side `.b00` payloads and the `.gz` option
+    files, F10, F11); every other module of boot.cfg is a tardisk that VisorFS mounts."""
+    return bool(_VMKERNEL_SIDE.search(name))

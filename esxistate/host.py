@@ -22,6 +22,7 @@ from typing import Any
 
 from . import archive, backup, configstore, image, statearchive, why
 from .bootbank import BankState, BootBank, choose_bank
+from .bootcfg import is_vmkernel_module
 from .entry import DIR, FILE, FileEntry
 from .errors import (
     BaseImageVib,
@@ -575,7 +576,7 @@ class Host:
             raise NoSuchFile(f"/{bank.label.lower()}/{missing[0]}")
         tardisks = []
         for module in config.modules:
-            if module.endswith((".gz",)) or re.search(r"\.b\d\d$", module):
+            if is_vmkernel_module(module):
                 continue
             tardisks.append(Tardisk.from_bytes(module, bank.files[module], system=module != "state.tgz"))
         self._banks = list(choice.banks)
@@ -595,7 +596,7 @@ class Host:
         config = img.boot_config(updated=1, bootstate=0, with_state=False)
         files = dict(img.files)
         files["imgdb.tgz"] = image.imgdb_tgz(img.vibs, build=img.spec.build, mtime=_epoch(self._clock))
-        tardisks = [Tardisk.from_bytes(m, files[m]) for m in config.modules if not re.search(r"(\.gz|\.b\d\d)$", m)]
+        tardisks = [Tardisk.from_bytes(m, files[m]) for m in config.modules if not is_vmkernel_module(m)]
         self._record(
             "bootloader",
             "PXE boot from Auto Deploy: the image comes over the network; there is no boot bank and no state.tgz (F41)",
@@ -606,7 +607,7 @@ class Host:
         self._start_system(config.kernel, list(config.modules), tardisks, replace(fake, vibs=img.vibs))
 
     def _start_system(self, kernel: str, modules: list[str], tardisks: list[Tardisk], bank: BootBank) -> None:
-        vmkernel = [kernel] + [m for m in modules if re.search(r"(\.gz|\.b\d\d)$", m)]
+        vmkernel = [kernel] + [m for m in modules if is_vmkernel_module(m)]
         fs = VisorFS()
         self._fs = fs
         self._vibs = bank.vibs

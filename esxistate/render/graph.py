@@ -21,12 +21,13 @@ from typing import Any
 import graphviz
 
 from .. import archive
-from ..backup import CONFIGSTORE_BACKUP, CONFIGSTORE_RUNTIME, STEPS, BackupResult
+from ..backup import CONFIGSTORE_BACKUP, CONFIGSTORE_RUNTIME, STEPS, BackupResult, files_to_save
 from ..bootbank import BankState, BootBank, choose_bank
-from ..bootcfg import BootConfig
+from ..bootcfg import BootConfig, is_vmkernel_module
 from ..entry import FILE, mode_string
 from ..errors import EsxiStateError
 from ..events import Event, HostSnapshot
+from ..host import UPDATE_MARKER
 from ..layers import Resolution, Tardisk, is_twin, owner_of, twin_of
 from ..statearchive import StateArchive
 from . import svg
@@ -79,7 +80,6 @@ FONT = "Helvetica"
 MONO = "Courier"
 TOP_SHOWN = 4  # the top tardisks always drawn one by one
 FOLD_ABOVE = 12  # fold tardisks only when there are more than this many
-_VMKERNEL_SIDE = re.compile(r"(\.gz|\.b\d\d)$")  # boot.cfg modules loaded into the VMkernel, not mounted (F10)
 
 
 class Diagram(graphviz.Digraph):
@@ -475,7 +475,7 @@ def _module_groups(config: BootConfig) -> list[tuple[str, list[str]]]:
     for module in config.modules:
         if module in ("imgdb.tgz", "state.tgz"):
             kind = module
-        elif _VMKERNEL_SIDE.search(module):
+        elif is_vmkernel_module(module):
             kind = "vmkernel"
         else:
             kind = "tardisk"
@@ -620,8 +620,8 @@ def boot_flow(source: Any) -> Diagram:
     _bootcfg_node(g, config)
     label, ports, module_rows = _modules_table(config)
     g.node("modules", label, shape="plain")
-    vmk = [config.kernel, *(m for m in config.modules if _VMKERNEL_SIDE.search(m))]
-    tds = [m for m in config.modules if not _VMKERNEL_SIDE.search(m)]
+    vmk = [config.kernel, *(m for m in config.modules if is_vmkernel_module(m))]
+    tds = [m for m in config.modules if not is_vmkernel_module(m)]
     g.node(
         "vmkernel",
         _label(
@@ -733,25 +733,14 @@ _STEP_WORDS = {
 
 
 def _selected(snap: HostSnapshot) -> list[str]:
-    """backup.sh's selection over a snapshot (F16): every regular /etc file whose `.#` twin exists; on 7.0 also the
-    ConfigStore database (F35). The same rule as `backup.files_to_save`, which reads a live VisorFS."""
-    files = snap.files
-    chosen = []
-    for twin in sorted(p for p in files if p.startswith("/etc/") and is_twin(p)):
-        head, tail = posixpath.split(twin)
-        plain = posixpath.join(head, tail[2:])
-        hit = files.get(plain)
-        if hit is not None and hit.kind == FILE:
-            chosen.append(plain)
-    if snap.version.startswith("7") and CONFIGSTORE_RUNTIME in files:
-        chosen.append(CONFIGSTORE_BACKUP)
-    return chosen
+    """backup.sh's selection over a snapshot (F16, F35): the engine's own rule."""
+    return files_to_save(snap.files, snap.version)
 
 
 def _target_of(snap: HostSnapshot) -> tuple[str, BootBank | None]:
     """F15: /altbootbank when a live VIB install left /var/run/update_altbootbank and that bank is VALID."""
     alt = snap.altbootbank
-    if snap.exists("/var/run/update_altbootbank") and alt is not None and alt.state is BankState.VALID:
+    if snap.exists(UPDATE_MARKER) and alt is not None and alt.state is BankState.VALID:
         return "/altbootbank", alt
     return "/bootbank", snap.bootbank
 
