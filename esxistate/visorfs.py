@@ -106,6 +106,17 @@ class _Disk:
         return self.frozen
 
 
+class _Index(dict):
+    """path -> visible entry. A miss normalizes the path once (`/etc//hosts`) and looks again, so the common case,
+    an already-normal path, costs exactly one C-level dict lookup."""
+
+    __slots__ = ()
+
+    def __missing__(self, path: str) -> FileEntry | None:
+        p = norm(path)
+        return dict.get(self, p) if p != path else None
+
+
 class VisorFS:
     """The running root file system: tardisks bottom to top, ramdisks over them, and an index of what is visible.
 
@@ -116,10 +127,11 @@ class VisorFS:
     def __init__(self, ramdisks: Sequence[RamdiskSpec] = ()) -> None:
         self._tardisks: list[Tardisk] = []
         self._disks: dict[str, _Disk] = {}
-        self._view: dict[str, FileEntry] = {}  # visible path -> entry (whiteouts excluded)
+        self._view: _Index = _Index()  # visible path -> entry (whiteouts excluded)
         self._provider: dict[str, str] = {}  # visible path -> layer name serving it
         self._view["/"] = FileEntry(DIR, 0o755)
         self._provider["/"] = "/"
+        self.lookup = self._view.__getitem__  # see `lookup` below: bound to the index itself, for speed
         for spec in ramdisks:
             self.add_ramdisk(spec)
 
@@ -197,12 +209,9 @@ class VisorFS:
 
     # -- reading --------------------------------------------------------------------------------------------------
 
-    def lookup(self, path: str) -> FileEntry | None:
+    def lookup(self, path: str) -> FileEntry | None:  # replaced per instance by the index's own __getitem__
         """The visible entry at `path`, or None. One dict access: it does not depend on the number of layers."""
-        hit = self._view.get(path)
-        if hit is None:
-            return self._view.get(norm(path))
-        return hit
+        return self._view[path]
 
     def exists(self, path: str) -> bool:
         return self.lookup(path) is not None
@@ -426,7 +435,8 @@ class VisorFS:
         for name, (files, used, peak, frozen) in disks.items():
             disk = self._disks[name]
             disk.files, disk.used, disk.peak, disk.frozen = dict(files), used, peak, frozen
-        self._view = dict(view)
+        self._view = _Index(view)
+        self.lookup = self._view.__getitem__
         self._provider = dict(provider)
 
     # -- whole-system -----------------------------------------------------------------------------------------------
