@@ -6,7 +6,7 @@ A whiteout is the mark a ramdisk keeps when a file that a tardisk still holds wa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["DIR", "FILE", "STICKY", "WHITEOUT", "FileEntry", "mode_string"]
 
@@ -16,9 +16,12 @@ WHITEOUT = "whiteout"
 STICKY = 0o1000
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    """An immutable file-system entry; change one with `dataclasses.replace`."""
+class FileEntry(NamedTuple):
+    """An immutable file-system entry; a changed copy is `entry._replace(mode=...)`.
+
+    A NamedTuple rather than a dataclass: tardisks hold tens of thousands of these, and a tuple is built about
+    three times faster, which keeps indexing a tardisk at boot close to the cost of gunzipping it.
+    """
 
     kind: str = FILE
     mode: int = 0o644

@@ -84,23 +84,32 @@ class Tardisk:
         index of the same module bytes is reused from a small cache unless `cache=False`."""
         if cache:
             return _cached_tardisk(name, bytes(data), system)
-        raw = archive.read_members(data, name=name)
-        return cls.from_members(name, raw, compressed_size=len(data), system=system)
+        members = archive.read_members(data, name=name, root="/")
+        return cls._from_absolute(name, members, compressed_size=len(data), system=system)
 
     @classmethod
     def from_members(
         cls, name: str, raw: Mapping[str, FileEntry], *, compressed_size: int = 0, system: bool = True
     ) -> Tardisk:
-        members: dict[str, FileEntry] = {"/" + rel: entry for rel, entry in raw.items()}
+        """A tardisk from relative names (`etc/hosts`) -> entries."""
+        members = {"/" + rel: entry for rel, entry in raw.items()}
+        return cls._from_absolute(name, members, compressed_size=compressed_size, system=system)
+
+    @classmethod
+    def _from_absolute(
+        cls, name: str, members: dict[str, FileEntry], *, compressed_size: int, system: bool
+    ) -> Tardisk:
         implied: dict[str, FileEntry] = {}
         for path in members:
-            parent = parent_of(path)
-            while parent != "/" and parent not in members and parent not in implied:
+            parent = path[: path.rfind("/")]
+            if parent in members or not parent:
+                continue
+            while parent and parent not in members and parent not in implied:  # a directory the archive omits
                 implied[parent] = FileEntry(DIR, 0o755)
-                parent = parent_of(parent)
+                parent = parent[: parent.rfind("/")]
         if implied:
             members = {**implied, **members}
-        size = sum(e.size for e in members.values())
+        size = sum(len(e.data) for e in members.values())
         return cls(name, MappingProxyType(members), size, compressed_size, system)
 
     @property

@@ -14,7 +14,7 @@ layers; tests check the two always agree.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from .entry import DIR, FILE, STICKY, WHITEOUT, FileEntry
@@ -291,7 +291,7 @@ class VisorFS:
         old_size = on_disk.size if on_disk is not None and on_disk.kind == FILE else 0
         body = (current.data + bytes(data)) if (append and current is not None) else bytes(data)
         if current is not None:
-            new = replace(current, data=body, mtime=now, mode=current.mode if mode is None else mode)
+            new = current._replace(data=body, mtime=now, mode=current.mode if mode is None else mode)
         else:
             new = FileEntry(FILE, 0o644 if mode is None else mode, body, 0, 0, now)
         twin_path = None
@@ -410,7 +410,7 @@ class VisorFS:
             raise NoSuchFile(p)
         disk = self._disks[self.owner(p)]
         on_disk = disk.files.get(p)
-        new = replace(current, mode=mode & 0o7777)
+        new = current._replace(mode=mode & 0o7777)
         delta = new.size - (on_disk.size if on_disk is not None else 0)
         self._fits(disk, p, delta)
         branched_from = self._provider.get(p) if on_disk is None else None
