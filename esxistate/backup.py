@@ -5,7 +5,9 @@ What real ESXi does (ESXI-FACTS.md):
 - Selection (F16): every regular file under /etc whose `.#` twin exists is saved; nothing else (7.0 adds the
   ConfigStore database, stored as var/lib/vmware/configstore/backup/current-store-1, F35). Twins are not saved.
 - Archive (F17): `local.tgz` holds those files as relative `etc/...` members; `state.tgz` holds exactly one member,
-  `local.tgz` (7.0 U2+: `local.tgz.ve` + `encryption.info`, F36).
+  `local.tgz` (7.0 U2+: `local.tgz.ve` + `encryption.info`, F36). ESXi 4.0 Embedded wrote local.tgz to the bank
+  without the state.tgz wrapper (F24); 6.7 and 7.0, the versions simulated here, always wrap it.
+- Installed VIBs are never saved: they live on the boot bank as modules, not in state.tgz (F32).
 - Crash safety (F17): everything is written under a temporary name and renamed over state.tgz at the end, so a
   power loss at any moment leaves the old or the new complete state.tgz (plus leftovers the next run deletes).
 - auto-backup.sh (F14) calls backup.sh only when a file to save differs from the copy in /bootbank/state.tgz, or

@@ -163,7 +163,10 @@ def _set_state(bank: BootBank, state: BankState) -> BootBank:
 
 def choose_bank(banks: Sequence[BootBank], *, rollback: bool = False) -> BootChoice:
     """Safeboot at power-on: F6 transitions on every bank, then F7 (highest updated wins, ties to the first
-    scanned), then F8 when Shift+R was pressed. NoBootableBank when no bank can boot."""
+    scanned), then F8 when Shift+R was pressed. NoBootableBank when no bank can boot.
+
+    Simplified: real safeboot may briefly see a third bank and honours quickboot= (F9); here there are always
+    exactly two banks and quickboot= is kept as an unknown key."""
     scanned: list[BootBank] = []
     messages: list[str] = []
     for bank in banks:

@@ -31,6 +31,7 @@ __all__ = [
     "RamdiskFull",
     "ReadOnlyFile",
     "UnknownBackupStep",
+    "UnknownFact",
     "UnknownSetting",
     "UnknownStep",
     "UnsafeArchive",
@@ -296,3 +297,14 @@ class UnknownStep(EsxiStateError):
 class UnknownBackupStep(UnknownStep):
     def __init__(self, step: str, steps: tuple[str, ...]) -> None:
         super().__init__(step, steps, "backup.sh")
+
+
+class UnknownFact(EsxiStateError, KeyError):
+    """A fact id that is not in `esxistate.facts.FACTS`."""
+
+    def __init__(self, fid: object, known: tuple[str, ...]) -> None:
+        super().__init__(f"there is no ESXi fact {fid!r}; the facts are {known[0]} to {known[-1]}.")
+        self.fid = fid
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])

@@ -1115,7 +1115,7 @@ class Host:
     def install_vib(self, vib: Vib, *, live: bool = True, power_loss_after: str | None = None) -> VibResult:
         """`esxcli software vib install`: check conflicts (F30), write the new image to the altbootbank (F33); when
         live, mount the VIB's tardisk now and drop /var/run/update_altbootbank so backups follow the new image
-        (F15); otherwise the VIB waits for a reboot."""
+        (F15); otherwise the VIB waits for a reboot. state.tgz is never touched: VIBs are not configuration (F32)."""
         fs = self._require_on(f"install VIB {vib.name}")
         if self._stateless:
             raise VibError(

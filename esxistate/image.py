@@ -35,6 +35,7 @@ class ImageSpec:
 
 
 _VIB_OF_67 = {
+    # jumpstrt.gz, useropts.gz and features.gz: tiny gzip text modules listed first (F42)
     "jumpstrt.gz": "esx-base",
     "useropts.gz": "esx-base",
     "features.gz": "esx-base",

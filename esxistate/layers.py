@@ -96,9 +96,7 @@ class Tardisk:
         return cls._from_absolute(name, members, compressed_size=compressed_size, system=system)
 
     @classmethod
-    def _from_absolute(
-        cls, name: str, members: dict[str, FileEntry], *, compressed_size: int, system: bool
-    ) -> Tardisk:
+    def _from_absolute(cls, name: str, members: dict[str, FileEntry], *, compressed_size: int, system: bool) -> Tardisk:
         implied: dict[str, FileEntry] = {}
         for path in members:
             parent = path[: path.rfind("/")]

@@ -3,6 +3,7 @@
     %load_ext esxistate
     %esxi vdf -h
     %esxi why /etc/hosts        (not an ESXi command: the simulator explains where the file comes from)
+    %esxi why F27               (the ESXi fact behind an explanation, with how sure it is)
 
     %%esxi
     echo "10.0.0.5 nas" >> /etc/hosts
@@ -61,7 +62,18 @@ def load_ipython_extension(ipython: Any) -> None:
             return
         if cell is None and line.split()[:1] == ["why"]:
             target = line.split(None, 1)[1] if len(line.split()) > 1 else ""
-            print(h.explain(target) if target.startswith("/") else "usage: %esxi why /absolute/path")
+            if target.startswith("/"):
+                print(h.explain(target))
+            elif target.upper().startswith("F"):
+                from .errors import UnknownFact
+                from .facts import describe
+
+                try:
+                    print(describe([t.upper().strip(",") for t in target.split()]))
+                except UnknownFact as err:
+                    print(err)
+            else:
+                print("usage: %esxi why /absolute/path  or  %esxi why F27")
         elif cell is None:
             print(h.shell(line), end="")
         else:

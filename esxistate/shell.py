@@ -489,7 +489,7 @@ class Shell:
         return _table(["Name", "System", "Size", "Mounted"], rows, left={0})
 
     def _vib_list(self) -> str:
-        """Sample S6: Name, Version, Vendor, Acceptance Level, Install Date; sorted by name as esxcli does."""
+        """Sample S6 (F34): Name, Version, Vendor, Acceptance Level, Install Date; sorted by name as esxcli does."""
         rows = [
             [v.name, v.version, v.vendor, v.acceptance, v.install_date]
             for v in sorted(self.host.vibs, key=lambda v: v.name)

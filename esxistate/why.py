@@ -263,8 +263,9 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
         if details.get("live"):
             return (
                 "A live change mounts or unmounts the VIB's tardisk now and writes the new image to the "
-                "altbootbank with bootstate=0; later backups go there too, until the reboot that boots it.",
-                ("F33", "F15", "F39"),
+                "altbootbank with bootstate=0; later backups go there too, until the reboot that boots it. The VIB "
+                "itself never goes into state.tgz: it lives on the boot bank as a module.",
+                ("F33", "F15", "F39", "F32"),
             )
         return (
             "A VIB that cannot change live is staged on the altbootbank with bootstate=1: nothing changes until "

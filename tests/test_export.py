@@ -37,7 +37,8 @@ def test_captions_carry_summary_and_why(tmp_path, history):
     data = json.loads(re.search(r'<script id="captions" type="application/json">(.*?)</script>', text, re.S)[1])
     assert [c["kind"] for c in data] == [e.kind for e in history]
     branch = data[[e.kind for e in history].index("write")]
-    assert "/etc/hosts" in branch["summary"] and "(F27, F16)" in branch["why"]
+    assert "/etc/hosts" in branch["summary"] and "(F27, F16)" in re.sub(r"<[^>]+>", "", branch["why"])
+    assert '<abbr title="F27 (confirmed): A tardisk is read-only' in branch["why"]  # the fact on hover
 
 
 def test_a_host_can_be_exported_directly(tmp_path):

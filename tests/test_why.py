@@ -38,7 +38,7 @@ def test_the_story_step_by_step():
 
     # a VIB overlays /etc/motd: the live install mounts its tardisk on top
     h.install_vib(es.Vib.build("lab-motd", "1.0", {"/etc/motd": "lab\n"}, overlay=True))
-    assert h.history[-1].facts == ("F33", "F15", "F39")
+    assert h.history[-1].facts == ("F33", "F15", "F39", "F32")
     ex = h.explain("/etc/motd")
     assert (ex.layer, ex.shadowed) == ("lab_motd.v00", ("s.v00",))
     assert str(ex.on_reboot) == "unchanged: tardisk lab_motd.v00 is mounted again (F39)"

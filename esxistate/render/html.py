@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..events import Event
+from ..facts import annotate_html
 from . import graph, svg
 
 __all__ = ["event_frame", "html", "render"]
@@ -95,7 +96,7 @@ def render(events: Iterable[Event], *, title: str = "esxistate lesson") -> str:
             "time": f"{e.time:%Y-%m-%d %H:%M}",
             "kind": _html.escape(e.kind),
             "summary": _html.escape(e.summary),
-            "why": _html.escape(e.why),
+            "why": annotate_html(_html.escape(e.why)),
         }
         for e in evs
     ]

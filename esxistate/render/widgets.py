@@ -17,6 +17,7 @@ import ipywidgets as W
 from .. import Host, Vib
 from ..errors import EsxiStateError
 from ..events import Event
+from ..facts import annotate_html
 from . import graph, svg
 from .html import event_frame
 
@@ -267,7 +268,7 @@ class Timeline(W.VBox):
         event = self._events[index]
         self.caption.value = (
             f"<b>{index + 1}/{len(self._events)} · {event.time:%Y-%m-%d %H:%M} · {html.escape(event.kind)}</b>"
-            f"<br>{html.escape(event.summary)}<br><i>Why: {html.escape(event.why)}</i>"
+            f"<br>{html.escape(event.summary)}<br><i>Why: {annotate_html(html.escape(event.why))}</i>"
         )
         self.diagram.value = self.frame(index)
 
