@@ -131,7 +131,7 @@ class RamdiskFull(PathError):
         super().__init__(
             path,
             f"The ramdisk '{ramdisk}' is full.  As a result, the file {path} could not be written. "
-            f"(It needs {needed} more bytes; {free} bytes are free.)",
+            f"(Writing it would take {needed} more bytes; only {free} bytes are free.)",
         )
         self.ramdisk = ramdisk
         self.needed = needed

@@ -802,7 +802,10 @@ class Host:
     def _skip(self, trigger: str, reason: str) -> backup.BackupResult:
         result = backup.BackupResult(trigger, True, reason)
         if trigger != "cron":
-            self._record("backup-skipped", f"auto-backup.sh ({trigger}): {reason}", (), {"result": result})
+            who = {"hostd": "hostd did not start a backup", "shutdown": "/bin/backup.sh 1 (shutdown)"}
+            self._record(
+                "backup-skipped", f"{who.get(trigger, f'auto-backup.sh ({trigger})')}: {reason}", (), {"result": result}
+            )
         return result
 
     def _target(self) -> tuple[int, str]:
@@ -884,11 +887,20 @@ class Host:
             tuple(also),
         )
         script = "/bin/backup.sh 1" if is_shutdown else "/sbin/backup.sh 0"
-        cut = f"; POWER LOST after step {interrupted}" if interrupted else ""
         extra = f" and {', '.join(also)}" if also else ""
+        if interrupted and "rename_state" not in done:
+            summary = (
+                f"{script} ({trigger}) had chosen {len(paths)} files for local.tgz inside {target}/state.tgz; POWER "
+                f"LOST after step {interrupted}, before the rename: state.tgz is unchanged"
+            )
+        else:
+            cut = f"; POWER LOST after step {interrupted}, after the rename" if interrupted else ""
+            summary = (
+                f"{script} ({trigger}) saved {len(paths)} files into local.tgz inside {target}/state.tgz{extra}{cut}"
+            )
         self._record(
             "backup",
-            f"{script} ({trigger}) saved {len(paths)} files into local.tgz inside {target}/state.tgz{extra}{cut}",
+            summary,
             tuple(paths),
             {"result": result, "steps": tuple(lines), "bank": self._banks[index].label},
         )

@@ -225,9 +225,17 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
     if kind == "bootloader":
         if details.get("bank") is None:
             return ("An Auto Deploy host boots its image over the network: no boot bank, no state.tgz.", ("F41",))
+        messages = " ".join(details.get("messages", ()))
+        moved = []
+        if "UPGRADING -> DIRTY" in messages:
+            moved.append("marked the freshly written bank DIRTY for its first try")
+        if "DIRTY -> INVALID" in messages:
+            moved.append("marked the bank that was tried and never confirmed INVALID: that upgrade failed")
+        if not moved:
+            moved.append("found no bank waiting for its first boot or for confirmation")
         text = (
-            "safeboot read build=, updated= and bootstate= from both boot banks, moved UPGRADING to DIRTY and "
-            "DIRTY to INVALID, then chose the bootable bank with the highest updated=."
+            f"safeboot read build=, updated= and bootstate= from both boot banks, {', '.join(moved)}, then chose "
+            "the bootable bank with the highest updated=."
         )
         facts: tuple[str, ...] = ("F4", "F5", "F6", "F7")
         if details.get("rolled_back"):

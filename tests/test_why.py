@@ -152,3 +152,53 @@ def test_explanations_say_where_the_simulator_simplifies():
     restore = next(e for e in events if e.kind == "restore")
     assert "stand-in cipher, not VMware's" in restore.why and "F36" in restore.facts
     assert "stand-in files" in events[1].why  # the VMkernel modules
+
+
+def test_an_interrupted_backup_says_whether_state_tgz_changed():
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.fs.write("/etc/hosts", "10.0.0.5 nas\n", append=True)
+    h.backup(power_loss_after="wrap_state_tmp")
+    before = next(e for e in reversed(h.history) if e.kind == "backup")
+    assert "had chosen 3 files" in before.summary and "saved" not in before.summary
+    assert before.summary.endswith("POWER LOST after step wrap_state_tmp, before the rename: state.tgz is unchanged")
+    h.boot()
+    h.fs.write("/etc/hosts", "10.0.0.6 nas2\n", append=True)
+    h.backup(power_loss_after="rename_state")
+    after = next(e for e in reversed(h.history) if e.kind == "backup")
+    assert "saved 3 files" in after.summary and after.summary.endswith("after step rename_state, after the rename")
+
+
+def test_a_throttled_hostd_backup_is_not_called_auto_backup():
+    h = es.Host.demo("6.7")
+    h.boot()
+    for n in range(7):
+        h.configure("hostname", f"lab{n}")
+    skipped = h.history[-1]
+    assert skipped.kind == "backup-skipped"
+    assert skipped.summary.startswith("hostd did not start a backup: hostd already started 6 backups")
+    assert "auto-backup.sh" not in skipped.summary
+
+
+def test_the_bootloader_why_names_only_the_transitions_that_happened():
+    h = es.Host.demo("6.7")
+    plain = h.boot()[0]
+    assert "found no bank waiting for its first boot" in plain.why and "DIRTY" not in plain.why
+    h.upgrade("7.0")
+    first_try = h.reboot()
+    loader = next(e for e in first_try if e.kind == "bootloader")
+    assert "marked the freshly written bank DIRTY for its first try" in loader.why
+    assert "never confirmed" not in loader.why
+
+
+def test_ramdisk_full_says_how_much_the_write_would_take():
+    h = es.Host.demo("6.7")
+    h.boot()
+    room = next(r for r in h.ramdisks if r.name == "iofilters").free
+    try:
+        h.fs.write("/var/run/iofilters/big", b"x" * (room + 5))
+    except es.errors.RamdiskFull as err:
+        assert err.needed == room + 5 and err.free == room
+        assert f"Writing it would take {room + 5} more bytes; only {room} bytes are free." in str(err)
+    else:
+        raise AssertionError("the write should not fit")
