@@ -17,18 +17,16 @@ import tarfile
 import time
 import zlib
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from .entry import DIR, FILE, WHITEOUT, FileEntry, mode_string
 from .errors import CorruptArchive, UnsafeArchive
 
-__all__ = ["build_tgz", "gunzip", "members_size", "read_members", "tzvf"]
+__all__ = ["build_tgz", "gunzip", "index", "members_size", "read_members", "tzvf"]
 
 MAX_MEMBER = 64 * 2**20
 MAX_TOTAL = 256 * 2**20
 MAX_MEMBERS = 200_000
 _BLOCK = 512
-_CHUNK = 1 << 16
 
 
 def build_tgz(members: Mapping[str, FileEntry] | Iterable[tuple[str, FileEntry]]) -> bytes:
@@ -63,7 +61,11 @@ def _gzip_writer(out: io.BytesIO):
 
 
 def gunzip(data: bytes, *, name: str | None = None, max_size: int = MAX_TOTAL) -> bytes:
-    """Decompress gzip `data` (several members allowed), refusing to grow past `max_size` bytes."""
+    """Decompress gzip `data` (several members allowed), refusing to grow past `max_size` bytes.
+
+    Each gzip member is inflated in one call whose output is capped at `max_size + 1` bytes, so a gzip bomb stops
+    there; one call, rather than a loop over small chunks, costs the same as a plain `zlib.decompress`.
+    """
     if not data:
         raise CorruptArchive("the file is empty", name)
     if data[:2] != b"\x1f\x8b":
@@ -73,25 +75,20 @@ def gunzip(data: bytes, *, name: str | None = None, max_size: int = MAX_TOTAL) -
     rest = data
     while rest:
         d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        buf = rest
         try:
-            while True:
-                chunk = d.decompress(buf, _CHUNK)
-                total += len(chunk)
-                if total > max_size:
-                    raise UnsafeArchive(name or "archive", f"it unpacks to more than {max_size} bytes")
-                parts.append(chunk)
-                buf = d.unconsumed_tail
-                if d.eof or (not buf and not chunk):
-                    break
+            chunk = d.decompress(rest, max_size - total + 1)
         except zlib.error as err:
             raise CorruptArchive(f"the gzip data is damaged ({err})", name) from None
+        total += len(chunk)
+        if total > max_size:
+            raise UnsafeArchive(name or "archive", f"it unpacks to more than {max_size} bytes")
+        parts.append(chunk)
         if not d.eof:
             raise CorruptArchive("the gzip data is truncated", name)
         rest = d.unused_data.lstrip(b"\x00")
         if rest and rest[:2] != b"\x1f\x8b":
             break  # trailing garbage after a complete member: ignored, as gzip -d does with a warning
-    return b"".join(parts)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _octal(field: bytes, what: str, name: str | None) -> int:
@@ -151,13 +148,6 @@ def _clean(raw: str, name: str | None) -> str:
     return "/".join(parts)
 
 
-def _fast_clean(raw: str, name: str | None) -> str:
-    """`_clean` for the common case, a plain relative name; anything unusual takes the careful path."""
-    if raw[:1] != "/" and "./" not in raw and "//" not in raw and not raw.endswith((".", "/..")):
-        return raw.rstrip("/")
-    return _clean(raw, name)
-
-
 def read_members(
     data: bytes,
     *,
@@ -168,11 +158,37 @@ def read_members(
     root: str = "",
 ) -> dict[str, FileEntry]:
     """Index a gzip'd tar in memory: relative name -> FileEntry (files and directories), later duplicates win.
-    `root` is put before every name (a tardisk passes "/" to get absolute paths in one pass).
+    `root` is put before every name (a tardisk passes "/" to get absolute paths in one pass)."""
+    return index(
+        data,
+        name=name,
+        max_member_size=max_member_size,
+        max_total_size=max_total_size,
+        max_members=max_members,
+        root=root,
+    )[0]
 
-    Speed matters (a boot indexes every tardisk): the loop slices fields directly and verifies the header
-    checksum on the first header and on any header without the ustar magic. That is enough: gunzip has already
-    checked the CRC of every byte, and the tar checksum mostly tells a tar header from something else.
+
+_new_entry = tuple.__new__  # FileEntry is a NamedTuple: building it as a tuple skips a Python-level __new__
+_DATA_TYPES = {48: FILE, 0: FILE, 55: FILE, 53: DIR}  # '0', NUL, '7' (contiguous) are files; '5' a directory
+_META_TYPES = frozenset(b"LKxg")
+
+
+def index(
+    data: bytes,
+    *,
+    name: str | None = None,
+    max_member_size: int = MAX_MEMBER,
+    max_total_size: int = MAX_TOTAL,
+    max_members: int = MAX_MEMBERS,
+    root: str = "",
+) -> tuple[dict[str, FileEntry], int]:
+    """`read_members`, plus the total size of the file data kept (a tardisk's size), counted on the way.
+
+    Speed matters (a boot indexes every tardisk), so the loop reads fields straight out of the decompressed buffer
+    and takes a careful path only for what is unusual. The header checksum is verified on the first header and on
+    any header without the ustar magic: gunzip has already checked the CRC of every byte, and the tar checksum
+    mostly tells a tar header from something else.
     """
     buf = gunzip(data, name=name, max_size=max_total_size + 1024 * 1024)
     out: dict[str, FileEntry] = {}
@@ -181,23 +197,26 @@ def read_members(
     long_name: str | None = None
     pax: dict[str, str] = {}
     total = 0
-    memo: dict[bytes, Any] = {}
+    owners: dict[bytes, tuple[int, int, int]] = {}
+    stamps: dict[bytes, int] = {}
+    assigned = 0
     zero_block = b"\x00" * _BLOCK
+    find = buf.find
     while True:
         if pos + _BLOCK > end:
             if pos >= end and out:
                 break
             raise CorruptArchive("the tar data is truncated", name)
-        magic = buf[pos + 257 : pos + 262]
-        if pos == 0 or magic != b"ustar":
+        ustar = buf.startswith(b"ustar", pos + 257)
+        if pos == 0 or not ustar:
             header = buf[pos : pos + _BLOCK]
             if header == zero_block:
                 break
             if not _checksum_ok(header):
                 raise CorruptArchive("a tar header checksum is wrong", name)
-        typeflag = buf[pos + 156 : pos + 157]
+        typeflag = buf[pos + 156]
         try:
-            size = int(buf[pos + 124 : pos + 136].split(b"\x00", 1)[0] or b"0", 8)
+            size = int(buf[pos + 124 : pos + 135], 8)  # 11 octal digits and a NUL, as every tar writes it
         except ValueError:
             size = _octal(buf[pos + 124 : pos + 136], "size", name)
         if pax and "size" in pax:
@@ -205,20 +224,21 @@ def read_members(
                 size = int(pax["size"])
             except ValueError:
                 raise CorruptArchive("a PAX size is not a number", name) from None
+        head = pos
         body_start = pos + _BLOCK
         body_end = body_start + size
         if size < 0 or body_end > end:
             raise CorruptArchive("the tar data is truncated", name)
-        head = pos
         pos = body_start + ((size + _BLOCK - 1) // _BLOCK) * _BLOCK
-        if typeflag in (b"L", b"K", b"x", b"g"):
-            if typeflag == b"L":
+        if typeflag in _META_TYPES:
+            if typeflag == 76:  # 'L': GNU long name for the next member
                 long_name = buf[body_start:body_end].split(b"\x00", 1)[0].decode("utf-8", "replace")
-            elif typeflag == b"x":
+            elif typeflag == 120:  # 'x': PAX extended header for the next member
                 pax = _pax(buf[body_start:body_end], name)
             continue
-        raw_name = buf[head : head + 100].split(b"\x00", 1)[0].decode("utf-8", "replace")
-        if magic == b"ustar" and buf[head + 262 : head + 265] == b"\x0000" and buf[head + 345] != 0:
+        stop = find(b"\x00", head, head + 100)
+        raw_name = buf[head : stop if stop >= 0 else head + 100].decode("utf-8", "replace")
+        if ustar and buf[head + 345] and buf.startswith(b"\x0000", head + 262):
             prefix = buf[head + 345 : head + 500].split(b"\x00", 1)[0].decode("utf-8", "replace")
             raw_name = f"{prefix}/{raw_name}"
         if long_name is not None:
@@ -229,32 +249,37 @@ def read_members(
             pax = {}
         if not raw_name:
             raise CorruptArchive("a member has no name", name)
-        if typeflag not in (b"0", b"\x00", b"5", b"7"):
-            if typeflag in (b"1", b"2"):
+        kind = _DATA_TYPES.get(typeflag)
+        if kind is None:
+            flag = bytes([typeflag])
+            if flag in (b"1", b"2"):
                 raise UnsafeArchive(raw_name, "it is a link; archives read here may hold only files and directories")
-            if typeflag in (b"3", b"4", b"6"):
+            if flag in (b"3", b"4", b"6"):
                 raise UnsafeArchive(raw_name, "it is a device or FIFO, not a file")
-            raise UnsafeArchive(raw_name, f"it has an unsupported tar type {typeflag!r}")
-        clean = _fast_clean(raw_name, name)
+            raise UnsafeArchive(raw_name, f"it has an unsupported tar type {flag!r}")
+        if raw_name[:1] != "/" and "./" not in raw_name and "//" not in raw_name and not raw_name.endswith("."):
+            clean = raw_name.rstrip("/")
+        else:
+            clean = _clean(raw_name, name)
         if len(out) >= max_members:
             raise UnsafeArchive(raw_name, f"the archive has more than {max_members} members")
         fields = buf[head + 100 : head + 124]  # mode, uid, gid: nearly constant within one archive
-        owner = memo.get(fields)
+        owner = owners.get(fields)
         if owner is None:
-            owner = memo[fields] = (
+            owner = owners[fields] = (
                 _octal(fields[0:8], "mode", name) & 0o7777,
                 _octal(fields[8:16], "uid", name),
                 _octal(fields[16:24], "gid", name),
             )
         stamp = buf[head + 136 : head + 148]
-        mtime = memo.get(stamp)
+        mtime = stamps.get(stamp)
         if mtime is None:
-            mtime = memo[stamp] = _octal(stamp, "mtime", name)
-        mode, uid, gid = owner
+            mtime = stamps[stamp] = _octal(stamp, "mtime", name)
         clean = root + clean
-        if typeflag == b"5" or raw_name.endswith("/"):
+        if kind is DIR or raw_name[-1] == "/":
             if clean != root:
-                out[clean] = FileEntry(DIR, mode, b"", uid, gid, mtime)
+                assigned += 1
+                out[clean] = _new_entry(FileEntry, (DIR, owner[0], b"", owner[1], owner[2], mtime))
             continue
         if clean == root:
             raise UnsafeArchive(raw_name, "a file member has an empty name")
@@ -263,10 +288,13 @@ def read_members(
         total += size
         if total > max_total_size:
             raise UnsafeArchive(raw_name, f"the archive unpacks to more than {max_total_size} bytes")
-        out[clean] = FileEntry(FILE, mode, buf[body_start:body_end], uid, gid, mtime)
+        assigned += 1
+        out[clean] = _new_entry(FileEntry, (FILE, owner[0], buf[body_start:body_end], owner[1], owner[2], mtime))
     if not out:
         raise CorruptArchive("the archive holds no members", name)
-    return out
+    if assigned != len(out):  # a later member replaced an earlier one: count only what is left
+        total = sum(len(e.data) for e in out.values())
+    return out, total
 
 
 def members_size(members: Mapping[str, FileEntry] | Iterable[FileEntry]) -> int:

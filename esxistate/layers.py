@@ -84,8 +84,8 @@ class Tardisk:
         index of the same module bytes is reused from a small cache unless `cache=False`."""
         if cache:
             return _cached_tardisk(name, bytes(data), system)
-        members = archive.read_members(data, name=name, root="/")
-        return cls._from_absolute(name, members, compressed_size=len(data), system=system)
+        members, size = archive.index(data, name=name, root="/")
+        return cls._from_absolute(name, members, compressed_size=len(data), system=system, size=size)
 
     @classmethod
     def from_members(
@@ -96,18 +96,18 @@ class Tardisk:
         return cls._from_absolute(name, members, compressed_size=compressed_size, system=system)
 
     @classmethod
-    def _from_absolute(cls, name: str, members: dict[str, FileEntry], *, compressed_size: int, system: bool) -> Tardisk:
+    def _from_absolute(
+        cls, name: str, members: dict[str, FileEntry], *, compressed_size: int, system: bool, size: int | None = None
+    ) -> Tardisk:
         implied: dict[str, FileEntry] = {}
-        for path in members:
-            parent = path[: path.rfind("/")]
-            if parent in members or not parent:
-                continue
+        for parent in sorted({path[: path.rfind("/")] for path in members}.difference(members)):
             while parent and parent not in members and parent not in implied:  # a directory the archive omits
                 implied[parent] = FileEntry(DIR, 0o755)
                 parent = parent[: parent.rfind("/")]
         if implied:
             members = {**implied, **members}
-        size = sum(len(e.data) for e in members.values())
+        if size is None:
+            size = sum(len(e.data) for e in members.values())
         return cls(name, MappingProxyType(members), size, compressed_size, system)
 
     @property

@@ -250,3 +250,30 @@ def test_state_tgz_with_unexpected_members_is_rejected(members):
 def test_state_tgz_with_tar_slip_is_rejected():
     with pytest.raises(UnsafeArchive):
         statearchive.StateArchive.from_bytes(_tgz((_info("../local.tgz"), b"x")))
+
+
+def test_a_tardisk_counts_only_the_copy_a_later_duplicate_member_leaves():
+    from esxistate.layers import Tardisk
+
+    data = archive.build_tgz(
+        [
+            ("opt/a", FileEntry(FILE, 0o644, b"x" * 1000)),
+            ("opt/b", FileEntry(FILE, 0o644, b"y" * 10)),
+            ("opt/a", FileEntry(FILE, 0o644, b"z" * 3)),
+        ]
+    )
+    tardisk = Tardisk.from_bytes("dup.v00", data, cache=False)
+    assert tardisk.members["/opt/a"].data == b"zzz"
+    assert tardisk.size == 13 and "/opt" in tardisk.members  # the directory the archive omits is implied
+    members, total = archive.index(data)
+    assert total == 13 and set(members) == {"opt/a", "opt/b"}
+
+
+def test_gunzip_reads_several_gzip_members_and_stops_a_bomb_at_the_limit():
+    two = gzip.compress(b"hello ", mtime=0) + gzip.compress(b"world", mtime=0)
+    assert archive.gunzip(two) == b"hello world"
+    bomb = gzip.compress(b"\x00" * (5 * 2**20), mtime=0)
+    with pytest.raises(UnsafeArchive, match="more than 1048576 bytes"):
+        archive.gunzip(bomb, max_size=2**20)
+    with pytest.raises(CorruptArchive, match="truncated"):
+        archive.gunzip(two[: len(two) // 2 - 8])

@@ -1,0 +1,97 @@
+"""Timing helpers shared by the benchmarks: warm-up, repeated samples, medians, and one printed line per figure.
+
+Every figure times esxistate and its baseline in the same run, on the same data, and reports the ratio
+(ours / baseline for costs; baseline / ours for "faster than" bars), so a slower or faster machine does not
+change the verdict.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+def median_seconds(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, min_sample: float = 0.02) -> float:
+    """Median wall time of one call of `fn`, in seconds.
+
+    Calls `fn` `warmup` times first; then each of `repeat` samples runs `fn` enough times in a row to last at least
+    `min_sample` seconds (so a 100 ns call is timed over many calls), and the median sample is divided by its count.
+    The garbage collector is paused while a sample runs, as `timeit` does.
+    """
+    for _ in range(warmup):
+        fn()
+    number = 1
+    while True:
+        elapsed = _sample(fn, number)
+        if elapsed >= min_sample or number >= 1 << 24:
+            break
+        number *= 2 if elapsed == 0 else max(2, min(10, int(min_sample / elapsed * 1.2) + 1))
+    samples = [elapsed / number] + [_sample(fn, number) / number for _ in range(repeat - 1)]
+    return statistics.median(samples)
+
+
+def median_of(fn: Callable[[], float], *, repeat: int = 7) -> float:
+    """Median of `repeat` values returned by `fn` (for figures that time themselves, such as a cold start)."""
+    return statistics.median(fn() for _ in range(repeat))
+
+
+def _sample(fn: Callable[[], object], number: int) -> float:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        return time.perf_counter() - start
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One benchmark result: what was measured, both timings (or sizes), the ratio and the bar it must meet.
+
+    `kind` is "at most" (ratio = ours / baseline must be <= bar) or "faster" (ratio = baseline / ours must be >= bar).
+    """
+
+    name: str
+    ours: float
+    baseline: float
+    baseline_name: str
+    bar: float
+    kind: str  # "at most" or "faster"
+    unit: str = "s"
+    detail: str = ""
+
+    @property
+    def ratio(self) -> float:
+        if self.kind == "faster":
+            return self.baseline / self.ours if self.ours else float("inf")
+        return self.ours / self.baseline if self.baseline else float("inf")
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio >= self.bar if self.kind == "faster" else self.ratio <= self.bar
+
+    def bar_text(self) -> str:
+        return f">= {self.bar:g}x faster" if self.kind == "faster" else f"<= {self.bar:g}x"
+
+    def ratio_text(self) -> str:
+        return f"{self.ratio:.1f}x faster" if self.kind == "faster" else f"{self.ratio:.2f}x"
+
+
+def human(value: float, unit: str) -> str:
+    """1.2 ms, 340 us, 12.5 MiB ..."""
+    if unit == "s":
+        for scale, name in ((1, "s"), (1e-3, "ms"), (1e-6, "us"), (1e-9, "ns")):
+            if value >= scale or name == "ns":
+                return f"{value / scale:.3g} {name}"
+    if unit == "B":
+        for scale, name in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"), (1, "B")):
+            if value >= scale or name == "B":
+                return f"{value / scale:.3g} {name}"
+    return f"{value:g} {unit}"
