@@ -23,11 +23,12 @@ from esxistate.bootbank import BootBank
 from esxistate.bootcfg import is_vmkernel_module
 from esxistate.entry import DIR, FILE, FileEntry
 
-_WORDS = (
+_TEXT = (
     "vmkernel visorfs tardisk ramdisk bootbank module driver config service hostd vpxa esxcli vsan storage net "
     "0x00 0xff return int char void struct static const if else for while lib64 python3 import def class self "
     "ENOENT EINVAL true false null {} [] () <> = == != ; : , . / - _ + * % # @ ! ? 1 2 3 4 5 6 7 8 9 10 255 4096"
-).split()
+)
+_WORDS = _TEXT.split()
 
 
 def _pool(rng: random.Random, size: int) -> bytes:
@@ -47,25 +48,32 @@ def build_host(total_files: int = 50_000, seed: int = 7) -> es.Host:
     bank = host.banks[0]
     config = bank.config
     tardisk_modules = [m for m in config.modules if not is_vmkernel_module(m) and m != "state.tgz"]
-    weights = [40 if m == "s.v00" else 6 if m in ("vmx.v00", "vim.v00", "esx_ui.v00", "vsan.v00") else 1
-               for m in tardisk_modules]
+    weights = [
+        40 if m == "s.v00" else 6 if m in ("vmx.v00", "vim.v00", "esx_ui.v00", "vsan.v00") else 1
+        for m in tardisk_modules
+    ]
     share = rng.choices(tardisk_modules, weights=weights, k=total_files)
     per_module = {m: share.count(m) for m in tardisk_modules}
     pool = _pool(rng, 4 << 20)
     files = dict(bank.files)
     for module in tardisk_modules:
         members = archive.read_members(bank.files[module])
-        stem = module.replace(".", "_")
-        n = per_module[module]
-        for i, size in enumerate(_sizes(rng, n)):
-            directory = f"usr/lib/vmware/{stem}/d{i // 64:03d}"
-            if i % 64 == 0:
-                members[directory] = FileEntry(DIR, 0o755)
-            start = rng.randrange(0, len(pool) - size - 1)
-            members[f"{directory}/f{i:05d}.so"] = FileEntry(FILE, 0o644, pool[start : start + size])
+        members.update(synthetic_files(rng, pool, per_module[module], f"usr/lib/vmware/{module.replace('.', '_')}"))
         files[module] = archive.build_tgz(members)
-    host._banks[0] = BootBank(bank.label, bank.partition, files, config, bank.vibs)  # the bench's own image
-    return host
+    image = BootBank(bank.label, bank.partition, files, config, bank.vibs)
+    return es.Host(version="7.0", banks=[image, *host.banks[1:]], clock=host.clock)
+
+
+def synthetic_files(rng: random.Random, pool: bytes, n: int, under: str) -> dict[str, FileEntry]:
+    """`n` files of the seeded size distribution under `under`, 64 to a directory, contents cut from `pool`."""
+    members: dict[str, FileEntry] = {}
+    for i, size in enumerate(_sizes(rng, n)):
+        directory = f"{under}/d{i // 64:03d}"
+        if i % 64 == 0:
+            members[directory] = FileEntry(DIR, 0o755)
+        start = rng.randrange(0, len(pool) - size - 1)
+        members[f"{directory}/f{i:05d}.so"] = FileEntry(FILE, 0o644, pool[start : start + size])
+    return members
 
 
 def run(quick: bool = False) -> list[Figure]:

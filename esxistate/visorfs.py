@@ -106,15 +106,16 @@ class _Disk:
         return self.frozen
 
 
-class _Index(dict):
-    """path -> visible entry. A miss normalizes the path once (`/etc//hosts`) and looks again, so the common case,
-    an already-normal path, costs exactly one C-level dict lookup."""
-
-    __slots__ = ()
-
-    def __missing__(self, path: str) -> FileEntry | None:
-        p = norm(path)
-        return dict.get(self, p) if p != path else None
+def _normal(path: str) -> bool:
+    """True when `path` is already in the canonical absolute form `norm` would give (the common case)."""
+    return (
+        path.__class__ is str
+        and path[:1] == "/"
+        and "//" not in path
+        and "/." not in path
+        and (path[-1] != "/" or path == "/")
+        and "\x00" not in path
+    )
 
 
 class VisorFS:
@@ -127,11 +128,11 @@ class VisorFS:
     def __init__(self, ramdisks: Sequence[RamdiskSpec] = ()) -> None:
         self._tardisks: list[Tardisk] = []
         self._disks: dict[str, _Disk] = {}
-        self._view: _Index = _Index()  # visible path -> entry (whiteouts excluded)
+        self._view: dict[str, FileEntry] = {}  # visible path -> entry (whiteouts excluded)
         self._provider: dict[str, str] = {}  # visible path -> layer name serving it
         self._view["/"] = FileEntry(DIR, 0o755)
         self._provider["/"] = "/"
-        self.lookup = self._view.__getitem__  # see `lookup` below: bound to the index itself, for speed
+        self.lookup = self._view.get  # see `lookup` below: the index's own C-level get, for speed
         for spec in ramdisks:
             self.add_ramdisk(spec)
 
@@ -209,15 +210,22 @@ class VisorFS:
 
     # -- reading --------------------------------------------------------------------------------------------------
 
-    def lookup(self, path: str) -> FileEntry | None:  # replaced per instance by the index's own __getitem__
-        """The visible entry at `path`, or None. One dict access: it does not depend on the number of layers."""
-        return self._view[path]
+    def lookup(self, path: str) -> FileEntry | None:  # replaced per instance by the index's own `get`
+        """The visible entry at the normal absolute `path`, or None. One dict access: it does not depend on the
+        number of layers. `exists` and `entry` also accept paths still to be normalized (`/etc//hosts`)."""
+        return self._view.get(path)
+
+    def _find(self, path: str) -> FileEntry | None:
+        hit = self.lookup(path)
+        if hit is None and not _normal(path):
+            hit = self.lookup(norm(path))  # InvalidPath for a relative path
+        return hit
 
     def exists(self, path: str) -> bool:
-        return self.lookup(path) is not None
+        return self._find(path) is not None
 
     def entry(self, path: str) -> FileEntry:
-        hit = self.lookup(path)
+        hit = self._find(path)
         if hit is None:
             raise NoSuchFile(path)
         return hit
@@ -435,8 +443,8 @@ class VisorFS:
         for name, (files, used, peak, frozen) in disks.items():
             disk = self._disks[name]
             disk.files, disk.used, disk.peak, disk.frozen = dict(files), used, peak, frozen
-        self._view = _Index(view)
-        self.lookup = self._view.__getitem__
+        self._view = dict(view)
+        self.lookup = self._view.get
         self._provider = dict(provider)
 
     # -- whole-system -----------------------------------------------------------------------------------------------

@@ -266,3 +266,17 @@ def test_save_and_load_restore_everything():
     fs.load(saved)
     assert (fs.ramdisks, dict(fs.visible()), fs.tardisks) == before
     assert fs.entry("/etc").kind == DIR
+
+
+def test_exists_and_entry_normalize_a_path_the_index_does_not_hold_as_written():
+    import esxistate as es
+    from esxistate.errors import InvalidPath
+
+    h = es.Host.demo("6.7")
+    h.boot()
+    fs = h.fs
+    assert fs.exists("/etc//hosts") and fs.exists("/etc/./hosts") and fs.exists("/etc/vmware/../hosts")
+    assert fs.stat("/etc/hosts/") == fs.stat("/etc/hosts")
+    assert not fs.exists("/etc/no-such-file") and not fs.exists("/etc/.#no-such-file")
+    with pytest.raises(InvalidPath):
+        fs.exists("etc/hosts")
