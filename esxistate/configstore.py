@@ -51,12 +51,11 @@ def _dump(con: sqlite3.Connection) -> bytes:
 
 
 def initial_store(*, hostname: str, mtime: int) -> bytes:
-    """The store a fresh 7.0 install has: the root account and the host name."""
+    """The store a fresh 7.0 install has: the root account. (The host name stays in esx.conf until 8.0, F35.)"""
     con = _load(None)
     con.execute(_SCHEMA)
     rows = [
         ("esx", "authentication", "user_accounts", "root", {"name": "root", "description": "Administrator"}),
-        ("esx", "network", "host_name", "", {"host_name": hostname}),
     ]
     for comp, group, name, ident, value in rows:
         con.execute(

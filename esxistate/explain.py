@@ -143,11 +143,24 @@ def explain(snap: HostSnapshot, path: str, history: Sequence[Event] = ()) -> Exp
     if snap.stateless:
         reboot = power = Outcome(f"every change is lost: {image}", ("F41",))
         cron = Outcome("nothing: a PXE-booted host has no /bootbank to save to", ("F41",))
+    elif p == CONFIGSTORE_BACKUP and snap.version.startswith("7") and entry is not None:
+        # the name local.tgz gives the ConfigStore: backup.sh writes the running database under it (F35)
+        reboot = Outcome(
+            f"restored from local.tgz: the shutdown backup stores the running ConfigStore ({CONFIGSTORE_RUNTIME}) "
+            "under this name",
+            ("F13", "F35", "F38"),
+        )
+        power = Outcome("restored from state.tgz, as the last backup saved the ConfigStore", ("F23", "F35", "F38"))
+        cron = Outcome(
+            "auto-backup.sh saves the running ConfigStore under this name when it differs", ("F12", "F14", "F35")
+        )
     elif res.kind == "tardisk":
         reboot = power = Outcome(f"unchanged: tardisk {res.layer} is mounted again", ("F39",))
         cron = Outcome("nothing to save: the file is the image's own", ("F16",))
     elif persisted:
-        reboot = Outcome("kept: the shutdown runs backup.sh 1, which saves it", ("F13", "F16"))
+        reboot = Outcome(
+            "kept: the shutdown runs backup.sh 1, which saves it", ("F13", "F35" if p == CONFIGSTORE_RUNTIME else "F16")
+        )
         if matches:
             power = Outcome("kept: state.tgz already holds this content", ("F23", "F38"))
         elif in_state:

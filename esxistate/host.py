@@ -584,7 +584,10 @@ class Host:
         self._version = _version_of(bank.build)
         self._record(
             "bootloader",
-            "; ".join(choice.messages),
+            "".join(
+                m if i == 0 else (" " if choice.messages[i - 1].endswith(".") else "; ") + m
+                for i, m in enumerate(choice.messages)
+            ),
             (),
             {"bank": bank.label, "rolled_back": choice.rolled_back, "messages": choice.messages},
         )
@@ -941,6 +944,7 @@ class Host:
 
         now = _epoch(self._clock)
         edits: list[tuple[str, bytes]] = []
+        store_change: tuple[str, str, str, str, dict] | None
         if setting == "hostname":
             conf = re.sub(
                 r'^/adv/Misc/HostName = ".*"$',
@@ -955,7 +959,7 @@ class Host:
                 for line in text("/etc/hosts").splitlines(keepends=True)
             )
             edits.append(("/etc/hosts", hosts.encode()))
-            store_change = ("esx", "network", "host_name", "", {"host_name": value})
+            store_change = None  # before 8.0 the host name and addresses live in esx.conf, not ConfigStore (F35)
         elif setting == "root-password":
             edits.append(("/etc/shadow", image.set_root_hash(text("/etc/shadow"), value).encode()))
             store_change = (
@@ -972,8 +976,8 @@ class Host:
         else:
             lines = [ln for ln in text("/etc/resolv.conf").splitlines() if not ln.startswith("nameserver ")]
             edits.append(("/etc/resolv.conf", ("\n".join([*lines, f"nameserver {value}"]) + "\n").encode()))
-            store_change = ("esx", "network", "dns_servers", "", {"servers": [value]})
-        if self._version.startswith("7") and fs.exists(backup.CONFIGSTORE_RUNTIME):
+            store_change = None  # network settings: esx.conf and resolv.conf on 7.0 (F35)
+        if store_change and self._version.startswith("7") and fs.exists(backup.CONFIGSTORE_RUNTIME):
             store = configstore.set_value(fs.read(backup.CONFIGSTORE_RUNTIME), *store_change, now)
             edits.append((backup.CONFIGSTORE_RUNTIME, store))
         return edits

@@ -12,6 +12,7 @@ messages), the docstring of the command says so.
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 import time
 from collections.abc import Callable, Sequence
@@ -525,9 +526,16 @@ class Shell:
         name = self._option(args, "-n", "--vibname")
         if name is None:
             return "Error: Missing required parameter -n|--vibname\n"
-        return self._vib_result(lambda: self.host.remove_vib(name, live="--no-live-install" not in args), name)
+        installed = next((v for v in self.host.vibs if v.name == name), None)
+        live = "--no-live-install" not in args and (installed is None or installed.live_remove)  # staged otherwise
+        return self._vib_result(lambda: self.host.remove_vib(name, live=live), name)
 
     def _vib_result(self, action: Callable[[], object], name: str | None = None) -> str:
+        """esxcli's result or error text. Fact ids (F30) belong to explanations, not to what esxcli prints."""
+        text = self._vib_text(action, name)
+        return re.sub(r" \(F\d+(, F\d+)*\)", "", text)
+
+    def _vib_text(self, action: Callable[[], object], name: str | None) -> str:
         try:
             return str(action())
         except VibNotInstalled:

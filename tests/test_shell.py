@@ -291,3 +291,18 @@ def test_a_vib_that_cannot_go_live_is_staged_by_esxcli(host):
     assert "   Reboot Required: true" in out and not host.fs.exists("/opt/lab/drv")
     host.shell("reboot")
     assert host.fs.exists("/opt/lab/drv")
+
+
+def test_esxcli_stages_the_removal_of_a_vib_that_cannot_be_removed_live_and_prints_no_fact_ids():
+    import esxistate as es
+
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.install_vib(es.Vib.build("lab-drv", "1.0", {"/opt/lab/x": "x"}, live_install=False), live=False)
+    h.reboot()
+    out = h.shell("esxcli software vib remove -n lab-drv")
+    assert out.startswith("Removal Result\n") and "Reboot Required: true" in out
+    h.reboot()
+    h.fs.write("/tmp/motd.vib", es.Vib.build("lab-motd", "1.0", {"/etc/motd": "x"}).to_bytes())
+    out = h.shell("esxcli software vib install -v /tmp/motd.vib")
+    assert out.startswith(" [FileConflictError]\n") and "(F" not in out

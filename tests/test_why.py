@@ -202,3 +202,17 @@ def test_ramdisk_full_says_how_much_the_write_would_take():
         assert f"Writing it would take {room + 5} more bytes; only {room} bytes are free." in str(err)
     else:
         raise AssertionError("the write should not fit")
+
+
+def test_the_configstore_copy_in_local_tgz_is_explained_as_saved_and_the_host_name_stays_in_esx_conf():
+    from esxistate import configstore
+
+    h = es.Host.demo("7.0")
+    h.boot()
+    text = str(h.explain("/var/lib/vmware/configstore/backup/current-store-1"))
+    assert "lost" not in text and "restored from local.tgz" in text and "F35" in text
+    h.configure("hostname", "lab07")
+    store = h.fs.read("/etc/vmware/configstore/current-store-1")
+    assert configstore.read_value(store, "esx", "network", "host_name") is None  # F35: in esx.conf until 8.0
+    assert configstore.read_value(store, "esx", "authentication", "user_accounts", "root")["name"] == "root"
+    assert 'HostName = "lab07"' in h.fs.read_text("/etc/vmware/esx.conf")
