@@ -1256,7 +1256,10 @@ class Host:
 
     def upgrade(self, version: str, *, power_loss_after: str | None = None) -> Event:
         """Stage a newer ESXi image on the altbootbank (bootstate=1, updated one higher, F33, F20). It boots at the
-        next boot; the next orderly shutdown copies the current configuration into it."""
+        next boot; the next orderly shutdown copies the current configuration into it.
+
+        Simplified: the new image holds only the new version's own VIBs, as `esxcli software profile install
+        --ok-to-remove` leaves it; `profile update` would also keep add-on VIBs the new image does not replace."""
         fs = self._require_on(f"upgrade to {version}")
         if self._stateless:
             raise VibError("This host is stateless (Auto Deploy): it boots whatever image Auto Deploy serves.")
