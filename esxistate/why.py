@@ -98,10 +98,17 @@ _BACKUP_TRIGGER = {
 def _backup(d: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
     result = d["result"]
     text, facts = _BACKUP_TRIGGER.get(result.trigger, ("backup.sh ran.", ()))
-    text += (
-        " backup.sh put every /etc file that has a .# twin into local.tgz, made local.tgz the only member of "
-        "state.tgz, and renamed it into place, so a power loss never leaves a half-written archive."
-    )
+    if result.interrupted_after and not _after_rename(result.interrupted_after):
+        text += (
+            " backup.sh puts every /etc file that has a .# twin into local.tgz, makes local.tgz the only member of "
+            "a new state.tgz under a temporary name, and renames it into place only at the end, so a power loss "
+            "never leaves a half-written archive."
+        )
+    else:
+        text += (
+            " backup.sh put every /etc file that has a .# twin into local.tgz, made local.tgz the only member of "
+            "state.tgz, and renamed it into place, so a power loss never leaves a half-written archive."
+        )
     facts += ("F16", "F17")
     if result.target == "/altbootbank":
         text += " It wrote to /altbootbank because a live VIB install staged the new image there."

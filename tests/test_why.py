@@ -162,6 +162,7 @@ def test_an_interrupted_backup_says_whether_state_tgz_changed():
     before = next(e for e in reversed(h.history) if e.kind == "backup")
     assert "had chosen 3 files" in before.summary and "saved" not in before.summary
     assert before.summary.endswith("POWER LOST after step wrap_state_tmp, before the rename: state.tgz is unchanged")
+    assert "renames it into place only at the end" in before.why and "the old state.tgz is still whole" in before.why
     h.boot()
     h.fs.write("/etc/hosts", "10.0.0.6 nas2\n", append=True)
     h.backup(power_loss_after="rename_state")
