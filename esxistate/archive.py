@@ -81,7 +81,7 @@ def gunzip(data: bytes, *, name: str | None = None, max_size: int = MAX_TOTAL) -
             raise CorruptArchive(f"the gzip data is damaged ({err})", name) from None
         total += len(chunk)
         if total > max_size:
-            raise UnsafeArchive(name or "archive", f"it unpacks to more than {max_size} bytes")
+            raise UnsafeArchive(None, f"it unpacks to more than {max_size} bytes", name)
         parts.append(chunk)
         if not d.eof:
             raise CorruptArchive("the gzip data is truncated", name)
@@ -143,7 +143,7 @@ def _clean(raw: str, name: str | None) -> str:
         if part in ("", "."):
             continue
         if part == "..":
-            raise UnsafeArchive(raw, "its name climbs out of the archive with '..'")
+            raise UnsafeArchive(raw, "its name contains '..', which could climb out of the archive")
         parts.append(part)
     return "/".join(parts)
 

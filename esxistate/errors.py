@@ -144,10 +144,17 @@ class RamdiskFull(PathError):
 class UnsafeArchive(EsxiStateError):
     """An archive member that reading refuses: absolute path, `..`, link, device, or too large."""
 
-    def __init__(self, member: str, why: str) -> None:
-        super().__init__(f"refusing archive member {member!r}: {why}.")
+    def __init__(self, member: str | None, why: str, archive: str | None = None) -> None:
+        if member is None:
+            message = f"refusing archive {archive or ''}: {why}.".replace("archive :", "archive:")
+        elif archive:
+            message = f"refusing member {member!r} of {archive}: {why}."
+        else:
+            message = f"refusing archive member {member!r}: {why}."
+        super().__init__(message)
         self.member = member
         self.why = why
+        self.archive = archive
 
 
 class CorruptArchive(EsxiStateError):
@@ -179,7 +186,7 @@ class InvalidBundle(EsxiStateError):
     """A configBundle.tgz without the expected contents (hostd's InvalidBundle fault, F43)."""
 
     def __init__(self, why: str) -> None:
-        super().__init__(f"This is not a usable configuration bundle: {why}.")
+        super().__init__(f"This is not a usable configuration bundle: {why.rstrip('.')}.")
         self.why = why
 
 
@@ -268,8 +275,8 @@ class NoBootableBank(EsxiStateError):
 
 
 class UnsupportedVersion(EsxiStateError):
-    def __init__(self, version: str, known: tuple[str, ...]) -> None:
-        super().__init__(f"ESXi version {version!r} is not simulated; choose one of {', '.join(known)}.")
+    def __init__(self, version: str, known: tuple[str, ...], message: str | None = None) -> None:
+        super().__init__(message or f"ESXi version {version!r} is not simulated; choose one of {', '.join(known)}.")
         self.version = version
 
 

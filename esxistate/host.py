@@ -197,6 +197,11 @@ class HostFS:
         host = self._host
         fs = self._fs(f"write {path}")
         self._guard_bank(path)
+        if not isinstance(data, (str, bytes, bytearray, memoryview)):
+            raise InvalidValue("a file's content", data, "write text (str) or bytes")
+        if isinstance(path, str) and len(path) > 1 and path.endswith("/"):  # `echo x > /etc/hosts/`
+            p = norm(path)
+            raise NotADirectory(p) if fs.exists(p) and not fs.entry(p).is_dir else IsADirectory(p)
         body = data.encode() if isinstance(data, str) else bytes(data)
         try:
             change = fs.write(path, body, now=_epoch(host.clock), append=append, mode=mode)
@@ -578,7 +583,12 @@ class Host:
         for module in config.modules:
             if is_vmkernel_module(module):
                 continue
-            tardisks.append(Tardisk.from_bytes(module, bank.files[module], system=module != "state.tgz"))
+            try:
+                tardisks.append(Tardisk.from_bytes(module, bank.files[module], system=module != "state.tgz"))
+            except UnsafeArchive as err:
+                if err.archive or err.member is None:
+                    raise
+                raise UnsafeArchive(err.member, err.why, f"module {module} on {bank.label}") from None
         self._banks = list(choice.banks)
         self._booted = choice.index
         self._version = _version_of(bank.build)
@@ -1263,9 +1273,16 @@ class Host:
         fs = self._require_on(f"upgrade to {version}")
         if self._stateless:
             raise VibError("This host is stateless (Auto Deploy): it boots whatever image Auto Deploy serves.")
-        if version not in image.VERSIONS or float(version) <= float(self._version):
-            newer = tuple(v for v in image.VERSIONS if float(v) > float(self._version)) or ("(none newer)",)
-            raise UnsupportedVersion(version, newer)
+        newer = tuple(v for v in image.VERSIONS if float(v) > float(self._version))
+        if version not in image.VERSIONS:
+            raise UnsupportedVersion(version, newer or ("(none newer)",))
+        if version not in newer:
+            raise UnsupportedVersion(
+                version,
+                newer,
+                f"This host already runs ESXi {self._version}; an upgrade needs a newer version"
+                + (f": {', '.join(newer)}." if newer else ", and none is simulated."),
+            )
         del fs
         self._check_step(power_loss_after, STAGE_STEPS, "an upgrade")
         img = image.demo_image(version)

@@ -266,6 +266,8 @@ class Shell:
             return text
         mode, target = redirect
         p = self._abs(target)
+        if target.endswith("/") and p != "/":
+            p += "/"  # a file name cannot end in '/': the write reports it, as sh does
         try:
             self.host.fs.write(p, text, append=mode == ">>")
         except RamdiskFull:

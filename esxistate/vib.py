@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 from . import archive
 from .entry import DIR, FILE, FileEntry
-from .errors import CorruptArchive
+from .errors import CorruptArchive, InvalidPath
 from .layers import norm, parent_of
 
 __all__ = ["ACCEPTANCE_LEVELS", "Payload", "Vib", "module_file_name"]
@@ -260,6 +260,8 @@ def tree_members(
     entries: dict[str, FileEntry] = {}
     for path, value in files.items():
         p = norm(path)
+        if p == "/":
+            raise InvalidPath(path, "a VIB file needs a name: '/' is the root directory itself")
         if isinstance(value, FileEntry):
             entry = value
         else:

@@ -395,10 +395,9 @@ def test_a_demo_of_an_unsimulated_version():
     assert "'5.5' is not simulated" in str(info.value) and "choose one of 6.7, 7.0" in str(info.value)
 
 
-# -- engine bugs and doubtful behaviour found while writing these ----------------------------------------------------
+# -- engine bugs found while writing these, now fixed ----------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: HostFS.write(path, 5) writes five NUL bytes (bytes(5))")
 def test_writing_a_number_is_refused(host):
     before = host.snapshot()
     with pytest.raises((TypeError, errors.EsxiStateError)):
@@ -406,12 +405,10 @@ def test_writing_a_number_is_refused(host):
     assert host.snapshot() == before
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a trailing slash is dropped, so /etc/hosts/ writes /etc/hosts")
 def test_a_file_path_with_a_trailing_slash_is_refused(host):
     refused(host, lambda: host.fs.write("/etc/hosts/", "x"), errors.NotADirectory, "/etc/hosts")
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: upgrading to the running version says 6.7 'is not simulated'")
 def test_an_upgrade_to_the_running_version_says_it_is_not_newer():
     h = es.Host.demo("6.7")
     h.boot()
@@ -419,23 +416,16 @@ def test_an_upgrade_to_the_running_version_says_it_is_not_newer():
     assert "not simulated" not in str(err)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: UnsafeArchive at boot names the member but not the module")
 def test_an_unsafe_tardisk_module_names_the_module():
     h = off_host_with("s.v00", tgz(("../../etc/shadow", b"root::0:0:::\n")))
     refused(h, h.boot, errors.UnsafeArchive, "'..'", "s.v00")
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: InvalidBundle wraps a sentence that already ends in '.'")
 def test_a_junk_configuration_bundle_reads_as_one_sentence(host):
     err = refused(host, lambda: host.restore_config(b"junk"), errors.InvalidBundle, "configuration bundle")
     assert not str(err).endswith("..")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: Vib.build accepts a file named '/', and installing the VIB then fails with CorruptArchive "
-    "('x.v00 ... a member has no name'), blaming the VIB's own module instead of the path",
-)
 def test_a_vib_file_named_slash_is_refused_when_the_vib_is_built():
     with pytest.raises(errors.InvalidPath):
         es.Vib.build("x", "1", {"/": "y"})

@@ -61,7 +61,7 @@ CASES: list[tuple[str, Callable[[es.Host], object], type[errors.EsxiStateError],
     ("unknown hostd setting", lambda h: h.configure("colour", "red"), errors.UnknownSetting, "no setting 'colour'"),
     ("bad host name", lambda h: h.configure("hostname", "my host"), errors.InvalidValue, "letters, digits"),
     ("upgrade to an unknown version", lambda h: h.upgrade("9.9"), errors.UnsupportedVersion, "not simulated"),
-    ("upgrade to the same version", lambda h: h.upgrade("7.0"), errors.UnsupportedVersion, "not simulated"),
+    ("upgrade to the same version", lambda h: h.upgrade("7.0"), errors.UnsupportedVersion, "already runs ESXi 7.0"),
     ("booting a running host", lambda h: h.boot(), errors.HostPoweredOn, "already running"),
     ("going back in time", lambda h: h.advance(hours=-1), errors.InvalidValue, "only moves forward"),
 ]

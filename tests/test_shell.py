@@ -306,3 +306,14 @@ def test_esxcli_stages_the_removal_of_a_vib_that_cannot_be_removed_live_and_prin
     h.fs.write("/tmp/motd.vib", es.Vib.build("lab-motd", "1.0", {"/etc/motd": "x"}).to_bytes())
     out = h.shell("esxcli software vib install -v /tmp/motd.vib")
     assert out.startswith(" [FileConflictError]\n") and "(F" not in out
+
+
+def test_a_redirect_to_a_name_ending_in_slash_is_refused_as_sh_does():
+    import esxistate as es
+
+    h = es.Host.demo("6.7")
+    h.boot()
+    before = h.fs.read("/etc/hosts")
+    assert h.shell("echo x > /etc/hosts/") == "sh: can't create /etc/hosts/: Not a directory\n"
+    assert h.shell("echo x > /etc/newdir/") == "sh: can't create /etc/newdir/: Is a directory\n"
+    assert h.fs.read("/etc/hosts") == before and not h.fs.exists("/etc/newdir")
