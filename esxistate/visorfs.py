@@ -194,6 +194,13 @@ class VisorFS:
         if idx is None:
             raise NoSuchFile(f"/tardisks/{name}")
         tardisk = self._tardisks.pop(idx)
+        needed: set[str] = set()  # directories that still hold a ramdisk file (a branched copy, a new file)
+        for disk in self._disks.values():
+            for held in disk.files:
+                d = parent_of(held)
+                while d != "/" and d not in needed:
+                    needed.add(d)
+                    d = parent_of(d)
         for path in tardisk.members:
             if self._provider.get(path) != name:
                 continue
@@ -204,8 +211,15 @@ class VisorFS:
                     self._provider[path] = below.name
                     break
             else:
-                del self._view[path]
-                del self._provider[path]
+                entry = self._view[path]
+                if path in needed and entry.kind == DIR:
+                    # the ramdisk keeps the directory its files live in, as a real file system must
+                    holder = self._disks[self.owner(path)]
+                    holder.put(path, entry)
+                    self._provider[path] = holder.spec.name
+                else:
+                    del self._view[path]
+                    del self._provider[path]
         return tardisk
 
     # -- reading --------------------------------------------------------------------------------------------------
@@ -284,7 +298,8 @@ class VisorFS:
 
     def write(self, path: str, data: bytes, *, now: int, mode: int | None = None, append: bool = False) -> Change:
         """Write a whole file (or append to it). A tardisk file is branched onto the ramdisk that holds its path;
-        a sticky file under /etc gets its `.#` twin (F25, F27). RamdiskFull if it does not fit; nothing changes."""
+        an /etc file the image ships sticky gets its `.#` twin (F25, F26, F27); a sticky bit set by hand does not
+        count (F25). RamdiskFull if it does not fit; nothing changes."""
         p = norm(path)
         self._refuse_twin(p, "create or change")
         if not isinstance(data, (bytes, bytearray)):
@@ -309,6 +324,7 @@ class VisorFS:
             and current.mode & STICKY
             and p.startswith(PERSISTED_ROOT + "/")
             and twin_of(p) not in self._view
+            and self._sticky_in_image(p)
         ):
             twin_path = twin_of(p)
             twin_entry = FileEntry(FILE, current.mode & ~STICKY, current.data, current.uid, current.gid, current.mtime)
@@ -323,6 +339,15 @@ class VisorFS:
             self._view[twin_path] = twin_entry
             self._provider[twin_path] = disk.spec.name
         return Change("write", p, disk.spec.name, branched_from, twin_path, current is None, delta)
+
+    def _sticky_in_image(self, path: str) -> bool:
+        """The image ships `path` with the sticky bit (F26). Only such a file gets a `.#` twin when written: a
+        sticky bit set by hand does not make a file persisted (F25)."""
+        for tardisk in self._tardisks:
+            hit = tardisk.members.get(path)
+            if hit is not None and hit.mode & STICKY:
+                return True
+        return False
 
     def restore(self, path: str, entry: FileEntry, *, twin_data: bytes | None) -> Change:
         """Boot-time restore of one file from local.tgz onto its ramdisk, with its `.#` twin (F38, F25).

@@ -470,11 +470,6 @@ def test_what_survives_a_boot_agrees_with_the_model(ops):
 # -- single cases the models leave out --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: branching copies the file but not its directory onto the ramdisk, so once the tardisk "
-    "that shipped the directory is unmounted the file is visible in a directory that does not exist",
-)
 def test_a_branched_file_keeps_its_directory_when_its_tardisk_goes():
     host = es.Host.demo("6.7")
     host.boot()
@@ -486,11 +481,6 @@ def test_a_branched_file_keeps_its_directory_when_its_tardisk_goes():
     assert host.fs.listdir("/opt/newtool") == ["run.sh"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="doubtful: F25 says setting the sticky bit by hand does not make a file persisted, but a content write "
-    "after chmod +t makes a `.#` twin, so backup.sh saves the file and it survives the reboot",
-)
 @pytest.mark.parametrize("path", ["/etc/mine.conf", "/etc/motd"], ids=["new-file", "image-file-without-sticky"])
 def test_a_sticky_bit_set_by_hand_does_not_make_a_file_persisted(path):
     host = es.Host.demo("6.7")
