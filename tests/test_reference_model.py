@@ -130,6 +130,7 @@ class OverlayMachine(RuleBasedStateMachine):
             and current[1] & 0o1000
             and path.startswith("/etc/")
             and self.model.lookup(twin(path)) is None
+            and any(path in files and files[path][1] & 0o1000 for _n, files in self.model.tardisks)  # F25
         ):
             changes[twin(path)] = (current[0], current[1] & ~0o1000)
         before = {k: disk.get(k) for k in changes}
