@@ -155,6 +155,22 @@ def filter_bundle(
     return bundle
 
 
+MAX_WIDTH_PX = 940  # a JupyterLab notebook column beside the file browser; wider diagrams are scaled down
+
+
+def fit_width(svg: str, max_px: int = MAX_WIDTH_PX) -> str:
+    """Scale a diagram wider than `max_px` down to that width (its viewBox keeps every part): JupyterLab shows an
+    SVG at its own size, and a wider one would be cut off at the right edge of the notebook."""
+    match = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if match is None:
+        return svg
+    width, height = float(match[1]) * 4 / 3, float(match[2]) * 4 / 3  # pt -> CSS px
+    if width <= max_px:
+        return svg
+    scaled = f'<svg width="{max_px}px" height="{height * max_px / width:.0f}px"'
+    return svg[: match.start()] + scaled + svg[match.end() :]
+
+
 def display_bundle(
     digraph: Any,
     *,
@@ -172,5 +188,5 @@ def display_bundle(
     except (LayoutFailed, OSError, subprocess.SubprocessError) as err:
         svg, hint = None, f"{err} (shown as a table instead)"
     if svg is not None:
-        return filter_bundle({"image/svg+xml": svg, "text/plain": plain}, include, exclude)
+        return filter_bundle({"image/svg+xml": fit_width(svg), "text/plain": plain}, include, exclude)
     return filter_bundle({"text/html": html_table(digraph, hint), "text/plain": plain}, include, exclude)
