@@ -528,13 +528,13 @@ def test_with_graphviz_pure_a_diagram_shows_as_svg(host67):
     assert "serves /etc/hosts" in svg_text and "#1f4e79" in svg_text
     svg._run.cache_clear()
     assert svg.fit_width(render.to_svg(d.source)) == svg_text  # the same picture every time
-    assert '<svg width="940px" height="662px"' in svg_text  # 1092pt wide: scaled to fit a notebook column
+    assert '<svg width="880px" height="620px"' in svg_text  # 1092pt wide: scaled to fit a notebook column
 
 
 def test_fit_width_scales_only_wide_diagrams_and_keeps_the_viewbox():
     wide = '<svg width="1200pt" height="300pt"\n viewBox="0.00 0.00 1200.00 300.00">'
     narrow = '<svg width="600pt" height="300pt"\n viewBox="0.00 0.00 600.00 300.00">'
-    assert svg.fit_width(wide) == '<svg width="940px" height="235px"\n viewBox="0.00 0.00 1200.00 300.00">'
+    assert svg.fit_width(wide) == '<svg width="880px" height="220px"\n viewBox="0.00 0.00 1200.00 300.00">'
     assert svg.fit_width(narrow) == narrow
     assert svg.fit_width("<svg>") == "<svg>"
 

@@ -155,7 +155,7 @@ def filter_bundle(
     return bundle
 
 
-MAX_WIDTH_PX = 940  # a JupyterLab notebook column beside the file browser; wider diagrams are scaled down
+MAX_WIDTH_PX = 880  # a JupyterLab notebook column beside the file browser; wider diagrams are scaled down
 
 
 def fit_width(svg: str, max_px: int = MAX_WIDTH_PX) -> str:
