@@ -17,6 +17,7 @@ import tarfile
 import time
 import zlib
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .entry import DIR, FILE, WHITEOUT, FileEntry, mode_string
 from .errors import CorruptArchive, UnsafeArchive
@@ -148,25 +149,10 @@ def _clean(raw: str, name: str | None) -> str:
     return "/".join(parts)
 
 
-def read_members(
-    data: bytes,
-    *,
-    name: str | None = None,
-    max_member_size: int = MAX_MEMBER,
-    max_total_size: int = MAX_TOTAL,
-    max_members: int = MAX_MEMBERS,
-    root: str = "",
-) -> dict[str, FileEntry]:
+def read_members(data: bytes, **options: Any) -> dict[str, FileEntry]:
     """Index a gzip'd tar in memory: relative name -> FileEntry (files and directories), later duplicates win.
-    `root` is put before every name (a tardisk passes "/" to get absolute paths in one pass)."""
-    return index(
-        data,
-        name=name,
-        max_member_size=max_member_size,
-        max_total_size=max_total_size,
-        max_members=max_members,
-        root=root,
-    )[0]
+    Takes the keyword options of `index` (`name`, the size and count limits, and `root`, put before every name)."""
+    return index(data, **options)[0]
 
 
 _new_entry = tuple.__new__  # FileEntry is a NamedTuple: building it as a tuple skips a Python-level __new__
@@ -184,6 +170,7 @@ def index(
     root: str = "",
 ) -> tuple[dict[str, FileEntry], int]:
     """`read_members`, plus the total size of the file data kept (a tardisk's size), counted on the way.
+    `root` is put before every name (a tardisk passes "/" to get absolute paths in one pass).
 
     Speed matters (a boot indexes every tardisk), so the loop reads fields straight out of the decompressed buffer
     and takes a careful path only for what is unusual. The header checksum is verified on the first header and on

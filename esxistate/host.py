@@ -71,6 +71,14 @@ DEFAULT_CLOCK = datetime(2026, 1, 12, 9, 0, 0)
 _LAST: list[Host | None] = [None]  # the most recently created host, for `%esxi` without `es.use()`
 
 
+def _sentences(messages: Sequence[str]) -> str:
+    """Loader messages on one line: "; " between fragments, a space after one that already ends a sentence."""
+    out = ""
+    for message in messages:
+        out += ((" " if out.endswith(".") else "; ") + message) if out else message
+    return out
+
+
 def _epoch(t: datetime) -> int:
     return int(t.replace(tzinfo=timezone.utc).timestamp())
 
@@ -594,10 +602,7 @@ class Host:
         self._version = _version_of(bank.build)
         self._record(
             "bootloader",
-            "".join(
-                m if i == 0 else (" " if choice.messages[i - 1].endswith(".") else "; ") + m
-                for i, m in enumerate(choice.messages)
-            ),
+            _sentences(choice.messages),
             (),
             {"bank": bank.label, "rolled_back": choice.rolled_back, "messages": choice.messages},
         )

@@ -125,7 +125,8 @@ class Overlay:
         old = self.get(path)
         new = ((old[0] + body) if append and old else body, old[1] if old else 0o644)
         changes = {path: new}
-        if old and old[1] & STICKY_BIT and path.startswith("/etc/") and self.get(twin(path)) is None:
+        shipped_sticky = any(path in f and f[path][1] & STICKY_BIT for _n, f in self.tardisks)  # F25, F26
+        if old and old[1] & STICKY_BIT and shipped_sticky and path.startswith("/etc/") and self.get(twin(path)) is None:
             changes[twin(path)] = (old[0], old[1] & ~STICKY_BIT)
         name = holder(path)
         disk = self.ram[name]
