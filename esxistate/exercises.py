@@ -540,8 +540,11 @@ class Feedback:
 
     correct: bool
     explanation: str
+    marked: bool = True  # False when the answer could not be read: nothing was marked, right or wrong
 
     def __str__(self) -> str:
+        if not self.marked:
+            return self.explanation
         return ("Correct. " if self.correct else "Not quite. ") + self.explanation
 
 
@@ -630,7 +633,7 @@ class Exercise:
         try:
             given = spec.parse(self, answer)
         except _Unreadable as problem:
-            return Feedback(False, f"{problem} (nothing was marked; try again)")
+            return Feedback(False, f"Your answer could not be read: {problem} (nothing was marked; try again)", False)
         if spec.same(given, worked.answer):
             return Feedback(True, f"The answer is {worked.shown}.\n{worked.why()}")
         hint = spec.hint(self, worked, given)

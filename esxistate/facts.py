@@ -1,6 +1,6 @@
 """The ESXi facts the simulator implements, one entry each, so every "why" can show its evidence.
 
-Each `Fact` has the id used everywhere in the code and the lessons (F1 ... F44), one sentence in this project's own
+Each `Fact` has the id used everywhere in the code and the lessons (F1 ... F49), one sentence in this project's own
 words, how sure we are (`confidence`), the public sources, and, where the simulator simplifies, a note saying how.
 
 Confidence, from the strongest:
@@ -58,6 +58,13 @@ _ENCRYPT_DOC = (
 _AUTODEPLOY_DOC = (
     "https://docs.vmware.com/en/VMware-vSphere/7.0/com.vmware.esxi.install.doc/"
     "GUID-C6FBA22C-048A-455F-9D45-58834445ACA5.html (Auto Deploy stateless caching and stateful installs)"
+)
+_KB1033604 = "VMware KB 1033604: Reverting to a previous version of ESXi (Shift+R at the boot loader)"
+_KB301134 = "VMware KB 301134: /bootbank points to /tmp when the boot device is claimed late at boot"
+_KB318611 = "VMware KB 318611: 'Bootbank cannot be found at path /bootbank' when the boot device fails"
+_ESXUPDATE_LOG = (
+    "http://www.virtirl.com/esxupdate-error-code-15-copying-payloads-to-altbootbank/ (a published 2013 "
+    "esxupdate.log of a VIB install)"
 )
 _FIRMWARE_API = "vSphere API reference: HostFirmwareSystem.BackupFirmwareConfiguration / RestoreFirmwareConfiguration"
 
@@ -181,8 +188,9 @@ FACTS: Mapping[str, Fact] = _facts(
     ),
     Fact(
         "F14",
-        "auto-backup.sh gives up when there is no /bootbank, builds the archive it would write and compares it with "
-        "the one in state.tgz, and calls backup.sh only if something differs.",
+        "auto-backup.sh gives up when there is no /bootbank, runs backup.sh when there is no state.tgz, and otherwise "
+        "unpacks state.tgz and its local.tgz into /tmp and runs 'diff -N' on each file to save, calling backup.sh "
+        "at the first difference.",
         "confirmed",
         (_ESX67, _KB2043048),
     ),
@@ -409,6 +417,46 @@ FACTS: Mapping[str, Fact] = _facts(
         "persist, hand edits only if the file is saved.",
         "confirmed",
         (_KB2043564, _PERSIST),
+    ),
+    Fact(
+        "F45",
+        "Shift+R can go back to the previous build after a VIB change, a patch or an update (the altbootbank keeps "
+        "only that n-1 image), but not after upgrading 6.x to 7.0, which re-lays the boot device's partitions and "
+        "leaves no 6.x image to boot.",
+        "single source",
+        (_KB1033604,),
+        "After the first reboot that follows an upgrade, a further reboot-required change also discards the way back.",
+    ),
+    Fact(
+        "F46",
+        "The boot loader decompresses each module as it loads it, so the tardisks live decompressed in memory, and "
+        "each mounted tardisk shows under /tardisks (live VIB installs mount theirs there too).",
+        "single source",
+        (_ESXBOOT,),
+    ),
+    Fact(
+        "F47",
+        "When the boot device is claimed late at boot, /bootbank and /altbootbank point into /tmp and every backup "
+        "is lost at reboot; when it fails while the host runs, auto-backup.sh raises \"Bootbank cannot be found at "
+        "path '/bootbank'\" and saves nothing.",
+        "confirmed",
+        (_KB301134, _KB318611, _ESX67),
+    ),
+    Fact(
+        "F48",
+        "In the real 6.7 tree /etc/inittab runs services.sh and /etc/rc.local at boot and '/sbin/backup.sh 1' at "
+        "shutdown, backup.sh with no argument prints its usage, and auto-backup.sh run by hand prints the 'diff -N' "
+        "of the first changed file.",
+        "single source",
+        (_ESX67,),
+        "7.0's crontab adds '/bin/crx-cli gc' and runs auto-backup.sh with a ++group= resource group.",
+    ),
+    Fact(
+        "F49",
+        "Staging an image change runs '/sbin/backup.sh 0 /altbootbank' before the new boot.cfg is written, so the "
+        "new bank carries the configuration as it is at install time.",
+        "single source",
+        (_ESXUPDATE_LOG,),
     ),
 )
 

@@ -117,7 +117,7 @@ def test_an_unknown_fact_id_is_a_typed_error(bad):
     with pytest.raises(UnknownFact) as info:
         facts.fact(bad)
     assert isinstance(info.value, EsxiStateError)
-    assert "there is no ESXi fact" in str(info.value) and "F1 to F44" in str(info.value)
+    assert "there is no ESXi fact" in str(info.value) and "F1 to F49" in str(info.value)
     with pytest.raises(UnknownFact):
         facts.cite("F27", bad)
 
@@ -152,4 +152,4 @@ def test_magic_why_with_a_fact_id(capsys, ipython):
     assert out.startswith("F27 (confirmed): A tardisk is read-only")
     assert "\nF16 (confirmed): backup.sh saves exactly the /etc files" in out
     ipython.run_line_magic("esxi", "why F77")
-    assert capsys.readouterr().out == "there is no ESXi fact 'F77'; the facts are F1 to F44.\n"
+    assert capsys.readouterr().out == "there is no ESXi fact 'F77'; the facts are F1 to F49.\n"
