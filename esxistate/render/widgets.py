@@ -14,7 +14,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from .. import Host, Vib
+from .. import Host, Vib, bootdevice
 from ..errors import EsxiStateError
 from ..events import Event
 from ..facts import annotate_html
@@ -79,6 +79,10 @@ class Dashboard(W.VBox):
             ("reboot", "Reboot", host.reboot),
             ("power_loss", "Power loss", host.power_loss),
             ("boot", "Power on", host.boot),
+            # boot-device faults and their fix (F47)
+            ("slow_boot", "Power on, slow boot device", lambda: host.boot(slow_boot_device=True)),
+            ("lose_device", "Lose boot device", host.lose_boot_device),
+            ("restore_bootbanks", "localcli restore --bootbanks", host.restore_bootbanks),
         ]
         for key, label, action in actions:
             button = W.Button(description=label, layout=W.Layout(width="auto"))
@@ -155,14 +159,14 @@ class Dashboard(W.VBox):
         """Redraw every panel from the host as it is now."""
         h = self.host
         power = "running" if h.powered_on else "powered off"
-        bank = h.bootbank.label if h.bootbank is not None else "no boot bank (Auto Deploy)"
         self.header.value = (
             f"<h3 style='margin:4px 0'>ESXi {h.version} host <code>{html.escape(h.hostname)}</code> · {power} · "
-            f"{h.clock:%Y-%m-%d %H:%M} · /bootbank = {bank}</h3>"
+            f"{h.clock:%Y-%m-%d %H:%M} · {html.escape(bootdevice.describe(h))}</h3>"
         )
-        self.buttons["boot"].disabled = h.powered_on
-        for key in ("save", "why", "install", "remove", "backup", "reboot", "power_loss"):
+        self.buttons["boot"].disabled = self.buttons["slow_boot"].disabled = h.powered_on
+        for key in ("save", "why", "install", "remove", "backup", "reboot", "power_loss", "lose_device"):
             self.buttons[key].disabled = not h.powered_on
+        self.buttons["restore_bootbanks"].disabled = h.boot_device == bootdevice.OK
         self.banks.value = self._banks_html()
         if not h.powered_on:
             self.diagram.value = _message("The host is powered off: the ramdisks are gone. Press Power on.")
