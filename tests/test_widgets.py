@@ -148,6 +148,7 @@ def test_dashboard_fault_buttons_slow_and_lost_boot_device():
     d.buttons["slow_boot"].click()
     assert h.boot_device == "slow" and "/bootbank -&gt; /tmp" in d.header.value
     assert "(F47" in d.message.value and not d.buttons["restore_bootbanks"].disabled
+    assert "← booted (not mounted: /bootbank -> /tmp)" in d.banks.value
     d.buttons["backup"].click()
     assert "/tmp" in d.message.value and h.history[-1].kind == "backup-to-memory"
     d.buttons["restore_bootbanks"].click()
@@ -155,6 +156,7 @@ def test_dashboard_fault_buttons_slow_and_lost_boot_device():
     assert d.buttons["restore_bootbanks"].disabled
     d.buttons["lose_device"].click()
     assert "boot device mpx.vmhba32:C0:T0:L0 lost" in d.header.value and "Lost connectivity" in d.message.value
+    assert "← booted (device lost)" in d.banks.value
     d.buttons["backup"].click()
     assert "ALERT: Bootbank cannot be found at path &#x27;/bootbank&#x27;" in d.message.value
     d.buttons["lose_device"].click()  # a second time: the engine refuses, the widget shows why

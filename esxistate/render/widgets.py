@@ -207,6 +207,8 @@ class Dashboard(W.VBox):
         for bank in h.banks:
             state = bank.state.name if bank.state is not None else ("empty" if not bank.files else "no boot.cfg")
             mark = " ← booted" if h.powered_on and h.bootbank is bank else ""
+            if mark and h.boot_device != bootdevice.OK:  # the loader read it, but /bootbank does not lead to it (F47)
+                mark += " (not mounted: /bootbank -> /tmp)" if h.boot_device == bootdevice.SLOW else " (device lost)"
             rows.append(
                 f"<tr><td>{bank.label}</td><td>{html.escape(bank.build or '-')}</td><td>{bank.updated}</td>"
                 f"<td>{state}</td><td>{mark}</td></tr>"
