@@ -24,8 +24,9 @@ Simplified: the demo host's boot device is one USB/SD device named mpx.vmhba32:C
 show); /vmfs/volumes holds only the two boot bank volumes (no datastore, no OSDATA/LOCKER volume, no /scratch,
 /store, /locker or /productLocker links); the links point to /tmp itself, as KB 301134 words it (a 2024 blog shows
 a subdirectory of /tmp whose name it hid); while /bootbank points to /tmp the image tools (VIB install and removal,
-upgrades) and the configuration bundle commands are refused rather than simulated, and the first boot of a new
-image is confirmed as usual.
+upgrades) and the configuration bundle commands are refused rather than simulated, writing a file into /bootbank
+by hand is refused as on a healthy host, backups into /tmp skip hostd's 6-an-hour limit and auto-backup.sh's unpack
+space check, and the first boot of a new image is confirmed as usual.
 """
 
 from __future__ import annotations
