@@ -201,7 +201,8 @@ class Shell:
         for target in targets:
             p = self._abs(target)
             try:
-                entry = self.host.fs.stat(p)
+                # busybox follows a link named on the command line unless -l (a trailing / always follows), F47
+                entry = (self.host.fs.lstat if "l" in flags and not target.endswith("/") else self.host.fs.stat)(p)
             except (NoSuchFile, EsxiStateError):
                 errors.append(f"ls: {target}: No such file or directory\n")
                 continue

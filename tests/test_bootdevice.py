@@ -55,6 +55,17 @@ def test_ls_l_root_shows_bootbank_and_altbootbank_as_links_into_vmfs_volumes(hos
     assert host.shell("ls /bootbank | grep state.tgz") == "state.tgz\n"  # ls follows the link, as on ESXi
 
 
+def test_ls_l_of_a_link_shows_the_link_unless_the_name_ends_in_a_slash(host):
+    """busybox ls (coreutils/ls.c): "follow links on command line unless -l, -s or -F"; a trailing / makes stat
+    follow it. So `ls -l /bootbank` is the link itself and `ls -l /bootbank/` lists the bank."""
+    link = host.shell("ls -l /bootbank")
+    assert re.match(rf"^lrwxrwxrwx +1 root +root +49 .* /bootbank -> /vmfs/volumes/{UUID}\n$", link)
+    assert "state.tgz" in host.shell("ls -l /bootbank/")
+    host.lose_boot_device()
+    assert host.shell("ls -l /bootbank").startswith("lrwxrwxrwx")  # the link is still there; it dangles
+    assert host.shell("ls -l /bootbank/") == "ls: /bootbank/: No such file or directory\n"
+
+
 def test_vmfs_volumes_lists_each_bank_volume_and_its_name_link(host):
     """Format from a published `ls -l /vmfs/volumes` (blog "Recovering an ESXi host after accidental boot disk
     passthrough", 2024): the volumes as directories dated Jan 1 1970, and `lrwxr-xr-x 1 root root 35 ... BOOTBANK1

@@ -159,6 +159,8 @@ def test_dashboard_fault_buttons_slow_and_lost_boot_device():
     assert "← booted (device lost)" in d.banks.value
     d.buttons["backup"].click()
     assert "ALERT: Bootbank cannot be found at path &#x27;/bootbank&#x27;" in d.message.value
+    d.path.value = "/"
+    assert "bootbank" in d.browser.options and "etc/" in d.browser.options  # the dangling link is listed
     d.buttons["lose_device"].click()  # a second time: the engine refuses, the widget shows why
     assert "already lost" in d.message.value
     d.buttons["power_loss"].click()

@@ -47,6 +47,14 @@ def _size(n: int) -> str:
     return f"{n}B"
 
 
+def _is_dir(host: Host, path: str) -> bool:
+    """A directory, or a link to one; a dangling link (/bootbank of a lost boot device, F47) is listed as a name."""
+    try:
+        return host.fs.stat(path).is_dir
+    except EsxiStateError:
+        return False
+
+
 def _message(text: str, kind: str = "info") -> str:
     colour = {"info": "#1a4d2e", "error": "#8a1c1c", "why": "#3b3b3b"}[kind]
     return f'<div style="color:{colour};white-space:pre-wrap">{html.escape(text)}</div>'
@@ -183,7 +191,7 @@ class Dashboard(W.VBox):
         directory = self._directory()
         try:
             names = h.fs.listdir(directory)
-            entries = [n + "/" if h.fs.stat(posixpath.join(directory, n)).is_dir else n for n in names]
+            entries = [n + "/" if _is_dir(h, posixpath.join(directory, n)) else n for n in names]
         except EsxiStateError:
             entries = []
         self.browser.unobserve(self._browse, "value")
