@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["DIR", "FILE", "STICKY", "WHITEOUT", "FileEntry", "mode_string"]
+__all__ = ["DIR", "FILE", "LINK", "STICKY", "WHITEOUT", "FileEntry", "mode_string"]
 
 FILE = "file"
 DIR = "dir"
 WHITEOUT = "whiteout"
+LINK = "link"  # a symbolic link; `data` holds its target (/bootbank -> /vmfs/volumes/<uuid>, F47)
 STICKY = 0o1000
 
 
@@ -32,6 +33,8 @@ class FileEntry(NamedTuple):
 
     @property
     def size(self) -> int:
+        if self.kind == LINK:  # ls -l shows a link's size as the length of its target
+            return len(self.data)
         return len(self.data) if self.kind == FILE else 0
 
     @property
@@ -52,7 +55,7 @@ class FileEntry(NamedTuple):
 
 def mode_string(entry: FileEntry) -> str:
     """`ls -l` style mode, e.g. ``-rw-r--r-T`` for 0o1644 or ``drwxr-xr-x`` for a directory (as busybox prints)."""
-    kind = "d" if entry.kind == DIR else "-"
+    kind = "d" if entry.kind == DIR else "l" if entry.kind == LINK else "-"
     bits = entry.mode
     chars = []
     for shift in (6, 3, 0):

@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "BadBootConfig",
     "BaseImageVib",
+    "BootDeviceError",
     "CorruptArchive",
     "DirectoryNotEmpty",
     "EncryptedConfig",
@@ -315,3 +316,9 @@ class UnknownFact(EsxiStateError, KeyError):
 
     def __str__(self) -> str:  # KeyError would show the message in quotes
         return str(self.args[0])
+
+
+class BootDeviceError(EsxiStateError):
+    """A boot-device operation that cannot be done now (F47): losing a device the host does not have or has already
+    lost, restoring boot banks that are fine or whose device does not answer, changing the image while /bootbank
+    points to /tmp."""

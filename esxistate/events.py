@@ -42,6 +42,7 @@ class HostSnapshot:
     booted: int | None  # index into banks of the bank mounted at /bootbank, None when off or stateless
     vibs: tuple[Vib, ...]
     reboot_required: bool = False
+    boot_device: str = "ok"  # "ok", "slow" (/bootbank points to /tmp) or "lost" (the device stopped answering), F47
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # -- layers -------------------------------------------------------------------------------------------------

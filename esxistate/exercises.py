@@ -39,6 +39,8 @@ The kinds (`KINDS`), and the answers `check` accepts (always case-insensitive):
 - "bank": which boot bank boots, and which ESXi version? `BOOTBANK1`/`BOOTBANK2` and/or `6.7`/`7.0` (or the build);
   when you give both, both must be right.
 - "fits": does the last write fit on its ramdisk? `yes`/`no`.
+- "bootdevice": the host boots with a slow boot device (/bootbank points to /tmp, KB 301134) or loses its boot
+  device while running (KB 318611); after the steps, is the change still there? `yes`/`no` (F47).
 - "reverse": OSTEP's `-r` mode: the outcome is shown, which sequence of steps produced it? A letter (`B`) or the
   option's text. Exactly one option gives the outcome shown: the generator ran every option to make sure.
 
@@ -60,7 +62,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from . import image
+from . import bootdevice, image
 from .errors import RamdiskFull
 from .events import Event, HostSnapshot
 from .host import DEFAULT_CLOCK, Host
@@ -70,7 +72,7 @@ from .vib import Vib
 
 __all__ = ["KINDS", "Exercise", "Feedback", "Step", "generate"]
 
-KINDS: tuple[str, ...] = ("layer", "survives", "state", "bank", "fits", "reverse")
+KINDS: tuple[str, ...] = ("layer", "survives", "state", "bank", "fits", "reverse", "bootdevice")
 VERSIONS: tuple[str, ...] = ("6.7", "7.0")
 MIB = 1024 * 1024
 LETTERS = "ABCD"
@@ -194,6 +196,21 @@ class Step:
         """`esxcli software profile update` to a newer image, staged on the altbootbank (F20, F33)."""
         return cls("upgrade", (version,))
 
+    @classmethod
+    def slow_reboot(cls) -> Step:
+        """`reboot`, and the boot device is claimed late: /bootbank and /altbootbank point to /tmp (F47)."""
+        return cls("slow_reboot")
+
+    @classmethod
+    def restore_bootbanks(cls) -> Step:
+        """`localcli --plugin-dir=/usr/lib/vmware/esxcli/int/ boot system restore --bootbanks` (F47)."""
+        return cls("restore_bootbanks")
+
+    @classmethod
+    def lose_boot_device(cls) -> Step:
+        """The boot device stops answering while the host runs (F47)."""
+        return cls("lose_device")
+
     # -- doing and showing ------------------------------------------------------------------------------------------
 
     @property
@@ -224,6 +241,12 @@ class Step:
             host.install_vib(Vib.build(a[0], version, dict(files), overlay=overlay), live=a[1])
         elif op == "upgrade":
             host.upgrade(a[0])
+        elif op == "slow_reboot":
+            host.reboot(slow_boot_device=True)
+        elif op == "restore_bootbanks":
+            host.restore_bootbanks()
+        elif op == "lose_device":
+            host.lose_boot_device()
         else:
             raise ValueError(f"unknown step {op!r}")
 
@@ -265,6 +288,12 @@ class Step:
                 f"esxcli software profile update -d /vmfs/volumes/datastore1/VMware-ESXi-{a[0]}b-{number}-depot.zip "
                 f"-p ESXi-{a[0]}b-{number}-standard"
             )
+        if op == "slow_reboot":
+            return "reboot"
+        if op == "restore_bootbanks":
+            return bootdevice.RESTORE_COMMAND
+        if op == "lose_device":
+            return f"(the boot device {bootdevice.DEVICE} stops answering)"
         raise ValueError(f"unknown step {op!r}")
 
     def lines(self, hostname: str, clock: datetime) -> list[str]:
@@ -273,8 +302,14 @@ class Step:
         if self.op == "wait":
             end = clock + timedelta(minutes=self.args[0])
             return [f"({self.args[0]} minutes pass: the clock goes from {clock:%H:%M} to {end:%H:%M})"]
-        if self.op == "power_loss":
+        if self.op in ("power_loss", "lose_device"):
             return [self.command()]
+        if self.op == "slow_reboot":
+            return [
+                prompt + "reboot",
+                "(the boot device is claimed late this time: the boot loader reads the bank, but `ls -l /` now shows "
+                "bootbank -> /tmp and altbootbank -> /tmp)",
+            ]
         if self.op == "rollback":
             return [prompt + "reboot", "(at the boot loader you press Shift+R and confirm the rollback)"]
         if self.op == "install_vib":
@@ -524,6 +559,25 @@ def _narrate(played: _Played, focus: Iterable[str] = ()) -> list[str]:
                 last_label = label
             elif kind == "restore":
                 said.append(_restore_sentence(e, focus))
+            elif kind == "slow-boot-device":
+                said.append(
+                    "the boot device was claimed late: /bootbank and /altbootbank point to /tmp, the tmp ramdisk (F47)"
+                )
+            elif kind == "backup-to-memory":
+                who = "the shutdown's backup.sh 1" if e.details["result"].trigger == "shutdown" else "backup.sh"
+                said.append(
+                    f"{who} wrote state.tgz into /bootbank, which is /tmp: the archive sits in memory and the boot "
+                    "device's state.tgz is unchanged (F47)"
+                )
+            elif kind == "bootbank-alert":
+                said.append(f"{e.summary.split(': ALERT')[0]} raised ALERT: {bootdevice.ALERT} and saved nothing (F47)")
+            elif kind == "boot-device-lost":
+                said.append("the boot device stopped answering: /bootbank leads nowhere now (F47)")
+            elif kind == "bootbanks-restored":
+                said.append(
+                    "/bootbank and /altbootbank point to the boot bank volumes again, so backups reach the "
+                    "boot device (F47)"
+                )
             elif kind == "boot-complete" and "DIRTY -> VALID" in e.summary:
                 said.append("the new image came up, so its bank is confirmed (bootstate DIRTY -> VALID, F5, F6)")
         text = "; ".join(said) if said else "nothing that matters here changed"
@@ -952,6 +1006,52 @@ def _gen_survives(rng: random.Random, seed: int) -> Exercise:
     start = rng.choice((0, 10, 30, 50))
     ex = Exercise(seed, "survives", "", tuple(steps), version=version, subject=path, probe=text, start_minute=start)
     return _with_text(ex)
+
+
+# -- kind: bootdevice (F47) -----------------------------------------------------------------------------------------
+
+
+def _gen_bootdevice(rng: random.Random, seed: int) -> Exercise:
+    """A persisted /etc file is edited around a boot-device fault: a reboot with a slow boot device (then backups,
+    perhaps the localcli fix) or a device lost while running (a backup before or only after the loss)."""
+    version = rng.choice(VERSIONS)
+    path = rng.choice(_INSTALLED + _STICKY)
+    if rng.random() < 0.5:
+        middle = [Step.backup(), rng.choice((Step.backup(), Step.wait(rng.choice((20, 70)))))]
+        if rng.random() < 0.5:
+            middle.insert(rng.randint(0, len(middle)), Step.restore_bootbanks())
+        steps = [Step.slow_reboot(), _edit(path), *middle]
+    else:
+        before = [Step.backup()] if rng.random() < 0.5 else []
+        steps = [_edit(path), *before, Step.lose_boot_device(), rng.choice((Step.backup(), Step.wait(70)))]
+    steps.append(rng.choice((Step.reboot(), Step.power_loss())))
+    _, text = _EDITS[path]
+    start = rng.choice((0, 10, 30, 50))
+    ex = Exercise(seed, "bootdevice", "", tuple(steps), version=version, subject=path, probe=text, start_minute=start)
+    return _with_text(ex)
+
+
+def _hint_bootdevice(ex: Exercise, worked: _Worked, given: object) -> str:
+    ops = [s.op for s in ex.setup]
+    if "lose_device" in ops:
+        if worked.answer == "yes":
+            return (
+                "a backup saved the change before the boot device was lost; the power cycle brings the device back as "
+                "it was then, and boot restores that state.tgz (F47, F38)."
+            )
+        return (
+            f"no backup saved the change before the device was lost; after that every backup, the shutdown's too, "
+            f"raised ALERT: {bootdevice.ALERT} and saved nothing (F47, F14)."
+        )
+    if worked.answer == "yes":
+        return (
+            "after localcli's restore --bootbanks the links lead to the boot bank again, so a later backup saved the "
+            f"change into {worked.note('booted')}'s state.tgz (F47, F14)."
+        )
+    return (
+        "/bootbank pointed to /tmp: every backup after the edit wrote state.tgz into memory, so the boot device's "
+        "state.tgz never got the change (F47)."
+    )
 
 
 # -- kind: state -----------------------------------------------------------------------------------------------------
@@ -1393,6 +1493,7 @@ _SPECS: Mapping[str, _Spec] = {
     "bank": _Spec(_gen_bank, _work_bank, _parse_bank, _hint_bank, _same_bank, _show_bank),
     "fits": _Spec(_gen_fits, _work_fits, _parse_yes_no, _hint_fits),
     "reverse": _Spec(_gen_reverse, _work_reverse, _parse_letter, _hint_reverse),
+    "bootdevice": _Spec(_gen_bootdevice, _work_survives, _parse_yes_no, _hint_bootdevice),
 }
 
 
@@ -1411,7 +1512,7 @@ def _with_text(ex: Exercise) -> Exercise:
             f"Which layer serves {ex.subject} now? Answer with a tardisk module name (such as s.v00), a ramdisk name "
             "(such as etc), or none."
         )
-    elif ex.kind == "survives":
+    elif ex.kind in ("survives", "bootdevice"):
         ask = f'Afterwards, is the line "{ex.probe}" still in {ex.subject}? Answer yes or no.'
     elif ex.kind == "state":
         ask = (

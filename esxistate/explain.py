@@ -154,6 +154,10 @@ def explain(snap: HostSnapshot, path: str, history: Sequence[Event] = ()) -> Exp
         cron = Outcome(
             "auto-backup.sh saves the running ConfigStore under this name when it differs", ("F12", "F14", "F35")
         )
+    elif persisted and snap.boot_device != "ok":  # /bootbank points to /tmp, or the boot device is lost (F47)
+        from .bootdevice import outcomes
+
+        reboot, power, cron = outcomes(snap.boot_device, matches, in_state, image)
     elif res.kind == "tardisk":
         reboot = power = Outcome(f"unchanged: tardisk {res.layer} is mounted again", ("F39",))
         cron = Outcome("nothing to save: the file is the image's own", ("F16",))

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
-from . import archive, backup, configstore, image, statearchive, why
+from . import archive, backup, bootdevice, configstore, image, statearchive, why
 from .bootbank import BankState, BootBank, choose_bank
 from .bootcfg import is_vmkernel_module
 from .entry import DIR, FILE, FileEntry
@@ -121,16 +121,7 @@ class HostFS:
         return self._host._require_on(doing)
 
     def _bank_path(self, path: str) -> tuple[BootBank, str] | None:
-        p = norm(path)
-        if self._host.stateless:
-            return None  # no boot bank at all: /bootbank does not exist (F41)
-        for mount in ("/bootbank", "/altbootbank"):
-            if p == mount or p.startswith(mount + "/"):
-                bank = self._host.bootbank if mount == "/bootbank" else self._host.altbootbank
-                if bank is None:
-                    raise NoSuchFile(p)
-                return bank, p[len(mount) + 1 :]
-        return None
+        return bootdevice.bank_path(self._host, path)  # through /bootbank, /altbootbank or /vmfs/volumes (F47)
 
     def read(self, path: str) -> bytes:
         fs = self._fs(f"read {path}")
@@ -149,7 +140,12 @@ class HostFS:
 
     def exists(self, path: str) -> bool:
         fs = self._fs(f"look for {path}")
-        hit = self._bank_path(path)
+        if bootdevice.virtual_dir(self._host, path) is not None:
+            return True
+        try:
+            hit = self._bank_path(path)
+        except NoSuchFile:
+            return False  # a dangling /bootbank (lost boot device, F47)
         if hit is not None:
             bank, name = hit
             return not name or name in bank.files or any(f.startswith(name + "/") for f in bank.files)
@@ -157,6 +153,8 @@ class HostFS:
 
     def stat(self, path: str) -> FileEntry:
         fs = self._fs(f"stat {path}")
+        if bootdevice.virtual_dir(self._host, path) is not None:
+            return FileEntry(DIR, 0o755)
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
@@ -169,6 +167,9 @@ class HostFS:
 
     def listdir(self, path: str) -> list[str]:
         fs = self._fs(f"list {path}")
+        names = bootdevice.virtual_dir(self._host, path)
+        if names is not None:
+            return names
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
@@ -181,8 +182,15 @@ class HostFS:
             return sorted(names)
         names = fs.listdir(path)
         if norm(path) == "/":
-            names = sorted({*names, *(m[1:] for m in ("/bootbank", "/altbootbank") if self._host._banks_mounted())})
+            names = sorted({*names, *bootdevice.root_names(self._host)})
         return names
+
+    def lstat(self, path: str) -> FileEntry:
+        """Like `stat`, but a symbolic link (/bootbank, /altbootbank, /vmfs/volumes/BOOTBANK1) is the link itself,
+        as `ls -l` of its directory shows it (F47)."""
+        self._fs(f"stat {path}")
+        link = bootdevice.lstat(self._host, path)
+        return link if link is not None else self.stat(path)
 
     def resolve(self, path: str) -> Resolution:
         return self._fs(f"resolve {path}").resolve(path)
@@ -264,6 +272,7 @@ class _Checkpoint:
     hostd_backups: list[datetime] = field(default_factory=list)
     pid: int = 0
     history_len: int = 0
+    boot_device: str = bootdevice.OK
 
 
 class Host:
@@ -291,6 +300,7 @@ class Host:
         self._reboot_required = False
         self._hostd_backups: list[datetime] = []
         self._pid = 2_098_000
+        self._boot_device = bootdevice.OK  # where /bootbank points: the boot device, /tmp (slow) or nowhere (lost)
         self._history: list[Event] = []
         self._tpm_key = hashlib.sha256(b"esxistate simulated TPM " + version.encode()).digest()
         self.fs = HostFS(self)
@@ -409,6 +419,12 @@ class Host:
         return self._reboot_required
 
     @property
+    def boot_device(self) -> str:
+        """ "ok"; "slow" when the boot device was claimed late and /bootbank points to /tmp; "lost" when it stopped
+        answering (F47, see esxistate.bootdevice)."""
+        return self._boot_device
+
+    @property
     def hostname(self) -> str:
         if self._fs is not None:
             hit = self._fs.lookup("/etc/vmware/esx.conf")
@@ -470,6 +486,7 @@ class Host:
             booted=self._booted,
             vibs=self.vibs,
             reboot_required=self._reboot_required,
+            boot_device=self._boot_device,
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
@@ -531,6 +548,7 @@ class Host:
             list(self._hostd_backups),
             self._pid,
             len(self._history),
+            boot_device=self._boot_device,
         )
 
     def _rollback(self, cp: _Checkpoint, fs: VisorFS | None) -> None:
@@ -547,6 +565,7 @@ class Host:
         self._reboot_required = cp.reboot_required
         self._hostd_backups = cp.hostd_backups
         self._pid = cp.pid
+        self._boot_device = cp.boot_device
         del self._history[cp.history_len :]
 
     @contextlib.contextmanager
@@ -567,9 +586,10 @@ class Host:
 
     # -- power ------------------------------------------------------------------------------------------------------
 
-    def boot(self, *, rollback: bool = False) -> list[Event]:
+    def boot(self, *, rollback: bool = False, slow_boot_device: bool = False) -> list[Event]:
         """Power on: safeboot picks a bank (F5-F8), mboot loads boot.cfg's modules in order, tardisks are mounted
-        (F39), ramdisks made (F29) and state.tgz's local.tgz is restored with its `.#` twins (F38, F25)."""
+        (F39), ramdisks made (F29) and state.tgz's local.tgz is restored with its `.#` twins (F38, F25).
+        `slow_boot_device=True`: the device is claimed too late, so /bootbank and /altbootbank point to /tmp (F47)."""
         if self._fs is not None:
             raise HostPoweredOn("boot")
         start = len(self._history)
@@ -578,6 +598,8 @@ class Host:
                 self._boot_stateless()
             else:
                 self._boot_from_bank(rollback)
+            if slow_boot_device:
+                bootdevice.claim_late(self)
         return self._history[start:]
 
     def _boot_from_bank(self, rollback: bool) -> None:
@@ -720,12 +742,12 @@ class Host:
             self._power_off("shutdown", "orderly shutdown complete: ramdisks released")
         return result
 
-    def reboot(self, *, rollback: bool = False) -> list[Event]:
+    def reboot(self, *, rollback: bool = False, slow_boot_device: bool = False) -> list[Event]:
         """Orderly reboot: shutdown (with its backup) then boot. Returns the events of both."""
         start = len(self._history)
         with self._atomic():
             self.shutdown()
-            self.boot(rollback=rollback)
+            self.boot(rollback=rollback, slow_boot_device=slow_boot_device)
         return self._history[start:]
 
     def power_loss(self) -> Event:
@@ -738,6 +760,7 @@ class Host:
         self._fs = None
         self._vibs = ()
         event = self._record(kind, summary)
+        self._boot_device = bootdevice.OK  # a power cycle brings a lost or slow device back (F47)
         return event
 
     # -- the clock and cron -------------------------------------------------------------------------------------------
@@ -758,7 +781,8 @@ class Host:
                 if self._fs is not None and any(_cron_match(f, t) for f in schedule):
                     self._clock = t
                     result = self._auto_backup("cron")
-                    runs.append(f"{t:%H:%M} {'backup' if not result.skipped else 'nothing to save'}")
+                    idle = "ALERT" if result.reason == bootdevice.ALERT else "nothing to save"
+                    runs.append(f"{t:%H:%M} {'backup' if not result.skipped else idle}")
                 t += timedelta(minutes=1)
             self._clock = end
             summary = f"clock advanced to {end:%Y-%m-%d %H:%M}"
@@ -800,6 +824,8 @@ class Host:
             return self._skip(
                 trigger, "Bootbank cannot be found at path '/bootbank' (PXE-booted hosts are not backed up, F41)"
             )
+        if self._boot_device != bootdevice.OK:
+            return bootdevice.auto_backup(self, trigger)  # the alert, or a "backup" into /tmp (F47)
         fs = self._fs
         bank = self.bootbank
         assert fs is not None and bank is not None
@@ -839,6 +865,8 @@ class Host:
     ) -> backup.BackupResult:
         if self._stateless:
             return self._skip(trigger, "Bootbank cannot be found at path '/bootbank' (F41)")
+        if self._boot_device != bootdevice.OK:
+            return bootdevice.backup_sh(self, trigger, is_shutdown=is_shutdown, reason=reason)  # F47
         fs = self._fs
         assert fs is not None and self._booted is not None
         paths = backup.files_to_save(fs, self._version)
@@ -1013,6 +1041,7 @@ class Host:
         self._require_on("back up its configuration")
         if self._stateless:
             raise VibError("A stateless host keeps no state.tgz to bundle (F41).")
+        bootdevice.require_device(self, "back up the configuration")
         from .configbundle import build_bundle
 
         with self._atomic():
@@ -1039,6 +1068,7 @@ class Host:
         from .errors import MismatchedBundle
 
         self._require_on("restore a configuration")
+        bootdevice.require_device(self, "restore a configuration")
         parsed = ConfigBundle.from_bytes(bundle)
         bank = self.bootbank
         assert bank is not None and self._booted is not None
@@ -1062,6 +1092,7 @@ class Host:
     def _staging_base(self) -> BootBank:
         """The image a new change starts from: an image already staged on the altbootbank, else the bootbank."""
         assert self._booted is not None
+        bootdevice.require_device(self, "write a new image to the altbootbank")  # F47
         boot = self._banks[self._booted]
         alt = self._banks[1 - self._booted]
         if (
@@ -1304,6 +1335,23 @@ class Host:
                 {"bank": staged.label, "build": img.spec.build},
             )
         return event
+
+    # -- the boot device (F47) ---------------------------------------------------------------------------------------
+
+    def lose_boot_device(self) -> Event:
+        """The boot device stops answering while the host runs (KB 318611): from now on auto-backup.sh and the
+        shutdown's backup.sh 1 raise `Bootbank cannot be found at path '/bootbank'` and save nothing. The next
+        power-on finds the device as it was when it was lost (see esxistate.bootdevice). BootDeviceError on a
+        stateless host, a device already lost, or one that was claimed late."""
+        with self._atomic():
+            return bootdevice.lose(self)
+
+    def restore_bootbanks(self) -> Event:
+        """`localcli --plugin-dir=/usr/lib/vmware/esxcli/int/ boot system restore --bootbanks` (KB 301134): point
+        /bootbank and /altbootbank back to the boot bank volumes after a late claim. BootDeviceError when they
+        already point there, when the device is lost, or on a stateless host."""
+        with self._atomic():
+            return bootdevice.restore(self)
 
 
 def _invalidated(bank: BootBank) -> BootBank:

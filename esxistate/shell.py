@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from . import archive
-from .entry import DIR, STICKY, FileEntry, mode_string
+from .entry import DIR, LINK, STICKY, FileEntry, mode_string
 from .errors import (
     CorruptArchive,
     EsxiStateError,
@@ -93,7 +93,7 @@ class Shell:
             "pwd": lambda args: self.cwd + "\n",
             "vdf": self._vdf,
             "esxcli": self._esxcli,
-            "localcli": self._esxcli,
+            "localcli": self._localcli,
             "auto-backup.sh": self._auto_backup,
             "backup.sh": self._backup_sh,
             "tar": self._tar,
@@ -201,7 +201,8 @@ class Shell:
         for target in targets:
             p = self._abs(target)
             try:
-                entry = self.host.fs.stat(p)
+                # busybox follows a link named on the command line unless -l (a trailing / always follows), F47
+                entry = (self.host.fs.lstat if "l" in flags and not target.endswith("/") else self.host.fs.stat)(p)
             except (NoSuchFile, EsxiStateError):
                 errors.append(f"ls: {target}: No such file or directory\n")
                 continue
@@ -235,7 +236,7 @@ class Shell:
             return self.host.fs.stat(directory)
         if name == "..":
             return self.host.fs.stat(posixpath.dirname(directory) or "/")
-        return self.host.fs.stat(posixpath.join(directory, name))
+        return self.host.fs.lstat(posixpath.join(directory, name))  # a link is shown as itself (F47)
 
     def _ls_line(self, name: str, entry: FileEntry) -> str:
         """busybox `ls -l`: mode, links, owner, group, size, date, name."""
@@ -243,6 +244,8 @@ class Shell:
         now = self.host.clock.replace(tzinfo=timezone.utc)
         stamp = t.strftime("%b %e %H:%M") if abs((now - t).days) < 182 else t.strftime("%b %e  %Y")
         links = 2 if entry.kind == DIR else 1
+        if entry.kind == LINK:
+            name += " -> " + entry.data.decode()
         return f"{mode_string(entry)} {links:>4} {'root':<8} {'root':<8} {entry.size:>9} {stamp} {name}\n"
 
     def _cat(self, args: list[str]) -> str:
@@ -439,6 +442,14 @@ class Shell:
                 "  system                Operations pertaining to the maintenance of the system\n"
             )
         return f"Error: Unknown command or namespace {' '.join(args)}\n"
+
+    def _localcli(self, args: list[str]) -> str:
+        """localcli is esxcli without hostd; with the internal plugins it also runs `boot system restore
+        --bootbanks` (KB 301134, F47), carried out by the engine."""
+        from .bootdevice import restore_command
+
+        out = restore_command(self.host, args)
+        return out if out is not None else self._esxcli(args)
 
     def _ramdisk_list(self) -> str:
         """Sample S4. Simplification: Allocated Inodes is shown as the used count rounded up to a power of two."""

@@ -218,6 +218,32 @@ _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
         "The directory was removed from its ramdisk; a tardisk copy, if any, is hidden until the next boot.",
         ("F27", "F39"),
     ),
+    "slow-boot-device": (
+        "The boot loader read the bank, but the boot device was claimed too late when /bootbank and /altbootbank "
+        "were made, so they point to /tmp, the in-memory tmp ramdisk: the host runs, backups write state.tgz into "
+        "memory and every change is lost at reboot (KB 301134). `localcli --plugin-dir=/usr/lib/vmware/esxcli/int/ "
+        "boot system restore --bootbanks` points them back.",
+        ("F47", "F14", "F29"),
+    ),
+    "boot-device-lost": (
+        "The boot device stopped answering (KB 318611), so /bootbank no longer leads to a directory: auto-backup.sh "
+        "and backup.sh (the shutdown's too) raise the alert and save nothing. In the simulator a power cycle brings "
+        "the device back as it was when it was lost, so the next boot restores the state.tgz written before the "
+        "loss and every change since is gone.",
+        ("F47", "F14", "F13", "F38"),
+    ),
+    "bootbanks-restored": (
+        "localcli's internal `boot system restore --bootbanks` made /bootbank and /altbootbank point to the boot "
+        "bank volumes again; from now on backups reach the boot device (KB 301134). What was 'saved' into /tmp "
+        "before never reached it.",
+        ("F47", "F14"),
+    ),
+    "backup-to-memory": (
+        "/bootbank points to /tmp, which is a directory, so auto-backup.sh and backup.sh run as usual, but "
+        "state.tgz is written onto the tmp ramdisk: the boot device's state.tgz is unchanged and this 'backup' is "
+        "lost at reboot (KB 301134).",
+        ("F47", "F14", "F16", "F27"),
+    ),
 }
 
 
@@ -286,5 +312,27 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
             "A VIB that cannot change live is staged on the altbootbank with bootstate=1: nothing changes until "
             "the reboot that boots the new image.",
             ("F33", "F7"),
+        )
+    if kind == "shutdown" and getattr(snapshot, "boot_device", "ok") != "ok":
+        where = (
+            "/bootbank pointed to /tmp, so it wrote state.tgz into memory"
+            if snapshot.boot_device == "slow"
+            else ("the boot device was lost, so it raised the alert and saved nothing")
+        )
+        return (
+            f"The shutdown ran /bin/backup.sh 1, but {where}: the boot device keeps the state.tgz it had, and "
+            "everything else on the ramdisks is gone.",
+            ("F47", "F13", "F27"),
+        )
+    if kind == "bootbank-alert":
+        if details["result"].reason.startswith("Error"):
+            return (
+                "/bootbank points to /tmp and the tmp ramdisk is full, so backup.sh could not write state.tgz.",
+                ("F47", "F28"),
+            )
+        return (
+            "auto-backup.sh and backup.sh first check that /bootbank is a directory; the boot device is lost, so the "
+            "link leads nowhere: they raise this alert, exit 1 and save nothing.",
+            ("F47", "F14"),
         )
     return _FIXED.get(kind, ("", ()))

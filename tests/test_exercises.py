@@ -296,6 +296,39 @@ def test_reverse_exercises_have_exactly_one_matching_option():
         assert 3 <= len(ex.options) <= 4
 
 
+# -- bootdevice (F47) ------------------------------------------------------------------------------------------------
+
+
+def test_slow_boot_device_edit_and_backup_do_not_survive_a_reboot():
+    """The host booted with a slow boot device; you edit /etc/hosts and run auto-backup.sh: the backup went into
+    /tmp, so the edit is gone after a reboot (KB 301134). With localcli's restore --bootbanks before the backup,
+    it survives."""
+    params = {"subject": "/etc/hosts", "probe": HOSTS_LINE, "start_minute": 10}
+    edit = Step.append("/etc/hosts", HOSTS_LINE)
+    lost = ask("bootdevice", Step.slow_reboot(), edit, Step.backup(), Step.reboot(), **params)
+    assert "bootbank -> /tmp" in lost.question and "Answer yes or no" in lost.question
+    assert_answer(lost, "no")
+    wrong = lost.check("yes")
+    assert not wrong.correct and "/bootbank pointed to /tmp" in wrong.explanation and "F47" in wrong.explanation
+    steps = (Step.slow_reboot(), edit, Step.restore_bootbanks(), Step.backup(), Step.reboot())
+    fixed = ask("bootdevice", *steps, **params)
+    assert "localcli --plugin-dir=/usr/lib/vmware/esxcli/int/ boot system restore --bootbanks" in fixed.question
+    assert_answer(fixed, "yes")
+    assert "restore --bootbanks" in fixed.check("no").explanation
+
+
+def test_lost_boot_device_keeps_only_what_was_saved_before_the_loss():
+    """KB 318611: after the loss auto-backup.sh raises the alert and saves nothing; the next boot finds the device
+    as it was when it was lost (our model)."""
+    params = {"subject": "/etc/ntp.conf", "probe": NTP_LINE}
+    edit = Step.append("/etc/ntp.conf", NTP_LINE)
+    after = ask("bootdevice", edit, Step.lose_boot_device(), Step.backup(), Step.reboot(), **params)
+    assert_answer(after, "no")
+    assert "ALERT: Bootbank cannot be found at path '/bootbank'" in after.check("no").explanation
+    before = ask("bootdevice", edit, Step.backup(), Step.lose_boot_device(), Step.power_loss(), **params)
+    assert_answer(before, "yes")
+
+
 # -- seeds, forms, the module itself ---------------------------------------------------------------------------------
 
 
@@ -356,7 +389,7 @@ def test_importing_exercises_loads_no_display_library():
 
 def test_public_names():
     assert exercises.__all__ == ["KINDS", "Exercise", "Feedback", "Step", "generate"]
-    assert KINDS == ("layer", "survives", "state", "bank", "fits", "reverse")
+    assert KINDS == ("layer", "survives", "state", "bank", "fits", "reverse", "bootdevice")
 
 
 # -- the property ----------------------------------------------------------------------------------------------------
@@ -364,7 +397,7 @@ def test_public_names():
 
 def perturb(ex: Exercise, answer: object) -> object:
     """A wrong answer near the right one."""
-    if ex.kind in ("survives", "fits"):
+    if ex.kind in ("survives", "fits", "bootdevice"):
         return "no" if answer == "yes" else "yes"
     if ex.kind == "layer":
         return next(x for x in ("s.v00", "etc", "none", "var") if x != answer)

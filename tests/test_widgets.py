@@ -137,3 +137,31 @@ def test_quiz_checks_answers_and_explains(host):
     assert "Correct." in q.feedback.value
     q.new.click()
     assert q.seed == 9 and q.feedback.value == ""
+
+
+def test_dashboard_fault_buttons_slow_and_lost_boot_device():
+    """The boot-device faults of F47 from the Dashboard: power on with a slow boot device (the header says where
+    /bootbank points), the fix, then a lost device whose alert shows as the message."""
+    h = es.Host.demo("7.0")
+    d = Dashboard(h)
+    assert not d.buttons["slow_boot"].disabled and d.buttons["lose_device"].disabled
+    d.buttons["slow_boot"].click()
+    assert h.boot_device == "slow" and "/bootbank -&gt; /tmp" in d.header.value
+    assert "(F47" in d.message.value and not d.buttons["restore_bootbanks"].disabled
+    assert "← booted (not mounted: /bootbank -> /tmp)" in d.banks.value
+    d.buttons["backup"].click()
+    assert "/tmp" in d.message.value and h.history[-1].kind == "backup-to-memory"
+    d.buttons["restore_bootbanks"].click()
+    assert h.boot_device == "ok" and "/bootbank = BOOTBANK1" in d.header.value
+    assert d.buttons["restore_bootbanks"].disabled
+    d.buttons["lose_device"].click()
+    assert "boot device mpx.vmhba32:C0:T0:L0 lost" in d.header.value and "Lost connectivity" in d.message.value
+    assert "← booted (device lost)" in d.banks.value
+    d.buttons["backup"].click()
+    assert "ALERT: Bootbank cannot be found at path &#x27;/bootbank&#x27;" in d.message.value
+    d.path.value = "/"
+    assert "bootbank" in d.browser.options and "etc/" in d.browser.options  # the dangling link is listed
+    d.buttons["lose_device"].click()  # a second time: the engine refuses, the widget shows why
+    assert "already lost" in d.message.value
+    d.buttons["power_loss"].click()
+    assert d.buttons["slow_boot"].disabled is False and d.buttons["restore_bootbanks"].disabled

@@ -14,7 +14,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from .. import Host, Vib
+from .. import Host, Vib, bootdevice
 from ..errors import EsxiStateError
 from ..events import Event
 from ..facts import annotate_html
@@ -45,6 +45,14 @@ def _size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.1f}{unit}" if n < 10 * scale else f"{n // scale}{unit}"
     return f"{n}B"
+
+
+def _is_dir(host: Host, path: str) -> bool:
+    """A directory, or a link to one; a dangling link (/bootbank of a lost boot device, F47) is listed as a name."""
+    try:
+        return host.fs.stat(path).is_dir
+    except EsxiStateError:
+        return False
 
 
 def _message(text: str, kind: str = "info") -> str:
@@ -79,6 +87,10 @@ class Dashboard(W.VBox):
             ("reboot", "Reboot", host.reboot),
             ("power_loss", "Power loss", host.power_loss),
             ("boot", "Power on", host.boot),
+            # boot-device faults and their fix (F47)
+            ("slow_boot", "Power on, slow boot device", lambda: host.boot(slow_boot_device=True)),
+            ("lose_device", "Lose boot device", host.lose_boot_device),
+            ("restore_bootbanks", "localcli restore --bootbanks", host.restore_bootbanks),
         ]
         for key, label, action in actions:
             button = W.Button(description=label, layout=W.Layout(width="auto"))
@@ -155,14 +167,14 @@ class Dashboard(W.VBox):
         """Redraw every panel from the host as it is now."""
         h = self.host
         power = "running" if h.powered_on else "powered off"
-        bank = h.bootbank.label if h.bootbank is not None else "no boot bank (Auto Deploy)"
         self.header.value = (
             f"<h3 style='margin:4px 0'>ESXi {h.version} host <code>{html.escape(h.hostname)}</code> · {power} · "
-            f"{h.clock:%Y-%m-%d %H:%M} · /bootbank = {bank}</h3>"
+            f"{h.clock:%Y-%m-%d %H:%M} · {html.escape(bootdevice.describe(h))}</h3>"
         )
-        self.buttons["boot"].disabled = h.powered_on
-        for key in ("save", "why", "install", "remove", "backup", "reboot", "power_loss"):
+        self.buttons["boot"].disabled = self.buttons["slow_boot"].disabled = h.powered_on
+        for key in ("save", "why", "install", "remove", "backup", "reboot", "power_loss", "lose_device"):
             self.buttons[key].disabled = not h.powered_on
+        self.buttons["restore_bootbanks"].disabled = h.boot_device == bootdevice.OK
         self.banks.value = self._banks_html()
         if not h.powered_on:
             self.diagram.value = _message("The host is powered off: the ramdisks are gone. Press Power on.")
@@ -179,7 +191,7 @@ class Dashboard(W.VBox):
         directory = self._directory()
         try:
             names = h.fs.listdir(directory)
-            entries = [n + "/" if h.fs.stat(posixpath.join(directory, n)).is_dir else n for n in names]
+            entries = [n + "/" if _is_dir(h, posixpath.join(directory, n)) else n for n in names]
         except EsxiStateError:
             entries = []
         self.browser.unobserve(self._browse, "value")
@@ -203,6 +215,8 @@ class Dashboard(W.VBox):
         for bank in h.banks:
             state = bank.state.name if bank.state is not None else ("empty" if not bank.files else "no boot.cfg")
             mark = " ← booted" if h.powered_on and h.bootbank is bank else ""
+            if mark and h.boot_device != bootdevice.OK:  # the loader read it, but /bootbank does not lead to it (F47)
+                mark += " (not mounted: /bootbank -> /tmp)" if h.boot_device == bootdevice.SLOW else " (device lost)"
             rows.append(
                 f"<tr><td>{bank.label}</td><td>{html.escape(bank.build or '-')}</td><td>{bank.updated}</td>"
                 f"<td>{state}</td><td>{mark}</td></tr>"
