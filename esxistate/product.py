@@ -1,0 +1,73 @@
+"""The running host's product identity, as `vmware -v`, `uname -a`, esxcli and the image profile name show it.
+
+Everything is read from the host's build string (boot.cfg's `build=`, e.g. `6.7.0-0.0.8169922` or
+`7.0.3-0.0.18644231`), never hard-coded, so every image in `esxistate.image.VERSIONS` is described alike.
+A build string is `<major>.<minor>.<update>-<quarter>.<patch>.<build number>` (Broadcom KB 395110's scheme).
+
+Simplification: a patch release's letter (7.0b, 7.0 U3c) cannot be read from the build string, so the image
+profile name is `ESXi-7.0U3-<build>-standard` style, without the letter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import image
+
+if TYPE_CHECKING:
+    from .host import Host
+
+__all__ = ["Product", "of"]
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """`full` = `6.7.0-0.0.8169922`; `version` = `6.7.0`; `update` = 0; `patch` = 0; `number` = `8169922`."""
+
+    full: str
+    released: int  # the image's release time (epoch), used as the kernel's build date
+
+    @property
+    def version(self) -> str:
+        return self.full.split("-", 1)[0]
+
+    @property
+    def number(self) -> str:
+        return self.full.rsplit(".", 1)[-1]
+
+    @property
+    def update(self) -> int:
+        parts = self.version.split(".")
+        return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+
+    @property
+    def patch(self) -> int:
+        tail = self.full.split("-", 1)[1] if "-" in self.full else ""
+        parts = tail.split(".")
+        return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+
+    @property
+    def major_minor(self) -> str:
+        return ".".join(self.version.split(".")[:2])
+
+    @property
+    def level(self) -> str:
+        """`vmware -l`'s release level: `GA` or `Update 3`."""
+        return f"Update {self.update}" if self.update else "GA"
+
+    @property
+    def profile(self) -> str:
+        """The image profile name, e.g. `ESXi-6.7.0-8169922-standard`, `ESXi-7.0U3-18644231-standard`."""
+        label = f"{self.major_minor}U{self.update}" if self.update else self.version
+        return f"ESXi-{label}-{self.number}-standard"
+
+
+def of(host: Host) -> Product:
+    """The product of the running system: the build of the bank it booted (the host's version when it has none)."""
+    spec = image.VERSIONS.get(host.version)
+    build = host.snapshot().build
+    bank = host.bootbank
+    if bank is not None and host.powered_on and bank.build:
+        build = bank.build
+    return Product(build, spec.released if spec is not None else 0)
