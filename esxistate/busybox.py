@@ -147,7 +147,8 @@ def head_tail(which: str, args: list[str], text: str) -> str:
 
 def _head_tail_files(which: str) -> Callable[[Shell, list[str]], str]:
     def command(sh: Shell, args: list[str]) -> str:
-        _flags, _values, files = _split_flags(args, "n")
+        _flags, _values, words = _split_flags(args, "n")
+        files = [w for w in words if not (w.startswith("-") and w[1:].isdigit())]  # `tail -1 FILE`
         out = []
         for i, name in enumerate(files):
             text, error = _read_file(sh, which, name)

@@ -2,7 +2,8 @@
 
 Everything is read from the host's build string (boot.cfg's `build=`, e.g. `6.7.0-0.0.8169922` or
 `7.0.3-0.0.18644231`), never hard-coded, so every image in `esxistate.image.VERSIONS` is described alike.
-A build string is `<major>.<minor>.<update>-<quarter>.<patch>.<build number>` (Broadcom KB 395110's scheme).
+A build string is `<major>.<minor>.<update>-<quarter>.<patch>.<build number>` (Broadcom KB 395110's scheme); on
+6.x the update sits after the dash instead (6.0 U3 = `6.0.0-3.57.5050593`, as a published 6.0 capture shows).
 
 Simplification: a patch release's letter (7.0b, 7.0 U3c) cannot be read from the build string, so the image
 profile name is `ESXi-7.0U3-<build>-standard` style, without the letter.
@@ -38,7 +39,12 @@ class Product:
 
     @property
     def update(self) -> int:
+        """6.x keeps the update in the first field after the dash (6.0 U3 is 6.0.0-3.57.5050593: `Update: 3`,
+        `Patch: 57`); from 7.0 it is the version's third number (7.0 U3 is 7.0.3-0.0.18644231)."""
         parts = self.version.split(".")
+        if parts[0].isdigit() and int(parts[0]) < 7:
+            tail = self.full.split("-", 1)[1].split(".") if "-" in self.full else []
+            return int(tail[0]) if len(tail) == 3 and tail[0].isdigit() else 0
         return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
 
     @property
