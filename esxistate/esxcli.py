@@ -381,7 +381,7 @@ def run(host: Host, args: list[str], program: str = "esxcli") -> str:
     """Everything of esxcli the shell's own branches did not answer: usage listings, the commands above, and the
     errors esxcli prints for an unknown word."""
     words = [a for a in args if not a.startswith("-")]
-    helping = any(a in ("--help", "-?", "-h") for a in args) and not any(a.startswith("-n") for a in args)
+    helping = any(a in ("--help", "-?") for a in args)
     if not words:
         top = "\n" + _listing("Available Namespaces", TOP_NAMESPACES)
         return f"Usage: {program} [options] {{namespace}}+ {{cmd}} [cmd options]\n\n" + _TOP_OPTIONS + top
@@ -398,7 +398,11 @@ def run(host: Host, args: list[str], program: str = "esxcli") -> str:
                 break
             continue
         return f"Error: Unknown command or namespace {' '.join(words)}\n"
-    if path in _HANDLERS and not helping:
+    if path in _COMMANDS and helping:
+        return f"Usage: {program} {' '.join(path)} [cmd options]\n\n" + _listing(
+            "Description", {path[-1]: _COMMANDS[path]}
+        )
+    if path in _HANDLERS:
         return _HANDLERS[path](host, args)
     if path in _COMMANDS:
         return unsimulated.line(f"{program} {' '.join(path)}")

@@ -443,7 +443,7 @@ class Shell:
             return self._vib_install(args)
         if joined.startswith("software vib remove"):
             return self._vib_remove(args)
-        return esxcli.run(self.host, args)
+        return esxcli.run(self.host, args, posixpath.basename(self._program) or "esxcli")
 
     def _ramdisk_list(self) -> str:
         """Sample S4. Simplification: Allocated Inodes is shown as the used count rounded up to a power of two."""
@@ -533,8 +533,7 @@ class Shell:
 
     def _vib_result(self, action: Callable[[], object], name: str | None = None) -> str:
         """esxcli's result or error text. Fact ids (F30) belong to explanations, not to what esxcli prints."""
-        text = self._vib_text(action, name)
-        return re.sub(r" \(F\d+(, F\d+)*\)", "", text)
+        return _without_fact_ids(self._vib_text(action, name))
 
     def _vib_text(self, action: Callable[[], object], name: str | None) -> str:
         try:
@@ -599,7 +598,7 @@ class Shell:
             return f"Invalid parameter for is_shutdown: {args[0]}\n"
         result = self.host._backup_sh("manual", is_shutdown=args[0] == "1")  # backup.sh itself: no change check
         if result.skipped:
-            return result.reason + "\n" if "Bootbank" in result.reason else ""
+            return _without_fact_ids(result.reason) + "\n" if "Bootbank" in result.reason else ""
         return self._saved(result.target or "/bootbank")
 
     def _saved(self, target: str) -> str:
@@ -638,7 +637,7 @@ class Shell:
         second enter or exit prints vim-cmd's InvalidState fault (its layout is background knowledge)."""
         if args[:1] == ["hostsvc/firmware/sync_config"]:
             result = self.host._backup_sh("manual", is_shutdown=False, reason="vim-cmd hostsvc/firmware/sync_config")
-            return result.reason + "\n" if result.skipped and "Bootbank" in result.reason else ""
+            return _without_fact_ids(result.reason) + "\n" if result.skipped and "Bootbank" in result.reason else ""
         if args[:1] in (["hostsvc/maintenance_mode_enter"], ["hostsvc/maintenance_mode_exit"]):
             if self.host.set_maintenance_mode(args[0].endswith("enter")) is None:
                 return (
@@ -738,6 +737,11 @@ class _BadOption(Exception):
 
     def text(self) -> str:
         return f"{self.message}\n{BUSYBOX}\n\nUsage: {self.usage}\n"
+
+
+def _without_fact_ids(text: str) -> str:
+    """Fact ids (F30) belong to explanations, not to what ESXi prints."""
+    return re.sub(r" \(F\d+(, F\d+)*\)", "", text)
 
 
 def _split_semicolons(line: str) -> list[str]:

@@ -180,6 +180,12 @@ def test_esxcli_help_and_bare_namespaces_print_usage(host):
         "esxcli software vib"
     )
     assert host.shell("esxcli system nope") == "Error: Unknown command or namespace system nope\n"
+    assert host.shell("esxcli system maintenanceMode set --help") == (  # 5.1 walk-through's command usage
+        "Usage: esxcli system maintenanceMode set [cmd options]\n\nDescription:\n"
+        "  set                   Enable or disable the maintenance mode of the system.\n"
+    )
+    assert host.shell("localcli system version get") == host.shell("esxcli system version get")
+    assert host.shell("localcli").startswith("Usage: localcli [options] {namespace}+ {cmd} [cmd options]\n")
 
 
 def test_visorfs_get(host):
@@ -341,3 +347,13 @@ def test_known_esxi_commands_are_not_reported_missing(host):
     assert host.shell("esxcli network ip interface list").endswith("esxistate does not simulate it\n")
     assert host.shell("apt-get install x") == "sh: apt-get: not found\n"
     assert host.shell("ls /etc | sed s/a/b/").endswith("esxistate does not simulate it\n")
+
+
+def test_a_stateless_host_prints_backup_sh_alert_without_fact_ids():
+    """backup.sh's own alert `Bootbank cannot be found at path '/bootbank'` (ESX67TREE bin/backup.sh, F41): what
+    ESXi prints carries no fact ids; df lists no boot bank volume."""
+    h = es.Host.demo(stateless=True)
+    h.boot()
+    for cmd in ("/sbin/backup.sh 0", "vim-cmd hostsvc/firmware/sync_config", "/sbin/auto-backup.sh"):
+        assert h.shell(cmd) == "Bootbank cannot be found at path '/bootbank'\n"
+    assert h.shell("df -h") == "Filesystem   Size   Used Available Use% Mounted on\n"
