@@ -1,5 +1,5 @@
-"""The busybox file utilities of the ESXi shell: df, du, stat, find, diff, grep/head/tail/wc, cp, mv, tar x/c,
-and the small system commands (uname, uptime, ps, id).
+"""The busybox file utilities of the ESXi shell: du, stat, find, diff, grep/head/tail/wc, cp and mv (tar is in
+esxistate.tarcmd, uname/uptime/ps/id/df in esxistate.sysinfo).
 
 ESXi's shell is busybox (`BusyBox v1.29.3` on 6.7/7.0); each command here prints busybox's own layout and error
 words (`cp: can't stat 'x': No such file or directory`). Every effect is a call into the engine (`host.fs`), so a
@@ -18,17 +18,15 @@ import posixpath
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from . import archive, product
 from .entry import DIR, FILE, FileEntry, mode_string
-from .errors import CorruptArchive, EsxiStateError, IsADirectory, NoSuchFile, RamdiskFull, UnsafeArchive
+from .errors import EsxiStateError, IsADirectory, NoSuchFile, RamdiskFull
 
 if TYPE_CHECKING:
     from .shell import Shell
 
-__all__ = ["COMMANDS", "unified_diff"]
+__all__ = ["commands", "grep_text", "head_tail", "unified_diff", "wc_counts"]
 
 
 def _usage(text: str) -> str:
@@ -447,264 +445,24 @@ def mv(sh: Shell, args: list[str]) -> str:
     return "".join(out)
 
 
-# -- tar x / c ------------------------------------------------------------------------------------------------------
+def commands() -> dict[str, Callable[[Shell, list[str]], str]]:
+    """The commands of this module and of tarcmd/sysinfo, by name (the shell dispatches to them)."""
+    from . import sysinfo
 
-
-def _tar_options(args: list[str]) -> tuple[set[str], str | None, str | None, list[str]]:
-    """busybox tar's options: the first word may be old style (`xzf`) or dashed (`-xvzf`); f and C take a value."""
-    flags: set[str] = set()
-    archive_name: str | None = None
-    directory: str | None = None
-    rest: list[str] = []
-    pending: list[str] = []
-    for i, a in enumerate(args):
-        if pending:
-            which = pending.pop(0)
-            if which == "f":
-                archive_name = a
-            else:
-                directory = a
-            continue
-        if (i == 0 and not a.startswith("-")) or (a.startswith("-") and len(a) > 1 and not a.startswith("--")):
-            for ch in a.lstrip("-"):
-                if ch in "fC":
-                    pending.append(ch)
-                else:
-                    flags.add(ch)
-        else:
-            rest.append(a)
-    return flags, archive_name, directory, rest
-
-
-def tar(sh: Shell, args: list[str]) -> str:
-    """`tar -xzf ARCHIVE [-C DIR]`, `tar -czf ARCHIVE [-C DIR] FILE...` and `tar -tzvf ARCHIVE` (busybox's
-    verbose listing: mode, uid/gid, size, date, name); v lists the names.
-
-    Extraction reads the archive with the archive reader's rules (absolute names, `..`, links and devices are
-    refused: nothing at all is written, and the line says which member), then writes every member through
-    `host.fs`, so an /etc file lands on its ramdisk with its `.#` twin as any write would (F25, F27).
-    Simplification: busybox itself would strip a leading `/` or `../` and skip unsafe links; the simulator refuses
-    such an archive outright, so no sentence of busybox exists for that refusal."""
-    flags, name, directory, rest = _tar_options(args)
-    if name is None:
-        return "tar: no archive file given: use -f ARCHIVE\n"
-    base = sh._abs(directory) if directory else sh.cwd
-    if directory is not None:
-        try:
-            if sh.host.fs.stat(base).kind != DIR:
-                return f"tar: can't change directory to '{directory}': Not a directory\n"
-        except EsxiStateError:
-            return f"tar: can't change directory to '{directory}': No such file or directory\n"
-    if "c" in flags:
-        return _tar_create(sh, flags, name, base, rest)
-    if "t" in flags:
-        listing, error = _open_archive(sh, name, archive.tzvf)
-        if "v" in flags or listing is None:
-            return listing or error
-        return "".join(line.rsplit(" ", 1)[-1] + "\n" for line in listing.splitlines())
-    if "x" not in flags:
-        return _usage("tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]...")
-    members, error = _open_archive(sh, name, archive.read_members)
-    if members is None:
-        return error
-    out = []
-    for rel, entry in members.items():
-        target = posixpath.normpath(posixpath.join(base, rel))
-        try:
-            _mkdirs(sh, posixpath.dirname(target))
-            if entry.kind == DIR:
-                _mkdirs(sh, target)
-            elif sh.host.fs.exists(target):
-                sh.host.fs.write(target, entry.data)
-            else:
-                sh.host.fs.write(target, entry.data, mode=entry.mode & 0o7777)
-        except RamdiskFull:
-            return "".join(out) + "tar: write error: No space left on device\n"
-        except EsxiStateError as err:
-            return "".join(out) + f"tar: can't open '{rel}': {_err(err)}\n"
-        if "v" in flags:
-            out.append(rel + ("/" if entry.kind == DIR else "") + "\n")
-    return "".join(out)
-
-
-def _open_archive(sh: Shell, name: str, reader: Callable[..., Any]) -> tuple[Any, str]:
-    """(what `reader` makes of the archive's bytes, or None and busybox's error line)."""
-    try:
-        data = sh.host.fs.read(sh._abs(name))
-    except EsxiStateError as err:
-        return None, f"tar: can't open '{name}': {_err(err)}\n"
-    try:
-        return reader(data, name=name), ""
-    except CorruptArchive as err:
-        return None, "tar: invalid magic\n" if "gzip" in err.why else "tar: short read\n"
-    except UnsafeArchive as err:
-        return None, f"tar: {err.member}: {err.why}\n"
-
-
-def _mkdirs(sh: Shell, path: str) -> None:
-    parts = [p for p in path.split("/") if p]
-    for i in range(1, len(parts) + 1):
-        sub = "/" + "/".join(parts[:i])
-        if not sh.host.fs.exists(sub):
-            sh.host.fs.mkdir(sub)
-
-
-def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[str]) -> str:
-    if not names:
-        return "tar: empty archive\n"
-    members: list[tuple[str, FileEntry]] = []
-    out = []
-    warned = False
-    for item in names:
-        rel = item
-        if rel.startswith("/"):
-            rel = rel.lstrip("/")
-            if not warned:
-                out.append("tar: removing leading '/' from member names\n")
-                warned = True
-        p = posixpath.normpath(posixpath.join(base, item))
-        try:
-            walked = _walk(sh, p)
-        except EsxiStateError as err:
-            out.append(f"tar: {item}: {_err(err)}\n")
-            continue
-        for path, entry in walked:
-            member = rel.rstrip("/") + path[len(p.rstrip("/")) :] if path != p else rel
-            members.append((member, entry))
-            if "v" in flags:
-                out.append(member + ("/" if entry.kind == DIR else "") + "\n")
-    if not members:
-        return "".join(out) + "tar: empty archive\n"
-    try:
-        sh.host.fs.write(sh._abs(name), archive.build_tgz(members))
-    except RamdiskFull:
-        return "".join(out) + "tar: write error: No space left on device\n"
-    except EsxiStateError as err:
-        return "".join(out) + f"tar: can't open '{name}': {_err(err)}\n"
-    return "".join(out)
-
-
-# -- the system -----------------------------------------------------------------------------------------------------
-
-
-def uname(sh: Shell, args: list[str]) -> str:
-    """`uname -a` on ESXi: `VMkernel <host> <version> #1 SMP Release build-<n> <build date> x86_64 x86_64 x86_64
-    ESXi`. The first fields follow a published 5.5 capture; the 6.x ending (`x86_64 x86_64 x86_64 ESXi`) is
-    background knowledge. The build date is the image's release time."""
-    flags, _values, _rest = _split_flags(args)
-    p = product.of(sh.host)
-    date = datetime.fromtimestamp(p.released, tz=timezone.utc).strftime("%b %e %Y %H:%M:%S")
-    fields = {
-        "s": "VMkernel",
-        "n": sh.host.hostname,
-        "r": p.version,
-        "v": f"#1 SMP Release build-{p.number} {date}",
-        "m": "x86_64",
-        "p": "x86_64",
-        "i": "x86_64",
-        "o": "ESXi",
+    return {
+        "df": sysinfo.df,
+        "du": du,
+        "stat": stat,
+        "find": find,
+        "diff": diff,
+        "grep": grep,
+        "head": _head_tail_files("head"),
+        "tail": _head_tail_files("tail"),
+        "wc": wc,
+        "cp": cp,
+        "mv": mv,
+        "uname": sysinfo.uname,
+        "uptime": sysinfo.uptime,
+        "ps": sysinfo.ps,
+        "id": sysinfo.idcmd,
     }
-    order = "snrvmpio" if "a" in flags else "".join(c for c in "snrvmpio" if c in flags) or "s"
-    return " ".join(fields[c] for c in order) + "\n"
-
-
-def _booted_at(sh: Shell) -> datetime:
-    for event in reversed(sh.host.history):
-        if event.kind == "boot-complete":
-            return event.time
-    return sh.host.clock
-
-
-def uptime(sh: Shell, args: list[str]) -> str:
-    """busybox uptime: ` HH:MM:SS up [N days, ]H:MM,  load average: a, b, c` (layout of busybox's uptime.c; the
-    simulator runs no load, so the averages are 0.00)."""
-    now = sh.host.clock
-    seconds = int((now - _booted_at(sh)).total_seconds())
-    days, rem = divmod(seconds, 86400)
-    hours, minutes = rem // 3600, (rem % 3600) // 60
-    up = f"{days} day{'s' if days != 1 else ''}, " if days else ""
-    up += f"{hours:2}:{minutes:02}" if hours else f"{minutes} min"
-    return f" {now:%H:%M:%S} up {up},  load average: 0.00, 0.00, 0.00\n"
-
-
-_WORLDS = ("init", "vmkeventd", "vmkiscsid", "hostd", "vpxa", "crond", "sfcbd", "ntpd", "sshd", "dcui")
-
-
-def ps(sh: Shell, args: list[str]) -> str:
-    """ESXi's own `ps` (not busybox's): world id, cartel id, world name; `-c` adds the command. Our
-    reconstruction: no public capture found; the world list is a few daemons every host runs, plus this shell."""
-    base = 2_097_700
-    rows = [(base + i * 11, base + i * 11, w) for i, w in enumerate(_WORLDS)]
-    rows.append((base + 900, base + 900, "sh"))
-    rows.append((base + 901, base + 901, "ps"))
-    command = "-c" in args
-    header = f"{'WID':<8}{'CID':<8}{'World Name':<32}" + ("Command" if command else "")
-    lines = [header.rstrip()]
-    for wid, cid, name in rows:
-        cmd = f"/bin/{name}" if command else ""
-        lines.append(f"{wid:<8}{cid:<8}{name:<32}{cmd}".rstrip())
-    return "\n".join(lines) + "\n"
-
-
-def idcmd(sh: Shell, args: list[str]) -> str:
-    """busybox id for root: `uid=0(root) gid=0(root) groups=0(root)`."""
-    if "-u" in args:
-        return "0\n"
-    if "-un" in args or args == ["-u", "-n"] or args == ["-n", "-u"]:
-        return "root\n"
-    return "uid=0(root) gid=0(root) groups=0(root)\n"
-
-
-_DF_SIZE = {"6": 261_853_184, "7": 4_293_918_720}  # a 6.x bank is 250 MB (249.7M), 7.0's are 4 GB (F37)
-
-
-def volume_uuid(host_uuid: str, label: str) -> str:
-    """A VMFS-style volume UUID for a boot bank (`5c3f2c1e-7a3b1c52-9a1e-000c29a1b2c3`), stable per host+bank."""
-    import hashlib
-
-    h = hashlib.sha256(f"{host_uuid}/{label}".encode()).hexdigest()
-    return f"{h[:8]}-{h[8:16]}-{h[16:20]}-000c29a1b2c3"
-
-
-def df(sh: Shell, args: list[str]) -> str:
-    """ESXi's df (a VMware program, /bin/df): the mounted VMFS and FAT volumes, here the two boot banks, by
-    their `/vmfs/volumes/<uuid>` path. Layout: our reconstruction from memory of ESXi hosts (no capture found);
-    tardisks and ramdisks are not volumes: `vdf -h` shows those."""
-    human = "-h" in args
-    host = sh.host
-    size = _DF_SIZE.get(host.version[:1], _DF_SIZE["6"])
-    rows = []
-    for bank in (host.bootbank, host.altbootbank):
-        if bank is None:
-            continue
-        used = sum(len(b) for b in bank.files.values())
-        mount = f"/vmfs/volumes/{volume_uuid(host.uuid, bank.label)}"
-        pct = f"{-(-used * 100 // size)}%"
-        if human:
-            rows.append(f"{'vfat':<10}{_human(size):>7}{_human(used):>7}{_human(size - used):>10}{pct:>5} {mount}")
-        else:
-            rows.append(f"{'vfat':<10}{size:>14}{used:>13}{size - used:>13}{pct:>5} {mount}")
-    if human:
-        header = f"{'Filesystem':<10}{'Size':>7}{'Used':>7}{'Available':>10}{'Use%':>5} Mounted on"
-    else:
-        header = f"{'Filesystem':<10}{'Bytes':>14}{'Used':>13}{'Available':>13}{'Use%':>5} Mounted on"
-    return "\n".join([header, *rows]) + "\n"
-
-
-COMMANDS: dict[str, Callable[[Shell, list[str]], str]] = {
-    "df": df,
-    "du": du,
-    "stat": stat,
-    "find": find,
-    "diff": diff,
-    "grep": grep,
-    "head": _head_tail_files("head"),
-    "tail": _head_tail_files("tail"),
-    "wc": wc,
-    "cp": cp,
-    "mv": mv,
-    "uname": uname,
-    "uptime": uptime,
-    "ps": ps,
-    "id": idcmd,
-}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from . import backup, busybox, esxcli, product, unsimulated
+from . import autobackup, busybox, esxcli, sysinfo, tarcmd, unsimulated, vimcmd
 from .entry import DIR, STICKY, FileEntry, mode_string
 from .errors import (
     CorruptArchive,
@@ -108,9 +108,9 @@ class Shell:
             "poweroff": self._poweroff,
             "help": self._help,
         }
-        for word, fn in busybox.COMMANDS.items():  # df, du, stat, find, diff, grep, cp, mv, uname, ...
+        for word, fn in busybox.commands().items():  # df, du, stat, find, diff, grep, cp, mv, uname, ...
             self._commands[word] = functools.partial(fn, self)
-        self._commands["vmware"] = self._vmware
+        self._commands["vmware"] = functools.partial(sysinfo.vmware, self)
 
     # -- the session ------------------------------------------------------------------------------------------------
 
@@ -555,7 +555,7 @@ class Shell:
         """/sbin/auto-backup.sh. Run by hand it prints the `diff -N` of the first file to save that differs from
         its copy in state.tgz (the script runs `diff -N "${file}" "${tmp_backup_dir}/${file}"`, ESX67TREE
         bin/auto-backup.sh, F14, F48), then backup.sh's lines; nothing when nothing changed."""
-        shown = self._first_difference()
+        shown = autobackup.first_difference(self.host)
         result = self.host.backup()
         if result.skipped:
             if "Bootbank cannot be found" in result.reason:
@@ -564,29 +564,6 @@ class Shell:
                 return result.reason + "\n"
             return ""
         return shown + self._saved(result.target or "/bootbank")
-
-    def _first_difference(self) -> str:
-        """auto-backup.sh's loop (F14): unpack /bootbank/state.tgz and its local.tgz into /tmp/auto-backup.<pid>,
-        `diff -N` each /etc file to save against its copy there, stop at the first that differs. Without a
-        state.tgz the script runs backup.sh straight away and diffs nothing."""
-        host = self.host
-        bank = host.bootbank
-        if host.stateless or bank is None or "state.tgz" not in bank.files:
-            return ""
-        try:
-            saved = backup.archived_files(bank.files["state.tgz"], host._tpm_key)
-        except EsxiStateError:
-            return ""
-        view = host.snapshot().files
-        tmp = f"/tmp/auto-backup.{host._pid + 1}"
-        for path in backup.files_to_save(view, host.version):
-            if not path.startswith("/etc/"):
-                continue  # the script's list is `find /etc ...`
-            old = view[path].data
-            new = saved.get(path.lstrip("/"), b"")
-            if old != new:
-                return busybox.unified_diff(old, new, path, f"{tmp}/{path}")
-        return ""
 
     def _backup_sh(self, args: list[str]) -> str:
         """/sbin/backup.sh IsShutdown [PATH_NAME]: without an argument it prints its usage with its own path ($0),
@@ -609,7 +586,7 @@ class Shell:
         """busybox tar: list, extract, create (esxistate.busybox.tar)."""
         if not args:
             raise _Usage("tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]...")
-        return busybox.tar(self, args)
+        return tarcmd.tar(self, args)
 
     def _vim_cmd(self, args: list[str]) -> str:
         """`vim-cmd hostsvc/firmware/backup_config` and `restore_config FILE` (F43). Simplification: the real
@@ -629,38 +606,7 @@ class Shell:
                 return f"{type(err).__name__}: {err}\n"
             self.cwd = "/"
             return ""
-        return self._vim_cmd_more(args)
-
-    def _vim_cmd_more(self, args: list[str]) -> str:
-        """`hostsvc/firmware/sync_config` (hostd's SyncFirmwareConfiguration: save the configuration now, as
-        backup.sh 0 does) and `hostsvc/maintenance_mode_enter|exit`; both print nothing when they succeed. A
-        second enter or exit prints vim-cmd's InvalidState fault (its layout is background knowledge)."""
-        if args[:1] == ["hostsvc/firmware/sync_config"]:
-            result = self.host._backup_sh("manual", is_shutdown=False, reason="vim-cmd hostsvc/firmware/sync_config")
-            return _without_fact_ids(result.reason) + "\n" if result.skipped and "Bootbank" in result.reason else ""
-        if args[:1] in (["hostsvc/maintenance_mode_enter"], ["hostsvc/maintenance_mode_exit"]):
-            if self.host.set_maintenance_mode(args[0].endswith("enter")) is None:
-                return (
-                    "(vim.fault.InvalidState) {\n   faultCause = (vmodl.MethodFault) null, \n"
-                    "   faultMessage = <unset>\n"
-                    '   msg = "The operation is not allowed in the current state."\n}\n'
-                )
-            return ""
-        if not args:
-            return "Commands available under /:\n" + _columns([*unsimulated.VIM_CMD_NAMESPACES, "help"], width=56)
-        if args[0].startswith(unsimulated.VIM_CMD_NAMESPACES):
-            return unsimulated.line(f"vim-cmd {args[0]}")
-        return f"Unknown command: '{' '.join(args)}'\n"
-
-    def _vmware(self, args: list[str]) -> str:
-        """`vmware -v` (`VMware ESXi 5.5.0 build-3248547` in a published 5.5 capture), `-l` (the release level,
-        `VMware ESXi 6.5.0 Update 3` in a published 6.5 capture) and `-vl` (both lines)."""
-        p = product.of(self.host)
-        lines = {"v": f"VMware ESXi {p.version} build-{p.number}", "l": f"VMware ESXi {p.version} {p.level}"}
-        wanted = "".join(a.lstrip("-") for a in args)
-        if not wanted or any(c not in "vl" for c in wanted):
-            return unsimulated.line(f"vmware {' '.join(args)}".rstrip())
-        return "".join(lines[c] + "\n" for c in "vl" if c in wanted)
+        return vimcmd.run(self.host, args)
 
     def _crontab(self, args: list[str]) -> str:
         if args[:1] != ["-l"]:
@@ -723,7 +669,7 @@ COMMANDS = (
     "auto-backup.sh",
     "backup.sh",
     "help",
-    *busybox.COMMANDS,
+    *busybox.commands(),
     "vmware",
     "vim-cmd",
 )

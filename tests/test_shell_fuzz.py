@@ -12,7 +12,7 @@ from esxistate import busybox, shell, unsimulated
 _WORDS = sorted(
     {
         *shell.COMMANDS,
-        *busybox.COMMANDS,
+        *busybox.commands(),
         "esxcli software vib get -n",
         "esxcli system maintenanceMode set -e",
         "esxcli software component list",
