@@ -150,7 +150,7 @@ class Shell:
             return ""
         name = posixpath.basename(words[0]) if words[0].startswith("/") else words[0]
         command = self._commands.get(name)
-        if command is None and name in unsimulated.KNOWN and not words[0].startswith("/"):
+        if command is None and name in unsimulated.KNOWN and posixpath.dirname(words[0]) in unsimulated.PATH_DIRS:
             return unsimulated.line(name)
         if command is None or (words[0].startswith("/") and not self._on_path(words[0])):
             return f"sh: {words[0]}: not found\n"
@@ -168,7 +168,7 @@ class Shell:
         except HostPoweredOff:
             return "sh: the host is powered off: boot it first\n"
         except EsxiStateError as err:  # the engine refused: say it in one line, never a traceback
-            return f"{name}: {err}\n"
+            return _without_fact_ids(f"{name}: {err}") + "\n"
 
     def _on_path(self, path: str) -> bool:
         try:
@@ -583,7 +583,7 @@ class Shell:
         return f"Saving current state in {target}\nClock updated.\nTime: {t:%H:%M:%S}   Date: {t:%m/%d/%Y}   UTC\n"
 
     def _tar(self, args: list[str]) -> str:
-        """busybox tar: list, extract, create (esxistate.busybox.tar)."""
+        """busybox tar: list, extract, create (esxistate.tarcmd)."""
         if not args:
             raise _Usage("tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]...")
         return tarcmd.tar(self, args)

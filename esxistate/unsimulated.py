@@ -8,7 +8,9 @@ root file system (ESX67TREE bin/, F48) and the everyday busybox applets and vim-
 
 from __future__ import annotations
 
-__all__ = ["KNOWN", "VIM_CMD_NAMESPACES", "line"]
+__all__ = ["KNOWN", "PATH_DIRS", "VIM_CMD_NAMESPACES", "line"]
+
+PATH_DIRS = frozenset({"", "/bin", "/sbin", "/usr/bin", "/usr/sbin"})  # typed bare, or by its path on ESXi
 
 KNOWN: frozenset[str] = frozenset(
     {
@@ -70,7 +72,6 @@ KNOWN: frozenset[str] = frozenset(
         "dosfsck",
         "bootOption",
         "lockfile",
-        "localcli",
         "esxhpcli",
         "cmmds-tool",
         "ntpd",
@@ -84,7 +85,6 @@ KNOWN: frozenset[str] = frozenset(
         "crond",
         "crx-cli",
         "configstorecli",
-        "vim-cmd",
         "vmware-autostart.sh",
         "storeRandomSeed.sh",
         "loadESXEnable",
@@ -149,7 +149,6 @@ KNOWN: frozenset[str] = frozenset(
         "hwclock",
         "free",
         "logger",
-        "tail -f",
         "more",
         "clear",
         "reset",

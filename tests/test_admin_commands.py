@@ -357,3 +357,8 @@ def test_a_stateless_host_prints_backup_sh_alert_without_fact_ids():
     for cmd in ("/sbin/backup.sh 0", "vim-cmd hostsvc/firmware/sync_config", "/sbin/auto-backup.sh"):
         assert h.shell(cmd) == "Bootbank cannot be found at path '/bootbank'\n"
     assert h.shell("df -h") == "Filesystem   Size   Used Available Use% Mounted on\n"
+
+
+def test_a_known_command_typed_by_its_path_is_known_too(host):
+    assert host.shell("/bin/esxcfg-info -b") == "esxcfg-info: ESXi has this command; esxistate does not simulate it\n"
+    assert host.shell("/opt/esxtop") == "sh: /opt/esxtop: not found\n"
