@@ -12,6 +12,7 @@ profile name is `ESXi-7.0U3-<build>-standard` style, without the letter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from . import image
@@ -19,7 +20,16 @@ from . import image
 if TYPE_CHECKING:
     from .host import Host
 
-__all__ = ["Product", "of"]
+__all__ = ["BUILD_TIMES", "Product", "of"]
+
+# build number -> the kernel build time `uname -a` shows, from published captures of `uname -a` on that build
+BUILD_TIMES: dict[str, str] = {
+    "8169922": "Apr  3 2018 14:48:22",  # 6.7 GA
+    "16324942": "Jun  2 2020 10:08:07",  # 7.0b
+    "20328353": "Sep 27 2023 19:41:06",  # 7.0 U3g (as captured)
+    "22348816": "Aug 30 2023 04:36:58",  # 7.0 U3o
+    "22380479": "Sep  4 2023 15:00:49",  # 8.0 U2
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +69,24 @@ class Product:
 
     @property
     def level(self) -> str:
-        """`vmware -l`'s release level: `GA` or `Update 3`."""
+        """The release level: `GA` or `Update 3`."""
         return f"Update {self.update}" if self.update else "GA"
+
+    @property
+    def release(self) -> str:
+        """`vmware -l`'s line after "VMware ESXi": 6.x names the full version (`6.7.0 Update 3`), 7.0 and later
+        only major.minor (`7.0 GA`, `7.0 Update 3`), as published captures show."""
+        head = self.version if self.version.split(".")[0] in ("5", "6") else self.major_minor
+        return f"{head} {self.level}"
+
+    @property
+    def compiled(self) -> str:
+        """The kernel's build time as `uname -a` prints it (`Apr  3 2018 14:48:22`): from published `uname -a`
+        captures where we have one for the build, else the image's release time."""
+        known = BUILD_TIMES.get(self.number)
+        if known:
+            return known
+        return datetime.fromtimestamp(self.released, tz=timezone.utc).strftime("%b %e %Y %H:%M:%S")
 
     @property
     def profile(self) -> str:

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from . import product, unsimulated
@@ -19,16 +19,14 @@ __all__ = ["df", "idcmd", "ps", "uname", "uptime", "vmware", "volume_uuid"]
 
 def uname(sh: Shell, args: list[str]) -> str:
     """`uname -a` on ESXi: `VMkernel <host> <version> #1 SMP Release build-<n> <build date> x86_64 x86_64 x86_64
-    ESXi`. The first fields follow a published 5.5 capture; the 6.x ending (`x86_64 x86_64 x86_64 ESXi`) is
-    background knowledge. The build date is the image's release time."""
+    ESXi`, as published 6.5, 6.7 and 7.0 captures show; the build time is the kernel's (esxistate.product)."""
     flags, _values, _rest = _split_flags(args)
     p = product.of(sh.host)
-    date = datetime.fromtimestamp(p.released, tz=timezone.utc).strftime("%b %e %Y %H:%M:%S")
     fields = {
         "s": "VMkernel",
         "n": sh.host.hostname,
         "r": p.version,
-        "v": f"#1 SMP Release build-{p.number} {date}",
+        "v": f"#1 SMP Release build-{p.number} {p.compiled}",
         "m": "x86_64",
         "p": "x86_64",
         "i": "x86_64",
@@ -86,6 +84,7 @@ def idcmd(sh: Shell, args: list[str]) -> str:
 
 
 _DF_SIZE = {"6": 261_853_184, "7": 4_293_918_720}  # a 6.x bank is 250 MB (249.7M), 7.0's are 4 GB (F37)
+_FAT_OVERHEAD = 8192  # an empty boot bank shows 8.0K used
 
 
 def volume_uuid(host_uuid: str, label: str) -> str:
@@ -95,9 +94,11 @@ def volume_uuid(host_uuid: str, label: str) -> str:
 
 
 def df(sh: Shell, args: list[str]) -> str:
-    """ESXi's df (a VMware program, /bin/df): the mounted VMFS and FAT volumes, here the two boot banks, by
-    their `/vmfs/volumes/<uuid>` path. Layout: our reconstruction from memory of ESXi hosts (no capture found);
-    tardisks and ramdisks are not volumes: `vdf -h` shows those."""
+    """ESXi's df (a VMware program, ESX67TREE bin/df): the mounted VMFS and FAT volumes, here the two boot banks,
+    mounted at `/vmfs/volumes/<uuid>` on 6.x and `/vmfs/volumes/BOOTBANK1|2` on 7.0 (layout, sizes and the 8.0K
+    of an empty bank from published `df -h` captures of 5.x, 6.x and 7.0 hosts). Simplification: the scratch,
+    diagnostic, OSDATA and datastore volumes a real host also lists are not modelled. Tardisks and ramdisks are
+    not volumes: `vdf -h` shows those."""
     human = "-h" in args
     host = sh.host
     size = _DF_SIZE.get(host.version[:1], _DF_SIZE["6"])
@@ -105,9 +106,10 @@ def df(sh: Shell, args: list[str]) -> str:
     for bank in (host.bootbank, host.altbootbank):
         if bank is None:
             continue
-        used = sum(len(b) for b in bank.files.values())
-        mount = f"/vmfs/volumes/{volume_uuid(host.uuid, bank.label)}"
-        pct = f"{-(-used * 100 // size)}%"
+        used = _FAT_OVERHEAD + sum(len(b) for b in bank.files.values())
+        seven = not host.version.startswith(("5", "6"))
+        mount = f"/vmfs/volumes/{bank.label if seven else volume_uuid(host.uuid, bank.label)}"
+        pct = f"{(used * 100 + size // 2) // size}%"
         if human:
             rows.append(f"{'vfat':<10}{_human(size):>7}{_human(used):>7}{_human(size - used):>10}{pct:>5} {mount}")
         else:
@@ -120,10 +122,10 @@ def df(sh: Shell, args: list[str]) -> str:
 
 
 def vmware(sh: Shell, args: list[str]) -> str:
-    """`vmware -v` (`VMware ESXi 5.5.0 build-3248547` in a published 5.5 capture), `-l` (the release level,
-    `VMware ESXi 6.5.0 Update 3` in a published 6.5 capture) and `-vl` (both lines)."""
+    """`vmware -v` (`VMware ESXi 7.0.0 build-16324942`), `-l` (`VMware ESXi 7.0 GA` for that build, `VMware ESXi
+    6.7.0 Update 3` on 6.7 U3) and `-vl` (both lines), as published captures show."""
     p = product.of(sh.host)
-    lines = {"v": f"VMware ESXi {p.version} build-{p.number}", "l": f"VMware ESXi {p.version} {p.level}"}
+    lines = {"v": f"VMware ESXi {p.version} build-{p.number}", "l": f"VMware ESXi {p.release}"}
     wanted = "".join(a.lstrip("-") for a in args)
     if not wanted or any(c not in "vl" for c in wanted):
         return unsimulated.line(f"vmware {' '.join(args)}".rstrip())

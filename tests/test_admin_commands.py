@@ -35,20 +35,32 @@ def host70() -> es.Host:
     return h
 
 
+def test_vmware_v_and_vl_match_the_published_captures():
+    """`vmware -v` = `VMware ESXi 7.0.0 build-16324942` and `vmware -l` = `VMware ESXi 7.0 GA` on exactly our 7.0b
+    build (a published 7.0 upgrade note); 6.x names the full version (`VMware ESXi 6.7.0 Update 3`, published
+    6.7 U3 captures), so 6.7 GA is `VMware ESXi 6.7.0 GA`."""
+    seven = es.Host.demo("7.0")
+    seven.boot()
+    assert seven.shell("vmware -v") == "VMware ESXi 7.0.0 build-16324942\n"
+    assert seven.shell("vmware -l") == "VMware ESXi 7.0 GA\n"
+    six = es.Host.demo("6.7")
+    six.boot()
+    assert six.shell("vmware -vl") == "VMware ESXi 6.7.0 build-8169922\nVMware ESXi 6.7.0 GA\n"
+    assert product.Product("7.0.3-0.0.22348816", 0).release == "7.0 Update 3"  # published 7.0 U3 `vmware -vl`
+    assert product.Product("6.7.0-3.73.14320388", 0).release == "6.7.0 Update 3"
+
+
 @pytest.mark.parametrize("version", sorted(image.VERSIONS))
-def test_vmware_v_and_vl_read_the_build_of_the_host(version):
-    """`vmware -v` = `VMware ESXi 5.5.0 build-3248547` (5.5 capture); `-vl` adds `VMware ESXi 6.5.0 Update 3`
-    (6.5 capture); `GA` when no update. Every build of the catalogue, none hard-coded."""
+def test_every_image_reads_its_build_from_the_host(version):
+    """No build is hard-coded: `vmware -v`, `uname -a` and `esxcli system version get` name the booted bank's."""
     h = es.Host.demo(version)
     h.boot()
     full = h.bootbank.build
     number = full.rsplit(".", 1)[1]
     ver = full.split("-")[0]
-    update = int(ver.split(".")[2]) if int(ver[0]) >= 7 else int(full.split("-")[1].split(".")[0])
-    level = f"Update {update}" if update else "GA"
     assert h.shell("vmware -v") == f"VMware ESXi {ver} build-{number}\n"
-    assert h.shell("vmware -vl") == f"VMware ESXi {ver} build-{number}\nVMware ESXi {ver} {level}\n"
-    assert h.shell("vmware -l") == f"VMware ESXi {ver} {level}\n"
+    assert f" {ver} #1 SMP Release build-{number} " in h.shell("uname -a")
+    assert f"   Build: Releasebuild-{number}\n" in h.shell("esxcli system version get")
 
 
 def test_product_reads_update_and_patch_from_the_build_string():
@@ -197,11 +209,15 @@ def test_visorfs_get(host):
     assert int(re.search(r"Used Inodes: (\d+)", host.shell("esxcli system visorfs get")).group(1)) == used + 2
 
 
-def test_uname_a(host):
-    """5.5 capture: `VMkernel exi116 5.5.0 #1 SMP Release build-3248547 Nov 17 2015 21:38:51 x86_64 GNU/Linux`;
-    the 6.x ending `x86_64 x86_64 x86_64 ESXi` is background knowledge."""
+def test_uname_a(host, host70):
+    """Published `uname -a` captures of exactly these builds: `VMkernel esxi 6.7.0 #1 SMP Release build-8169922
+    Apr  3 2018 14:48:22 x86_64 x86_64 x86_64 ESXi` (6.7 GA) and `... 7.0.0 #1 SMP Release build-16324942 Jun  2
+    2020 10:08:07 x86_64 x86_64 x86_64 ESXi` (7.0b)."""
     assert host.shell("uname -a") == (
-        "VMkernel esxi 6.7.0 #1 SMP Release build-8169922 Apr  3 2018 21:21:21 x86_64 x86_64 x86_64 ESXi\n"
+        "VMkernel esxi 6.7.0 #1 SMP Release build-8169922 Apr  3 2018 14:48:22 x86_64 x86_64 x86_64 ESXi\n"
+    )
+    assert host70.shell("uname -a") == (
+        "VMkernel esxi 7.0.0 #1 SMP Release build-16324942 Jun  2 2020 10:08:07 x86_64 x86_64 x86_64 ESXi\n"
     )
     assert host.shell("uname") == "VMkernel\n" and host.shell("uname -r") == "6.7.0\n"
 
@@ -220,14 +236,19 @@ def test_id_and_ps(host):
     assert ps[0].split() == ["WID", "CID", "World", "Name"] and any(ln.endswith(" hostd") for ln in ps)
 
 
-def test_df_h_lists_the_boot_bank_volumes(host):
-    """ESXi's df (ESX67TREE bin/df): volumes under /vmfs/volumes; layout our reconstruction (no capture found).
-    A 6.x boot bank is a 250 MB FAT partition (249.7M)."""
+def test_df_h_lists_the_boot_bank_volumes(host, host70):
+    """Published `df -h` captures: `Filesystem   Size   Used Available Use% Mounted on`, a 6.x boot bank is
+    `vfat       249.7M   8.0K    249.7M   0% /vmfs/volumes/<uuid>` when empty; 7.0 mounts its 4.0G banks at
+    /vmfs/volumes/BOOTBANK1 and BOOTBANK2; Use% is rounded (149.6M of 249.7M shows 60%)."""
     out = host.shell("df -h").splitlines()
     assert out[0] == "Filesystem   Size   Used Available Use% Mounted on"
-    assert len(out) == 3 and all(
-        re.match(r"vfat +249\.7M .* /vmfs/volumes/[0-9a-f]{8}-[0-9a-f]{8}-", ln) for ln in out[1:]
+    assert re.fullmatch(
+        r"vfat       249\.7M   8\.0K    249\.7M   0% /vmfs/volumes/[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{4}-\w{12}", out[2]
     )
+    assert len(out) == 3 and out[1].startswith("vfat       249.7M ")
+    seven = host70.shell("df -h").splitlines()
+    assert seven[1].startswith("vfat         4.0G ") and seven[1].endswith("% /vmfs/volumes/BOOTBANK1")
+    assert seven[2].endswith(" /vmfs/volumes/BOOTBANK2")
 
 
 def test_stat_du_find(host):
