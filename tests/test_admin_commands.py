@@ -90,7 +90,8 @@ def test_esxcli_system_hostname_get(host):
 
 def test_maintenance_mode_get_and_set(host):
     """5.1 walk-through: `get` prints Disabled/Enabled, `set -e true` prints nothing; the namespace lists get and
-    set. "Maintenance mode is already enabled." is background knowledge. The change is an Event."""
+    set. "Maintenance mode is already enabled." is quoted in a published 7.0 upgrade note. The change is an
+    Event."""
     assert host.shell("esxcli system maintenanceMode get") == "Disabled\n"
     assert host.shell("esxcli system maintenanceMode set -e true -t 0") == ""
     assert host.shell("esxcli system maintenanceMode get") == "Enabled\n"
