@@ -213,6 +213,8 @@ _SET_USAGE = (
 
 
 def maintenance_set(host: Host, args: list[str]) -> str:
+    """Prints nothing when it changes the mode, "Maintenance mode is already enabled." when it does not (published
+    captures). The wording for a missing or non-boolean -e is our reconstruction of esxcli's."""
     value = option(args, "-e", "--enable")
     if value is None:
         return "Error: Missing required parameter -e|--enable\n\n" + _SET_USAGE
@@ -381,6 +383,8 @@ def run(host: Host, args: list[str], program: str = "esxcli") -> str:
     """Everything of esxcli the shell's own branches did not answer: usage listings, the commands above, and the
     errors esxcli prints for an unknown word."""
     words = [a for a in args if not a.startswith("-")]
+    if not words and "--version" in args:  # `Script 'esxcli' version: 7.0.0` on a 7.0.1 host (published capture)
+        return f"Script '{program}' version: {product.of(host).major_minor}.0\n"
     helping = any(a in ("--help", "-?") for a in args)
     if not words:
         top = "\n" + _listing("Available Namespaces", TOP_NAMESPACES)

@@ -59,7 +59,7 @@ def tar(sh: Shell, args: list[str]) -> str:
     such an archive outright, so no sentence of busybox exists for that refusal."""
     flags, name, directory, rest = _tar_options(args)
     if name is None:
-        return "tar: no archive file given: use -f ARCHIVE\n"
+        return "tar: no archive file given: use -f ARCHIVE\n"  # busybox would read stdin: not simulated
     base = sh._abs(directory) if directory else sh.cwd
     if directory is not None:
         try:

@@ -198,6 +198,7 @@ def test_esxcli_help_and_bare_namespaces_print_usage(host):
         "  set                   Enable or disable the maintenance mode of the system.\n"
     )
     assert host.shell("localcli system version get") == host.shell("esxcli system version get")
+    assert host.shell("esxcli --version") == "Script 'esxcli' version: 6.7.0\n"  # 7.0.1 capture: `...: 7.0.0`
     assert host.shell("localcli").startswith("Usage: localcli [options] {namespace}+ {cmd} [cmd options]\n")
 
 
