@@ -385,3 +385,13 @@ def test_a_stateless_host_prints_backup_sh_alert_without_fact_ids():
 def test_a_known_command_typed_by_its_path_is_known_too(host):
     assert host.shell("/bin/esxcfg-info -b") == "esxcfg-info: ESXi has this command; esxistate does not simulate it\n"
     assert host.shell("/opt/esxtop") == "sh: /opt/esxtop: not found\n"
+
+
+def test_backup_sh_file_list_command_runs_in_the_shell(host):
+    """backup.sh's own list (ESX67TREE bin/backup.sh, F16): `find etc -follow -type f -name '.#*'` from /."""
+    host.shell("echo 10.0.0.5 nas >> /etc/hosts")
+    out = host.shell("cd / ; find etc -follow -type f -name '.#*'")
+    assert out.splitlines() == sorted(p.lstrip("/") for p in host.snapshot().files if "/.#" in p)
+    assert [ln.replace(".#", "") for ln in out.splitlines()] == [
+        p.lstrip("/") for p in es.backup.files_to_save(host.snapshot().files, host.version)
+    ]
