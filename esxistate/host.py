@@ -273,6 +273,7 @@ class _Checkpoint:
     pid: int = 0
     history_len: int = 0
     boot_device: str = bootdevice.OK
+    maintenance: bool = False
 
 
 class Host:
@@ -305,6 +306,7 @@ class Host:
         self._tpm_key = hashlib.sha256(b"esxistate simulated TPM " + version.encode()).digest()
         self.fs = HostFS(self)
         self._shell: Any = None
+        self._maintenance = False
         _LAST[0] = self
 
     # -- construction ---------------------------------------------------------------------------------------------
@@ -423,6 +425,11 @@ class Host:
         """ "ok"; "slow" when the boot device was claimed late and /bootbank points to /tmp; "lost" when it stopped
         answering (F47, see esxistate.bootdevice)."""
         return self._boot_device
+
+    @property
+    def maintenance_mode(self) -> bool:
+        """Whether the host is in maintenance mode (`esxcli system maintenanceMode get`)."""
+        return self._maintenance
 
     @property
     def hostname(self) -> str:
@@ -549,6 +556,7 @@ class Host:
             self._pid,
             len(self._history),
             boot_device=self._boot_device,
+            maintenance=self._maintenance,
         )
 
     def _rollback(self, cp: _Checkpoint, fs: VisorFS | None) -> None:
@@ -566,6 +574,7 @@ class Host:
         self._hostd_backups = cp.hostd_backups
         self._pid = cp.pid
         self._boot_device = cp.boot_device
+        self._maintenance = cp.maintenance
         del self._history[cp.history_len :]
 
     @contextlib.contextmanager
@@ -1024,6 +1033,24 @@ class Host:
             store = configstore.set_value(fs.read(backup.CONFIGSTORE_RUNTIME), *store_change, now)
             edits.append((backup.CONFIGSTORE_RUNTIME, store))
         return edits
+
+    def set_maintenance_mode(self, enabled: bool) -> Event | None:
+        """Enter (`True`) or exit (`False`) maintenance mode, as `esxcli system maintenanceMode set -e` and
+        `vim-cmd hostsvc/maintenance_mode_enter|exit` do. Returns the event, or None when the host already was in
+        that mode. Simplifications: no VMs run here, so entering never waits for them; the mode is kept across
+        reboots (hostd keeps it on a real host) and nothing here is refused because of it."""
+        if not isinstance(enabled, bool):
+            raise InvalidValue("maintenance mode", enabled, "give True (enter) or False (exit)")
+        self._require_on("change maintenance mode")
+        if enabled == self._maintenance:
+            return None
+        self._maintenance = enabled
+        return self._record(
+            "maintenance-mode",
+            "the host entered maintenance mode" if enabled else "the host exited maintenance mode",
+            (),
+            {"enabled": enabled},
+        )
 
     # -- configuration bundles (F43) ------------------------------------------------------------------------------
 

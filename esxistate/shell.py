@@ -11,6 +11,8 @@ messages), the docstring of the command says so.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import posixpath
 import re
 import shlex
@@ -19,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from . import archive
+from . import autobackup, busybox, esxcli, sysinfo, tarcmd, unsimulated, vimcmd
 from .entry import DIR, LINK, STICKY, FileEntry, mode_string
 from .errors import (
     CorruptArchive,
@@ -80,6 +82,7 @@ class Shell:
         self.host = host
         self.cwd = "/"  # root's home on ESXi is /
         self._piped = False
+        self._program = ""  # the command word as typed: a script's $0
         self._commands: dict[str, Callable[[list[str]], str]] = {
             "ls": self._ls,
             "cat": self._cat,
@@ -105,6 +108,9 @@ class Shell:
             "poweroff": self._poweroff,
             "help": self._help,
         }
+        for word, fn in busybox.commands().items():  # df, du, stat, find, diff, grep, cp, mv, uname, ...
+            self._commands[word] = functools.partial(fn, self)
+        self._commands["vmware"] = functools.partial(sysinfo.vmware, self)
 
     # -- the session ------------------------------------------------------------------------------------------------
 
@@ -144,10 +150,13 @@ class Shell:
             return ""
         name = posixpath.basename(words[0]) if words[0].startswith("/") else words[0]
         command = self._commands.get(name)
+        if command is None and name in unsimulated.KNOWN and posixpath.dirname(words[0]) in unsimulated.PATH_DIRS:
+            return unsimulated.line(name)
         if command is None or (words[0].startswith("/") and not self._on_path(words[0])):
             return f"sh: {words[0]}: not found\n"
         if not self.host.powered_on:
             return "sh: the host is powered off: boot it first\n"
+        self._program = words[0]
         try:
             if redirect is not None:
                 if name != "echo":
@@ -158,6 +167,8 @@ class Shell:
             return f"{BUSYBOX}\n\nUsage: {usage}\n"
         except HostPoweredOff:
             return "sh: the host is powered off: boot it first\n"
+        except EsxiStateError as err:  # the engine refused: say it in one line, never a traceback
+            return _without_fact_ids(f"{name}: {err}") + "\n"
 
     def _on_path(self, path: str) -> bool:
         try:
@@ -435,13 +446,7 @@ class Shell:
             return self._vib_install(args)
         if joined.startswith("software vib remove"):
             return self._vib_remove(args)
-        if not args:
-            return (
-                "Usage: esxcli [options] {namespace}+ {cmd} [cmd options]\n\nAvailable Namespaces:\n"
-                "  software              Manage the ESXi software image and packages\n"
-                "  system                Operations pertaining to the maintenance of the system\n"
-            )
-        return f"Error: Unknown command or namespace {' '.join(args)}\n"
+        return esxcli.run(self.host, args, posixpath.basename(self._program) or "esxcli")
 
     def _localcli(self, args: list[str]) -> str:
         """localcli is esxcli without hostd; with the internal plugins it also runs `boot system restore
@@ -511,13 +516,7 @@ class Shell:
         return _table(["Name", "Version", "Vendor", "Acceptance Level", "Install Date"], rows, left={0, 1, 2, 3, 4})
 
     def _option(self, args: list[str], *names: str) -> str | None:
-        for i, a in enumerate(args):
-            for n in names:
-                if a == n and i + 1 < len(args):
-                    return args[i + 1]
-                if a.startswith(n + "="):
-                    return a.split("=", 1)[1]
-        return None
+        return esxcli.option(args, *names)
 
     def _vib_install(self, args: list[str]) -> str:
         """`esxcli software vib install -v PATH [--no-live-install]`. Error words ([NoMatchError] and the like) are
@@ -545,17 +544,13 @@ class Shell:
 
     def _vib_result(self, action: Callable[[], object], name: str | None = None) -> str:
         """esxcli's result or error text. Fact ids (F30) belong to explanations, not to what esxcli prints."""
-        text = self._vib_text(action, name)
-        return re.sub(r" \(F\d+(, F\d+)*\)", "", text)
+        return _without_fact_ids(self._vib_text(action, name))
 
     def _vib_text(self, action: Callable[[], object], name: str | None) -> str:
         try:
             return str(action())
         except VibNotInstalled:
-            return (
-                f" [NoMatchError]\n No VIB matching VIB search specification '{name}'.\n"
-                " Please refer to the log file for more details.\n"
-            )
+            return esxcli.no_match(name)
         except VibConflict as err:
             return f" [FileConflictError]\n {err}\n Please refer to the log file for more details.\n"
         except VibError as err:
@@ -568,8 +563,10 @@ class Shell:
     # -- backups and power ------------------------------------------------------------------------------------------
 
     def _auto_backup(self, args: list[str]) -> str:
-        """/sbin/auto-backup.sh. Prints backup.sh's lines when it saves, nothing when nothing changed (its messages
-        are background knowledge from 6.x hosts)."""
+        """/sbin/auto-backup.sh. Run by hand it prints the `diff -N` of the first file to save that differs from
+        its copy in state.tgz (the script runs `diff -N "${file}" "${tmp_backup_dir}/${file}"`, ESX67TREE
+        bin/auto-backup.sh, F14, F48), then backup.sh's lines; nothing when nothing changed."""
+        shown = autobackup.first_difference(self.host)
         result = self.host.backup()
         if result.skipped:
             if "Bootbank cannot be found" in result.reason:
@@ -577,14 +574,19 @@ class Shell:
             if "Unable to extract" in result.reason:
                 return result.reason + "\n"
             return ""
-        return self._saved(result.target or "/bootbank")
+        return shown + self._saved(result.target or "/bootbank")
 
     def _backup_sh(self, args: list[str]) -> str:
-        if not args or args[0] not in ("0", "1"):
-            return "Invalid parameter for is_shutdown\n"
+        """/sbin/backup.sh IsShutdown [PATH_NAME]: without an argument it prints its usage with its own path ($0),
+        with a bad one `Invalid parameter for is_shutdown: <value>` (ESX67TREE bin/backup.sh, F15, F48)."""
+        if not args:
+            program = self._program if "/" in self._program else f"/sbin/{self._program}"
+            return f"Usage: {program} IsShutdown [PATH_NAME]\n"
+        if args[0] not in ("0", "1"):
+            return f"Invalid parameter for is_shutdown: {args[0]}\n"
         result = self.host._backup_sh("manual", is_shutdown=args[0] == "1")  # backup.sh itself: no change check
         if result.skipped:
-            return result.reason + "\n" if "Bootbank" in result.reason else ""
+            return _without_fact_ids(result.reason) + "\n" if "Bootbank" in result.reason else ""
         return self._saved(result.target or "/bootbank")
 
     def _saved(self, target: str) -> str:
@@ -592,26 +594,10 @@ class Shell:
         return f"Saving current state in {target}\nClock updated.\nTime: {t:%H:%M:%S}   Date: {t:%m/%d/%Y}   UTC\n"
 
     def _tar(self, args: list[str]) -> str:
-        """`tar tzvf ARCHIVE` (list only): busybox's verbose listing."""
+        """busybox tar: list, extract, create (esxistate.tarcmd)."""
         if not args:
             raise _Usage("tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]...")
-        opts = args[0].lstrip("-")
-        if "t" not in opts or "f" not in opts or len(args) < 2:
-            return "tar: only listing is simulated here: use tar tzvf ARCHIVE\n"
-        path = args[1]
-        try:
-            data = self.host.fs.read(self._abs(path))
-        except EsxiStateError as err:
-            return f"tar: can't open '{path}': {err.errno_text or err}\n"
-        try:
-            listing = archive.tzvf(data, name=path)
-        except CorruptArchive as err:
-            return "tar: invalid magic\n" if "gzip" in err.why else "tar: short read\n"
-        except UnsafeArchive as err:
-            return f"tar: {err.member}: {err.why}\n"
-        if "v" not in opts:
-            return "".join(line.rsplit(" ", 1)[-1] + "\n" for line in listing.splitlines())
-        return listing
+        return tarcmd.tar(self, args)
 
     def _vim_cmd(self, args: list[str]) -> str:
         """`vim-cmd hostsvc/firmware/backup_config` and `restore_config FILE` (F43). Simplification: the real
@@ -631,7 +617,7 @@ class Shell:
                 return f"{type(err).__name__}: {err}\n"
             self.cwd = "/"
             return ""
-        return f"Unknown command: '{' '.join(args)}'\n" if args else "Commands available under /:\nhostsvc/\n"
+        return vimcmd.run(self.host, args)
 
     def _crontab(self, args: list[str]) -> str:
         if args[:1] != ["-l"]:
@@ -646,7 +632,18 @@ class Shell:
         return time.strftime("%a %b %e %H:%M:%S UTC %Y", t.timetuple()) + "\n"
 
     def _reboot(self, args: list[str]) -> str:
-        """An orderly reboot: the shutdown backup runs (F13); the session ends, so nothing is printed."""
+        """busybox's reboot applet (the 6.7 tree has no /bin/reboot file of its own). `reboot` asks init for an
+        orderly reboot: the inittab shutdown lines run, among them `/bin/backup.sh 1` (F13). `reboot -f` reboots at
+        once without init: no shutdown backup, like a power cut followed by a boot (F23). Neither prints anything
+        in the session, which simply ends (no capture of the console output found)."""
+        if any(a not in ("-f", "-n") and not a.startswith("-d") for a in args):
+            raise _Usage("reboot [-d DELAY] [-n] [-f]")
+        if "-f" in args:
+            self.host.power_loss()
+            self.cwd = "/"
+            with contextlib.suppress(EsxiStateError):  # a host that cannot boot stays off; history says why
+                self.host.boot()
+            return ""
         self.host.reboot()
         self.cwd = "/"
         return ""
@@ -683,6 +680,9 @@ COMMANDS = (
     "auto-backup.sh",
     "backup.sh",
     "help",
+    *busybox.commands(),
+    "vmware",
+    "vim-cmd",
 )
 
 
@@ -696,6 +696,11 @@ class _BadOption(Exception):
         return f"{self.message}\n{BUSYBOX}\n\nUsage: {self.usage}\n"
 
 
+def _without_fact_ids(text: str) -> str:
+    """Fact ids (F30) belong to explanations, not to what ESXi prints."""
+    return re.sub(r" \(F\d+(, F\d+)*\)", "", text)
+
+
 def _split_semicolons(line: str) -> list[str]:
     return _split_unquoted(line, ";")
 
@@ -706,28 +711,23 @@ def _filter(stage: str, text: str) -> str:
         words = shlex.split(stage)
     except ValueError:
         return "sh: syntax error: unterminated quoted string\n"
+    if not words:
+        return 'sh: syntax error: unexpected "|"\n'
     name, args = words[0], words[1:]
     lines = text.splitlines(keepends=True)
     if name == "grep":
-        flags = {a for a in args if a.startswith("-")}
-        pats = [a for a in args if not a.startswith("-")]
-        if not pats:
+        if not [a for a in args if not a.startswith("-")]:
             return f"{BUSYBOX}\n\nUsage: grep [-HhnlLoqvsriwFE] [-m N] [-A/B/C N] PATTERN/-e PATTERN.../-f FILE\n"
-        pat = pats[0].lower() if "-i" in flags else pats[0]
-        keep = [ln for ln in lines if ((pat in (ln.lower() if "-i" in flags else ln)) != ("-v" in flags))]
-        return "".join(keep)
+        found = busybox.grep_text(args, text)
+        return found if found is not None else f"grep: bad regex '{args[-1]}'\n"
     if name in ("head", "tail"):
-        n = 10
-        for i, a in enumerate(args):
-            if a == "-n" and i + 1 < len(args) and args[i + 1].isdigit():
-                n = int(args[i + 1])
-            elif a[1:].isdigit() and a.startswith("-"):
-                n = int(a[1:])
-        return "".join(lines[:n] if name == "head" else lines[-n:] if n else [])
-    if name == "wc" and args == ["-l"]:
-        return f"{len(lines)}\n"
+        return busybox.head_tail(name, args, text)
+    if name == "wc":
+        return busybox.wc_counts(args, text, None)
     if name == "sort":
         return "".join(sorted(lines))
+    if name in unsimulated.KNOWN:
+        return unsimulated.line(name)
     return f"sh: {name}: not found\n"
 
 

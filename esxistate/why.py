@@ -213,6 +213,11 @@ _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
         "A configuration bundle carries a state.tgz; restoring puts it on the boot bank and reboots.",
         ("F43",),
     ),
+    "maintenance-mode": (
+        "Maintenance mode is the state a host must be in before a VIB flagged maintenance-mode (esx-base is) is "
+        "installed or removed; the simulator records it but refuses nothing because of it.",
+        ("F30",),
+    ),
     "mkdir": ("New directories live on the ramdisk that holds their path, in memory only.", ("F27",)),
     "rmdir": (
         "The directory was removed from its ramdisk; a tardisk copy, if any, is hidden until the next boot.",

@@ -129,7 +129,8 @@ def test_restore_bootbanks_points_the_links_back_and_backups_reach_the_device(ho
     assert host.shell(RESTORE) == ""
     assert host.boot_device == "ok" and host.history[-1].kind == "bootbanks-restored"
     assert _line(host.shell("ls -l /"), "bootbank").endswith(bootdevice.volume_uuid("BOOTBANK1"))
-    assert host.shell("auto-backup.sh").startswith("Saving current state in /bootbank")
+    out = host.shell("auto-backup.sh")  # the diff -N of the edit against the device's state.tgz, then the save (F48)
+    assert out.startswith("--- /etc/hosts\n") and "\nSaving current state in /bootbank\n" in out
     assert host.bootbank.read("state.tgz") != real
     host.power_loss()
     host.boot()
