@@ -79,6 +79,11 @@ def _sentences(messages: Sequence[str]) -> str:
     return out
 
 
+def _date(t: datetime) -> str:
+    """What busybox `date` prints, e.g. `Mon Jan 12 09:00:00 UTC 2026`."""
+    return f"{t:%a %b} {t.day:2d} {t:%H:%M:%S} UTC {t:%Y}"
+
+
 def _epoch(t: datetime) -> int:
     return int(t.replace(tzinfo=timezone.utc).timestamp())
 
@@ -842,8 +847,6 @@ class Host:
         fs = self._fs
         assert fs is not None and self._booted is not None
         paths = backup.files_to_save(fs, self._version)
-        if not paths:
-            return self._skip(trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
         if trigger == "hostd":
             hour_ago = self._clock - timedelta(hours=1)
             self._hostd_backups = [t for t in self._hostd_backups if t > hour_ago]
@@ -855,6 +858,10 @@ class Host:
                 )
             self._hostd_backups.append(self._clock)
         now = _epoch(self._clock)
+        counter = fs.lookup(backup.COUNTER_FILE)  # every run counts itself before it saves (F18)
+        fs.write(backup.COUNTER_FILE, backup.count_run(counter and counter.data, _date(self._clock)), now=now)
+        if not paths:
+            return self._skip(trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
         members = backup.local_members(fs, paths)
         local_tgz, state_tgz = statearchive.build_state_tgz(members, mtime=now)
         if self._secure:
@@ -1236,7 +1243,7 @@ class Host:
         if vib is None:
             raise VibNotInstalled(name)
         if vib.base:
-            raise BaseImageVib(vib.id)
+            raise BaseImageVib(vib.id) if not self._version.startswith("6") else _dependency_error(vib, self._vibs)
         if live and not vib.live_remove:
             raise LiveInstallNotAllowed(name, "remove")
         if live and self._pending_upgrade():
@@ -1354,3 +1361,15 @@ def _cron_match(fields: tuple[str, ...], t: datetime) -> bool:
 
 
 BackupResult = backup.BackupResult
+
+
+def _dependency_error(vib: Vib, installed: Sequence[Vib]) -> BaseImageVib:
+    """6.x has no base image (F48): removing a core VIB fails esximage's dependency check. esx-ui's descriptor
+    requires `esx-version >= 5.0.0`, which esx-base provides (ESX67TREE var/db/esximg/vibs/esx-ui-*.xml); for the
+    other core VIBs we name esx-base as the VIB that needs them (our reconstruction)."""
+    ui = next((v for v in installed if v.name == "esx-ui"), None)
+    if vib.name == "esx-base" and ui is not None:
+        return BaseImageVib(vib.id, required_by=ui.id, requirement="esx-version >= 5.0.0")
+    others = [v for v in installed if v.name != vib.name]
+    needs = next((v for v in others if v.name == "esx-base"), others[0] if others else vib)
+    return BaseImageVib(vib.id, required_by=needs.id, requirement=vib.name)

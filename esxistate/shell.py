@@ -546,7 +546,8 @@ class Shell:
                 " Please refer to the log file for more details.\n"
             )
         except VibConflict as err:
-            return f" [FileConflictError]\n {err}\n Please refer to the log file for more details.\n"
+            lines = "".join(f" {line}\n" for line in str(err).splitlines())  # one line per file (F30)
+            return f" [FileConflictError]\n{lines}{_REFER}"
         except VibError as err:
             kind = type(err).__name__.replace("BaseImageVib", "DependencyError")
             kind = kind.replace("LiveInstallNotAllowed", "LiveInstallationError")
