@@ -437,7 +437,7 @@ FACTS: Mapping[str, Fact] = _facts(
     Fact(
         "F47",
         "When the boot device is claimed late at boot, /bootbank and /altbootbank point into /tmp and every backup "
-        'is lost at reboot; when it fails while the host runs, auto-backup.sh raises "Bootbank cannot be found at '
+        "is lost at reboot; when it fails while the host runs, auto-backup.sh raises \"Bootbank cannot be found at "
         "path '/bootbank'\" and saves nothing.",
         "confirmed",
         (_KB301134, _KB318611, _ESX67),
