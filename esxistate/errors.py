@@ -191,13 +191,16 @@ class InvalidBundle(EsxiStateError):
 
 
 class MismatchedBundle(EsxiStateError):
-    """A configBundle.tgz from another host or build (hostd's MismatchedBundle fault, F43)."""
+    """A configBundle.tgz from another host or release (hostd's MismatchedBundle fault, F43). The first sentence is
+    ESX67TREE bin/firmwareConfig.sh's own line; `field` is "UUID" or "release level"."""
 
     def __init__(self, field: str, bundle: str, host: str) -> None:
-        super().__init__(
-            f"The bundle was made on a host with {field} {bundle}, but this host has {field} {host}; "
-            "restore it only onto the host and build it came from (or force it)."
+        hint = (
+            "it comes from another host; force restores it anyway"
+            if field == "UUID"
+            else "a bundle restores only onto the release it was made on, even when forced"
         )
+        super().__init__(f"Mismatched Bundle: Host {field}: {host} Bundle {field}: {bundle} ({hint}).")
         self.field = field
 
 

@@ -858,14 +858,10 @@ class Host:
                 )
             self._hostd_backups.append(self._clock)
         now = _epoch(self._clock)
-        counter = fs.lookup(backup.COUNTER_FILE)  # every run counts itself before it saves (F18)
-        fs.write(backup.COUNTER_FILE, backup.count_run(counter and counter.data, _date(self._clock)), now=now)
+        self._count_run(fs, now)
         if not paths:
             return self._skip(trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
-        members = backup.local_members(fs, paths)
-        local_tgz, state_tgz = statearchive.build_state_tgz(members, mtime=now)
-        if self._secure:
-            state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=self._tpm_key, mtime=now)
+        local_tgz, state_tgz = self._state_archives(fs, paths, now)
         index, target = self._target()
         self._pid += 1
         pid = self._pid
@@ -932,6 +928,18 @@ class Host:
         if interrupted:
             self.power_loss()
         return result
+
+    def _count_run(self, fs: VisorFS, now: int) -> None:
+        """Every backup.sh run counts itself in /etc/vmware/.backup.counter before it saves (F18)."""
+        counter = fs.lookup(backup.COUNTER_FILE)
+        fs.write(backup.COUNTER_FILE, backup.count_run(counter and counter.data, _date(self._clock)), now=now)
+
+    def _state_archives(self, fs: VisorFS, paths: Sequence[str], now: int) -> tuple[bytes, bytes]:
+        """local.tgz and state.tgz of the files to save (F16, F17; 7.0 U2+ encrypted, F36)."""
+        local_tgz, state_tgz = statearchive.build_state_tgz(backup.local_members(fs, paths), mtime=now)
+        if self._secure:
+            state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=self._tpm_key, mtime=now)
+        return local_tgz, state_tgz
 
     # -- hostd -------------------------------------------------------------------------------------------------------
 
@@ -1015,20 +1023,28 @@ class Host:
         return m.group(1).decode() if m else ""
 
     def backup_config(self) -> str:
-        """`vim-cmd hostsvc/firmware/backup_config`: sync the configuration to state.tgz (backup.sh 0), then write
-        configBundle-<hostname>.tgz under /scratch/downloads/<uuid>/. Returns the bundle's path on the host."""
-        self._require_on("back up its configuration")
+        """`vim-cmd hostsvc/firmware/backup_config`, as ESX67TREE bin/firmwareConfig.sh does it (F43): `backup.sh 0`
+        into a staging directory (a fresh state.tgz there, /bootbank untouched; the run counts itself, F18), then
+        Manifest.txt, packed as configBundle-<hostname>.tgz under /scratch/downloads/<uuid>/. Returns its path."""
+        fs = self._require_on("back up its configuration")
         if self._stateless:
             raise VibError("A stateless host keeps no state.tgz to bundle (F41).")
         from .configbundle import build_bundle
 
         with self._atomic():
-            self._backup_sh("manual", is_shutdown=False, reason="backup_config syncs the configuration first")
+            now = _epoch(self._clock)
+            paths = backup.files_to_save(fs, self._version)
+            self._count_run(fs, now)
+            state = self._state_archives(fs, paths, now)[1] if paths else None
             bank = self.bootbank
             assert bank is not None
-            state = bank.files.get("state.tgz") or b""
             data = build_bundle(
-                uuid=self.uuid, build=bank.build, hostname=self.hostname, state_tgz=state, mtime=_epoch(self._clock)
+                uuid=self.uuid,
+                build=bank.build,
+                state_tgz=state,
+                mtime=now,
+                kernelopt=bank.boot_config().kernelopt,
+                jumpstrt=bank.files.get("jumpstrt.gz"),
             )
             folder = f"/scratch/downloads/{self.uuid}"
             for d in ("/scratch", "/scratch/downloads", folder):
@@ -1036,30 +1052,37 @@ class Host:
                     self.fs.mkdir(d)
             path = f"{folder}/configBundle-{self.hostname}.tgz"
             self.fs.write(path, data)
+            self._record(
+                "backup-config",
+                f"firmwareConfig.sh --backup: backup.sh 0 saved {len(paths)} files into a staging directory, not "
+                f"/bootbank; Manifest.txt and state.tgz packed as {path}",
+                tuple(paths),
+            )
         return path
 
     def restore_config(self, bundle: bytes, *, force: bool = False) -> list[Event]:
-        """`vim-cmd hostsvc/firmware/restore_config`: check the bundle (InvalidBundle) and that it comes from this
-        host and build (MismatchedBundle, unless `force`), put its state.tgz on the boot bank and reboot at once,
-        without the shutdown backup that would overwrite it."""
-        from .configbundle import ConfigBundle
+        """`vim-cmd hostsvc/firmware/restore_config`, as firmwareConfig.sh --restore does it (F43): refuse a bundle
+        without Manifest.txt (InvalidBundle), from another release (MismatchedBundle, even forced) or another host
+        (MismatchedBundle unless `force`); then write state.tgz, kernelopt=, useropts.gz and the modules line of
+        /bootbank and `reboot -f`, without the shutdown backup that would overwrite them."""
+        from .configbundle import ConfigBundle, release_level, restore_onto
         from .errors import MismatchedBundle
 
         self._require_on("restore a configuration")
         parsed = ConfigBundle.from_bytes(bundle)
         bank = self.bootbank
         assert bank is not None and self._booted is not None
-        if not force:
-            if parsed.uuid != self.uuid:
-                raise MismatchedBundle("UUID", parsed.uuid, self.uuid)
-            if parsed.build != bank.build:
-                raise MismatchedBundle("build", parsed.build, bank.build)
+        if parsed.release_level != release_level(bank.build):
+            raise MismatchedBundle("release level", parsed.release_level, release_level(bank.build))
+        if parsed.uuid != self.uuid and not force:
+            raise MismatchedBundle("UUID", parsed.uuid, self.uuid)
         start = len(self._history)
         with self._atomic():
-            for _step, new_bank, _line in backup.bank_steps(bank, b"", parsed.state_tgz, self._pid + 1):
-                self._banks[self._booted] = new_bank
-            self._pid += 1
-            self._record("restore-config", f"configuration bundle restored into {bank.label}/state.tgz; rebooting")
+            self._banks[self._booted] = restore_onto(bank, parsed)
+            self._record(
+                "restore-config",
+                f"configuration bundle restored into {bank.label}: state.tgz, kernelopt=, useropts.gz; reboot -f",
+            )
             self._power_off("reboot", "rebooting to apply the restored configuration (no shutdown backup)")
             self.boot()
         return self._history[start:]

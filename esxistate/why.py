@@ -210,8 +210,15 @@ _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
         ("F5", "F33"),
     ),
     "restore-config": (
-        "A configuration bundle carries a state.tgz; restoring puts it on the boot bank and reboots.",
-        ("F43",),
+        "firmwareConfig.sh --restore checks the bundle's release level and UUID, copies its state.tgz over "
+        "/bootbank/state.tgz, writes its KERNELOPTS into boot.cfg's kernelopt= and its USEROPTS into useropts.gz, "
+        "makes sure modules= ends with state.tgz, and runs reboot -f so no shutdown backup overwrites it.",
+        ("F43", "F23"),
+    ),
+    "backup-config": (
+        "firmwareConfig.sh --backup runs backup.sh 0 into a staging directory, so the bundle's state.tgz is fresh "
+        "while /bootbank/state.tgz is left as it was; Manifest.txt names the release level, UUID and kernel options.",
+        ("F43", "F18"),
     ),
     "mkdir": ("New directories live on the ramdisk that holds their path, in memory only.", ("F27",)),
     "rmdir": (
