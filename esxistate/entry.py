@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["DIR", "FILE", "STICKY", "WHITEOUT", "FileEntry", "mode_string"]
+__all__ = ["DIR", "DIR_SIZE", "FILE", "STICKY", "WHITEOUT", "FileEntry", "mode_string"]
 
 FILE = "file"
 DIR = "dir"
 WHITEOUT = "whiteout"
 STICKY = 0o1000
+DIR_SIZE = 512  # what VisorFS reports as a directory's size (see FileEntry.st_size)
 
 
 class FileEntry(NamedTuple):
@@ -33,6 +34,13 @@ class FileEntry(NamedTuple):
     @property
     def size(self) -> int:
         return len(self.data) if self.kind == FILE else 0
+
+    @property
+    def st_size(self) -> int:
+        """The size `ls -l` and `stat` print: a file's length, and 512 for a directory, as VisorFS reports it (a
+        real ESXi `ls -l /` shows `drwxr-xr-x 1 root root 512 Sep 17 01:11 bin`, VMware's boot-from-SAN KB example;
+        `ls -la /vmfs/volumes` on ESXi shows `.` and `..` with 512). `size` stays the bytes a ramdisk holds."""
+        return DIR_SIZE if self.kind == DIR else self.size
 
     @property
     def sticky(self) -> bool:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
-from . import archive, backup, configstore, image, statearchive, why
+from . import archive, backup, configstore, image, statearchive, tardisksdir, why
 from .bootbank import BankState, BootBank, choose_bank
 from .bootcfg import is_vmkernel_module
 from .entry import DIR, FILE, FileEntry
@@ -139,6 +139,11 @@ class HostFS:
 
     def read(self, path: str) -> bytes:
         fs = self._fs(f"read {path}")
+        mounted = tardisksdir.entry(self._host, path)  # /tardisks: the decompressed modules (F46)
+        if mounted is not None:
+            if mounted.is_dir:
+                raise IsADirectory(norm(path))
+            return mounted.data
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
@@ -154,6 +159,8 @@ class HostFS:
 
     def exists(self, path: str) -> bool:
         fs = self._fs(f"look for {path}")
+        if tardisksdir.entry(self._host, path) is not None:
+            return True
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
@@ -162,6 +169,9 @@ class HostFS:
 
     def stat(self, path: str) -> FileEntry:
         fs = self._fs(f"stat {path}")
+        mounted = tardisksdir.entry(self._host, path)
+        if mounted is not None:
+            return mounted
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
@@ -174,6 +184,11 @@ class HostFS:
 
     def listdir(self, path: str) -> list[str]:
         fs = self._fs(f"list {path}")
+        mounted = tardisksdir.entry(self._host, path)
+        if mounted is not None:
+            if not mounted.is_dir:
+                raise NotADirectory(norm(path))
+            return tardisksdir.names(self._host)
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
@@ -187,6 +202,7 @@ class HostFS:
         names = fs.listdir(path)
         if norm(path) == "/":
             names = sorted({*names, *(m[1:] for m in ("/bootbank", "/altbootbank") if self._host._banks_mounted())})
+            names = sorted({*names, tardisksdir.MOUNT[1:]})  # /tardisks lists the mounted tardisks (F46)
         return names
 
     def resolve(self, path: str) -> Resolution:
@@ -204,6 +220,8 @@ class HostFS:
     def _guard_bank(self, path: str) -> None:
         if self._bank_path(path) is not None:
             raise ReadOnlyFile(norm(path), "boot bank files are written only by backup.sh and the image tools here")
+        if isinstance(path, str) and (norm(path) + "/").startswith(tardisksdir.MOUNT + "/"):
+            raise ReadOnlyFile(norm(path), "/tardisks lists the mounted tardisks; the image tools mount them (F46)")
 
     def write(self, path: str, data: bytes | str, *, append: bool = False, mode: int | None = None) -> Change:
         """Write a file (str is encoded as UTF-8). Branches a tardisk file onto its ramdisk (F27)."""
@@ -647,8 +665,8 @@ class Host:
             fs.mount(td)
         self._record(
             "tardisks",
-            f"mounted {len(tardisks)} tardisks read-only in boot.cfg order, {tardisks[0].name} first and "
-            f"{tardisks[-1].name} last (a later tardisk hides an earlier one's copy of a path)",
+            f"decompressed and mounted {len(tardisks)} tardisks read-only in boot.cfg order, {tardisks[0].name} "
+            f"first and {tardisks[-1].name} last (a later tardisk hides an earlier one's copy of a path)",
             (),
             {"tardisks": tuple(t.name for t in tardisks)},
         )
@@ -1230,7 +1248,8 @@ class Host:
                 self._record(
                     "vib-install",
                     f"VIB {placed.id} installed live: tardisk {', '.join(m for _p, m in placed.modules)} mounted on "
-                    "top now; the new image is staged on /altbootbank (bootstate=0), where backups now go",
+                    "top now (listed in /tardisks); the new image is staged on /altbootbank (bootstate=0), where "
+                    "backups now go",
                     tuple(placed.files),
                     {"vib": placed.name, "modules": placed.modules, "live": True},
                 )
@@ -1284,7 +1303,8 @@ class Host:
                 msg = "Operation finished successfully."
                 self._record(
                     "vib-remove",
-                    f"VIB {vib.id} removed live: its tardisk is unmounted and the copies it hid show again",
+                    f"VIB {vib.id} removed live: its tardisk is unmounted (gone from /tardisks) and the copies it "
+                    "hid show again",
                     tuple(vib.files),
                     {"vib": name, "live": True},
                 )

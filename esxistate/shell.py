@@ -238,12 +238,12 @@ class Shell:
         return self.host.fs.stat(posixpath.join(directory, name))
 
     def _ls_line(self, name: str, entry: FileEntry) -> str:
-        """busybox `ls -l`: mode, links, owner, group, size, date, name."""
+        """busybox `ls -l`: mode, links, owner, group, size, date, name. VisorFS shows one link and size 512 for a
+        directory (`drwxr-xr-x    1 root     root           512 ...` in published ESXi listings, FileEntry.st_size)."""
         t = datetime.fromtimestamp(entry.mtime, tz=timezone.utc)
         now = self.host.clock.replace(tzinfo=timezone.utc)
         stamp = t.strftime("%b %e %H:%M") if abs((now - t).days) < 182 else t.strftime("%b %e  %Y")
-        links = 2 if entry.kind == DIR else 1
-        return f"{mode_string(entry)} {links:>4} {'root':<8} {'root':<8} {entry.size:>9} {stamp} {name}\n"
+        return f"{mode_string(entry)} {1:>4} {'root':<8} {'root':<8} {entry.st_size:>9} {stamp} {name}\n"
 
     def _cat(self, args: list[str]) -> str:
         out = []

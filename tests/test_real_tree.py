@@ -161,7 +161,7 @@ def test_67_host_client_is_the_real_vib_and_removes_live():
     assert ui.live_install and ui.live_remove and not ui.maintenance_mode and not ui.base
     result = h.remove_vib("esx-ui")
     assert not result.reboot_required and result.removed == ("VMware_bootbank_esx-ui_1.25.0-7872652",)
-    assert "esx_ui.v00" not in h.shell("ls /tardisks").split()
+    assert "esx_ui.v00" not in h.shell("ls /tardisks").split() and "s.v00" in h.shell("ls /tardisks").split()
     assert not h.fs.exists("/usr/lib/vmware/hostd/docroot/ui/index.html")
 
 
@@ -180,3 +180,66 @@ def test_no_base_image_words_on_67():
     assert "base image" not in out.lower() and out.count(" [DependencyError]\n") == 2
     new = booted("7.0")
     assert "is part of the ESXi base image" in new.shell("esxcli software vib remove -n esx-base")
+
+
+# -- /tardisks and VisorFS directories (F46) -----------------------------------------------------------------------
+
+
+def test_tardisks_lists_every_mounted_tardisk_decompressed():
+    """F46: the boot loader decompresses each module (esx-boot mboot) and /tardisks shows every mounted tardisk by
+    module name; a published script re-gzips `/tardisks/esxiimg.tgz` "because bootloader decompressed it". So a
+    file there is the gunzipped module: its size is the uncompressed tar's and `cat` gives tar bytes, not gzip."""
+    h = booted()
+    listed = h.shell("ls -1 /tardisks").split()
+    assert listed == sorted(t.name for t in h.tardisks) and "s.v00" in listed and "state.tgz" in listed
+    s = h.fs.read("/tardisks/s.v00")
+    assert s[:2] != b"\x1f\x8b" and s[257:262] == b"ustar"  # a tar, not gzip
+    assert s == es.archive.gunzip(h.bootbank.files["s.v00"])
+
+
+def test_ls_l_tardisks_shows_the_decompressed_size():
+    """F46: `ls -l /tardisks` gives each tardisk's decompressed size (mode and time: our reconstruction, no public
+    `ls -l /tardisks` sample was found)."""
+    h = booted()
+    line = next(ln for ln in h.shell("ls -l /tardisks").splitlines() if ln.endswith(" s.v00"))
+    size = len(es.archive.gunzip(h.bootbank.files["s.v00"]))
+    assert line.split()[:5] == ["-r--r--r--", "1", "root", "root", str(size)]
+    assert size > len(h.bootbank.files["s.v00"])  # bigger than the gzip'd module on the boot bank
+
+
+def test_live_install_and_removal_show_in_tardisks():
+    """F46, F33: a live install mounts its payload under /tardisks at once (a published failure shows esximage
+    moving a payload to `/tardisks/esxcli_n.t00`); a live removal removes it (a published one fails with "can't
+    remove '/tardisks/datrium_.v00': Device or resource busy")."""
+    h = booted()
+    vib = es.Vib.build("lab-tool", "1.0", {"/opt/lab/tool": "x"}, live_install=True, live_remove=True)
+    h.install_vib(vib)
+    assert "lab_tool.v00" in h.shell("ls /tardisks").split()
+    assert h.fs.stat("/tardisks/lab_tool.v00").is_file
+    h.remove_vib("lab-tool")
+    assert "lab_tool.v00" not in h.shell("ls /tardisks").split()
+    assert h.shell("ls /tardisks/lab_tool.v00") == "ls: /tardisks/lab_tool.v00: No such file or directory\n"
+
+
+def test_tardisks_is_read_only():
+    """F46, F27: tardisks are read-only and only the image tools mount them."""
+    h = booted()
+    before = h.snapshot()
+    for action in (lambda: h.fs.write("/tardisks/x.v00", "x"), lambda: h.fs.delete("/tardisks/s.v00")):
+        with pytest.raises(errors.ReadOnlyFile):
+            action()
+    assert h.snapshot() == before
+    assert h.shell("echo x > /tardisks/s.v00") == "sh: can't create /tardisks/s.v00: Read-only file system\n"
+    assert "tardisks" in h.shell("ls /").split()
+
+
+def test_visorfs_directories_list_with_one_link_and_size_512():
+    """Published ESXi listings: `ls -l /` in VMware's boot-from-SAN KB example shows
+    `drwxr-xr-x 1 root root 512 Sep 17 01:11 bin`, and an ESXi `ls /vmfs/volumes/ -la` capture shows
+    `drwxr-xr-x    1 root     root           512 Dec 23 21:04 .`: one link and size 512 for a VisorFS directory."""
+    h = booted()
+    line = next(ln for ln in h.shell("ls -l /").splitlines() if ln.endswith(" etc"))
+    assert line.startswith("drwxr-xr-x    1 root     root           512 ")
+    assert h.fs.stat("/etc").st_size == 512 and h.fs.stat("/etc/hosts").st_size == len(h.fs.read("/etc/hosts"))
+    dot = h.shell("ls -la /etc/rc.local.d").splitlines()[1]
+    assert dot.split()[1] == "1" and dot.split()[4] == "512"
