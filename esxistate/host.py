@@ -948,9 +948,11 @@ class Host:
         return result
 
     def _count_run(self, fs: VisorFS, now: int) -> None:
-        """Every backup.sh run counts itself in /etc/vmware/.backup.counter before it saves (F18)."""
+        """Every backup.sh run counts itself in /etc/vmware/.backup.counter before it saves (F18). The script writes it
+        with `echo > file`: when that fails (a full etc ramdisk) the shell says so and the script goes on."""
         counter = fs.lookup(backup.COUNTER_FILE)
-        fs.write(backup.COUNTER_FILE, backup.count_run(counter and counter.data, _date(self._clock)), now=now)
+        with contextlib.suppress(EsxiStateError):
+            fs.write(backup.COUNTER_FILE, backup.count_run(counter and counter.data, _date(self._clock)), now=now)
 
     def _state_archives(self, fs: VisorFS, paths: Sequence[str], now: int) -> tuple[bytes, bytes]:
         """local.tgz and state.tgz of the files to save (F16, F17; 7.0 U2+ encrypted, F36)."""

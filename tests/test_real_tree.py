@@ -243,3 +243,15 @@ def test_visorfs_directories_list_with_one_link_and_size_512():
     assert h.fs.stat("/etc").st_size == 512 and h.fs.stat("/etc/hosts").st_size == len(h.fs.read("/etc/hosts"))
     dot = h.shell("ls -la /etc/rc.local.d").splitlines()[1]
     assert dot.split()[1] == "1" and dot.split()[4] == "512"
+
+
+def test_a_full_etc_ramdisk_does_not_stop_backup_sh_at_the_counter():
+    """backup.sh writes the counter with `echo > file` and goes on when that fails (ESX67TREE bin/backup.sh, F18,
+    F28): the backup itself still runs."""
+    h = booted()
+    h.fs.write("/etc/hosts", "10.0.0.9 lab\n")
+    etc = next(r for r in h.ramdisks if r.name == "etc")
+    h.fs.write("/etc/filler", b"a" * (etc.capacity - etc.used - 10))
+    result = h.backup()
+    assert not result.skipped and "/etc/hosts" in result.files
+    assert not h.fs.exists("/etc/vmware/.backup.counter")
