@@ -1,6 +1,7 @@
 """gzip'd tar archives: deterministic building, and safe reading in memory.
 
-Tardisks, imgdb.tgz, local.tgz and state.tgz are all gzip-compressed tar archives. Real `.v00` tardisks use
+Tardisks, imgdb.tgz, local.tgz and state.tgz are all gzip-compressed tar archives on the boot bank (the boot loader
+decompresses each module into memory as it loads it, F46). Real `.v00` tardisks use
 VMware's own tar variant ("vmtar"); ours are standard ustar/GNU tar so that students can open them with `tar tzvf`
 and Python's `tarfile`. Building is byte-for-byte deterministic: the same members give the same bytes.
 

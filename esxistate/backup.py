@@ -34,6 +34,7 @@ __all__ = [
     "BackupResult",
     "archived_files",
     "bank_steps",
+    "count_run",
     "files_to_save",
     "local_members",
     "needs_backup",
@@ -51,6 +52,7 @@ STEPS: tuple[str, ...] = (
     "update_useropts",  # regenerate useropts.gz only if the kernel options changed (F18): never, here
 )
 
+COUNTER_FILE = "/etc/vmware/.backup.counter"
 CONFIGSTORE_RUNTIME = "/etc/vmware/configstore/current-store-1"
 CONFIGSTORE_BACKUP = "/var/lib/vmware/configstore/backup/current-store-1"
 
@@ -170,3 +172,18 @@ def bank_steps(bank: BootBank, local_tgz: bytes, state_tgz: bytes, pid: int) -> 
     else:
         yield "update_bootcfg", bank, "boot.cfg already lists state.tgz"
     yield "update_useropts", bank, "useropts.gz unchanged"
+
+
+def count_run(old: bytes | None, now: str) -> bytes:
+    """The new text of /etc/vmware/.backup.counter after one backup.sh run (F18), as ESX67TREE bin/backup.sh writes
+    it: a header line, `# CREATED:` kept from the old file (or now), `# MODIFIED: <now>` and the count plus one.
+    `now` is `date`'s output. The script echoes the CREATED line unquoted, so its blanks collapse to one.
+
+    The image does not ship this file, so backup.sh creates it without the sticky bit: it has no `.#` twin, is never
+    in local.tgz, never makes auto-backup.sh see a change, and is gone after a reboot (F16, F25)."""
+    lines = (old or b"").decode("utf-8", "replace").splitlines()
+    count = next((ln.strip() for ln in lines if "#" not in ln and ln.strip()), "0")
+    created = next((ln for ln in lines if "# CREATED:" in ln), f"# CREATED: {now}")
+    number = int(count) + 1 if count.isdigit() else 1
+    header = "# This file is owned and updated by /sbin/backup.sh"
+    return f"{header}\n{' '.join(created.split())}\n# MODIFIED: {now}\n{number}\n".encode()

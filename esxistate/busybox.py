@@ -251,8 +251,8 @@ def stat(sh: Shell, args: list[str]) -> str:
         inode = sum(ord(c) * 31**i for i, c in enumerate(p)) % 900_000 + 1000
         out.append(
             f"  File: '{name}'\n"
-            f"  Size: {e.size:<10}\tBlocks: {_blocks(e):<10} IO Block: 4096   {kind}\n"
-            f"Device: 1h/1d\tInode: {inode:<10}  Links: {2 if e.kind == DIR else 1:<5}\n"
+            f"  Size: {e.st_size:<10}\tBlocks: {_blocks(e):<10} IO Block: 4096   {kind}\n"
+            f"Device: 1h/1d\tInode: {inode:<10}  Links: {1:<5}\n"
             f"Access: ({e.mode & 0o7777:04o}/{mode_string(e)})  Uid: (    0/    root)   Gid: (    0/    root)\n"
             f"Access: {when}\nModify: {when}\nChange: {when}\n"
         )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["DIR", "FILE", "LINK", "STICKY", "WHITEOUT", "FileEntry", "mode_string"]
+__all__ = ["DIR", "DIR_SIZE", "FILE", "LINK", "STICKY", "WHITEOUT", "FileEntry", "mode_string"]
 
 FILE = "file"
 DIR = "dir"
 WHITEOUT = "whiteout"
 LINK = "link"  # a symbolic link; `data` holds its target (/bootbank -> /vmfs/volumes/<uuid>, F47)
 STICKY = 0o1000
+DIR_SIZE = 512  # what VisorFS reports as a directory's size (see FileEntry.st_size)
 
 
 class FileEntry(NamedTuple):
@@ -36,6 +37,13 @@ class FileEntry(NamedTuple):
         if self.kind == LINK:  # ls -l shows a link's size as the length of its target
             return len(self.data)
         return len(self.data) if self.kind == FILE else 0
+
+    @property
+    def st_size(self) -> int:
+        """The size `ls -l` and `stat` print: a file's length, and 512 for a directory, as VisorFS reports it (a
+        real ESXi `ls -l /` shows `drwxr-xr-x 1 root root 512 Sep 17 01:11 bin`, VMware's boot-from-SAN KB example;
+        `ls -la /vmfs/volumes` on ESXi shows `.` and `..` with 512). `size` stays the bytes a ramdisk holds."""
+        return DIR_SIZE if self.kind == DIR else self.size
 
     @property
     def sticky(self) -> bool:

@@ -192,13 +192,16 @@ class InvalidBundle(EsxiStateError):
 
 
 class MismatchedBundle(EsxiStateError):
-    """A configBundle.tgz from another host or build (hostd's MismatchedBundle fault, F43)."""
+    """A configBundle.tgz from another host or release (hostd's MismatchedBundle fault, F43). The first sentence is
+    ESX67TREE bin/firmwareConfig.sh's own line; `field` is "UUID" or "release level"."""
 
     def __init__(self, field: str, bundle: str, host: str) -> None:
-        super().__init__(
-            f"The bundle was made on a host with {field} {bundle}, but this host has {field} {host}; "
-            "restore it only onto the host and build it came from (or force it)."
+        hint = (
+            "it comes from another host; force restores it anyway"
+            if field == "UUID"
+            else "a bundle restores only onto the release it was made on, even when forced"
         )
+        super().__init__(f"Mismatched Bundle: Host {field}: {host} Bundle {field}: {bundle} ({hint}).")
         self.field = field
 
 
@@ -222,11 +225,15 @@ class VibError(EsxiStateError):
 
 
 class VibConflict(VibError):
+    """Two non-overlay VIBs ship the same file (F30). The message is esximage's own, one line per path, the VIB ids
+    printed as a Python set (published: ESXi-Customizer-PS pull request #50 and itiligent/ESXi-Custom-ISO issue #2,
+    "File path of '/etc/init.d/sandboxd' is claimed by multiple non-overlay VIBs: {'VMware_bootbank_esx-base_...',
+    'VMware_bootbank_esxio-base_...'}"); we print the set sorted, where Python's order is arbitrary."""
+
     def __init__(self, vib: str, other: str, paths: list[str]) -> None:
-        shown = ", ".join(paths[:3]) + (" ..." if len(paths) > 3 else "")
+        claimed = "{" + ", ".join(repr(v) for v in sorted({vib, other})) + "}"
         super().__init__(
-            f"VIB {vib} conflicts with installed VIB {other}: both ship {shown}. "
-            "Only a VIB flagged overlay may replace files that another VIB owns (F30)."
+            "\n".join(f"File path of '{p}' is claimed by multiple non-overlay VIBs: {claimed}" for p in paths)
         )
         self.vib = vib
         self.other = other
@@ -240,9 +247,22 @@ class VibNotInstalled(VibError):
 
 
 class BaseImageVib(VibError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"VIB {name} is part of the ESXi base image; removing it would leave a host that cannot boot.")
+    """A core VIB the image cannot lose. 7.0 and later call it part of the base image; 6.x has no base image, and
+    esxcli refuses the removal as a dependency problem in esximage's words (F48; the sentence form is esxcli's
+    published DependencyError text, "VIB X requires Y, but the requirement cannot be satisfied within the
+    ImageProfile.", v-front.de 2015 "Why upgrading from ESXi 5.5 Update 3b to 6.0 fails")."""
+
+    def __init__(self, name: str, *, required_by: str | None = None, requirement: str | None = None) -> None:
+        if required_by is None:
+            message = f"VIB {name} is part of the ESXi base image; removing it would leave a host that cannot boot."
+        else:
+            message = (
+                f"VIB {required_by} requires {requirement}, but the requirement cannot be satisfied within the "
+                "ImageProfile."
+            )
+        super().__init__(message)
         self.name = name
+        self.required_by = required_by
 
 
 class LiveInstallNotAllowed(VibError):

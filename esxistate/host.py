@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Any
 
-from . import archive, backup, bootdevice, configstore, image, statearchive, why
+from . import archive, backup, bootdevice, configstore, image, statearchive, tardisksdir, why
 from .bootbank import BankState, BootBank, choose_bank
 from .bootcfg import is_vmkernel_module
 from .entry import DIR, FILE, FileEntry
@@ -79,6 +79,11 @@ def _sentences(messages: Sequence[str]) -> str:
     return out
 
 
+def _date(t: datetime) -> str:
+    """What busybox `date` prints, e.g. `Mon Jan 12 09:00:00 UTC 2026`."""
+    return f"{t:%a %b} {t.day:2d} {t:%H:%M:%S} UTC {t:%Y}"
+
+
 def _epoch(t: datetime) -> int:
     return int(t.replace(tzinfo=timezone.utc).timestamp())
 
@@ -125,6 +130,11 @@ class HostFS:
 
     def read(self, path: str) -> bytes:
         fs = self._fs(f"read {path}")
+        mounted = tardisksdir.entry(self._host, path)  # /tardisks: the decompressed modules (F46)
+        if mounted is not None:
+            if mounted.is_dir:
+                raise IsADirectory(norm(path))
+            return mounted.data
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
@@ -142,6 +152,8 @@ class HostFS:
         fs = self._fs(f"look for {path}")
         if bootdevice.virtual_dir(self._host, path) is not None:
             return True
+        if tardisksdir.entry(self._host, path) is not None:
+            return True
         try:
             hit = self._bank_path(path)
         except NoSuchFile:
@@ -155,6 +167,9 @@ class HostFS:
         fs = self._fs(f"stat {path}")
         if bootdevice.virtual_dir(self._host, path) is not None:
             return FileEntry(DIR, 0o755)
+        mounted = tardisksdir.entry(self._host, path)
+        if mounted is not None:
+            return mounted
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
@@ -170,6 +185,11 @@ class HostFS:
         names = bootdevice.virtual_dir(self._host, path)
         if names is not None:
             return names
+        mounted = tardisksdir.entry(self._host, path)
+        if mounted is not None:
+            if not mounted.is_dir:
+                raise NotADirectory(norm(path))
+            return tardisksdir.names(self._host)
         hit = self._bank_path(path)
         if hit is not None:
             bank, name = hit
@@ -183,6 +203,7 @@ class HostFS:
         names = fs.listdir(path)
         if norm(path) == "/":
             names = sorted({*names, *bootdevice.root_names(self._host)})
+            names = sorted({*names, tardisksdir.MOUNT[1:]})  # /tardisks lists the mounted tardisks (F46)
         return names
 
     def lstat(self, path: str) -> FileEntry:
@@ -207,6 +228,8 @@ class HostFS:
     def _guard_bank(self, path: str) -> None:
         if self._bank_path(path) is not None:
             raise ReadOnlyFile(norm(path), "boot bank files are written only by backup.sh and the image tools here")
+        if isinstance(path, str) and (norm(path) + "/").startswith(tardisksdir.MOUNT + "/"):
+            raise ReadOnlyFile(norm(path), "/tardisks lists the mounted tardisks; the image tools mount them (F46)")
 
     def write(self, path: str, data: bytes | str, *, append: bool = False, mode: int | None = None) -> Change:
         """Write a file (str is encoded as UTF-8). Branches a tardisk file onto its ramdisk (F27)."""
@@ -673,8 +696,8 @@ class Host:
             fs.mount(td)
         self._record(
             "tardisks",
-            f"mounted {len(tardisks)} tardisks read-only in boot.cfg order, {tardisks[0].name} first and "
-            f"{tardisks[-1].name} last (a later tardisk hides an earlier one's copy of a path)",
+            f"decompressed and mounted {len(tardisks)} tardisks read-only in boot.cfg order, {tardisks[0].name} "
+            f"first and {tardisks[-1].name} last (a later tardisk hides an earlier one's copy of a path)",
             (),
             {"tardisks": tuple(t.name for t in tardisks)},
         )
@@ -879,8 +902,6 @@ class Host:
         fs = self._fs
         assert fs is not None and self._booted is not None
         paths = backup.files_to_save(fs, self._version)
-        if not paths:
-            return self._skip(trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
         if trigger == "hostd":
             hour_ago = self._clock - timedelta(hours=1)
             self._hostd_backups = [t for t in self._hostd_backups if t > hour_ago]
@@ -892,10 +913,10 @@ class Host:
                 )
             self._hostd_backups.append(self._clock)
         now = _epoch(self._clock)
-        members = backup.local_members(fs, paths)
-        local_tgz, state_tgz = statearchive.build_state_tgz(members, mtime=now)
-        if self._secure:
-            state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=self._tpm_key, mtime=now)
+        self._count_run(fs, now)
+        if not paths:
+            return self._skip(trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
+        local_tgz, state_tgz = self._state_archives(fs, paths, now)
         index, target = self._target()
         self._pid += 1
         pid = self._pid
@@ -962,6 +983,20 @@ class Host:
         if interrupted:
             self.power_loss()
         return result
+
+    def _count_run(self, fs: VisorFS, now: int) -> None:
+        """Every backup.sh run counts itself in /etc/vmware/.backup.counter before it saves (F18). The script writes it
+        with `echo > file`: when that fails (a full etc ramdisk) the shell says so and the script goes on."""
+        counter = fs.lookup(backup.COUNTER_FILE)
+        with contextlib.suppress(EsxiStateError):
+            fs.write(backup.COUNTER_FILE, backup.count_run(counter and counter.data, _date(self._clock)), now=now)
+
+    def _state_archives(self, fs: VisorFS, paths: Sequence[str], now: int) -> tuple[bytes, bytes]:
+        """local.tgz and state.tgz of the files to save (F16, F17; 7.0 U2+ encrypted, F36)."""
+        local_tgz, state_tgz = statearchive.build_state_tgz(backup.local_members(fs, paths), mtime=now)
+        if self._secure:
+            state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=self._tpm_key, mtime=now)
+        return local_tgz, state_tgz
 
     # -- hostd -------------------------------------------------------------------------------------------------------
 
@@ -1063,21 +1098,29 @@ class Host:
         return m.group(1).decode() if m else ""
 
     def backup_config(self) -> str:
-        """`vim-cmd hostsvc/firmware/backup_config`: sync the configuration to state.tgz (backup.sh 0), then write
-        configBundle-<hostname>.tgz under /scratch/downloads/<uuid>/. Returns the bundle's path on the host."""
-        self._require_on("back up its configuration")
+        """`vim-cmd hostsvc/firmware/backup_config`, as ESX67TREE bin/firmwareConfig.sh does it (F43): `backup.sh 0`
+        into a staging directory (a fresh state.tgz there, /bootbank untouched; the run counts itself, F18), then
+        Manifest.txt, packed as configBundle-<hostname>.tgz under /scratch/downloads/<uuid>/. Returns its path."""
+        fs = self._require_on("back up its configuration")
         if self._stateless:
             raise VibError("A stateless host keeps no state.tgz to bundle (F41).")
         bootdevice.require_device(self, "back up the configuration")
         from .configbundle import build_bundle
 
         with self._atomic():
-            self._backup_sh("manual", is_shutdown=False, reason="backup_config syncs the configuration first")
+            now = _epoch(self._clock)
+            paths = backup.files_to_save(fs, self._version)
+            self._count_run(fs, now)
+            state = self._state_archives(fs, paths, now)[1] if paths else None
             bank = self.bootbank
             assert bank is not None
-            state = bank.files.get("state.tgz") or b""
             data = build_bundle(
-                uuid=self.uuid, build=bank.build, hostname=self.hostname, state_tgz=state, mtime=_epoch(self._clock)
+                uuid=self.uuid,
+                build=bank.build,
+                state_tgz=state,
+                mtime=now,
+                kernelopt=bank.boot_config().kernelopt,
+                jumpstrt=bank.files.get("jumpstrt.gz"),
             )
             folder = f"/scratch/downloads/{self.uuid}"
             for d in ("/scratch", "/scratch/downloads", folder):
@@ -1085,13 +1128,20 @@ class Host:
                     self.fs.mkdir(d)
             path = f"{folder}/configBundle-{self.hostname}.tgz"
             self.fs.write(path, data)
+            self._record(
+                "backup-config",
+                f"firmwareConfig.sh --backup: backup.sh 0 saved {len(paths)} files into a staging directory, not "
+                f"/bootbank; Manifest.txt and state.tgz packed as {path}",
+                tuple(paths),
+            )
         return path
 
     def restore_config(self, bundle: bytes, *, force: bool = False) -> list[Event]:
-        """`vim-cmd hostsvc/firmware/restore_config`: check the bundle (InvalidBundle) and that it comes from this
-        host and build (MismatchedBundle, unless `force`), put its state.tgz on the boot bank and reboot at once,
-        without the shutdown backup that would overwrite it."""
-        from .configbundle import ConfigBundle
+        """`vim-cmd hostsvc/firmware/restore_config`, as firmwareConfig.sh --restore does it (F43): refuse a bundle
+        without Manifest.txt (InvalidBundle), from another release (MismatchedBundle, even forced) or another host
+        (MismatchedBundle unless `force`); then write state.tgz, kernelopt=, useropts.gz and the modules line of
+        /bootbank and `reboot -f`, without the shutdown backup that would overwrite them."""
+        from .configbundle import ConfigBundle, release_level, restore_onto
         from .errors import MismatchedBundle
 
         self._require_on("restore a configuration")
@@ -1099,17 +1149,17 @@ class Host:
         parsed = ConfigBundle.from_bytes(bundle)
         bank = self.bootbank
         assert bank is not None and self._booted is not None
-        if not force:
-            if parsed.uuid != self.uuid:
-                raise MismatchedBundle("UUID", parsed.uuid, self.uuid)
-            if parsed.build != bank.build:
-                raise MismatchedBundle("build", parsed.build, bank.build)
+        if parsed.release_level != release_level(bank.build):
+            raise MismatchedBundle("release level", parsed.release_level, release_level(bank.build))
+        if parsed.uuid != self.uuid and not force:
+            raise MismatchedBundle("UUID", parsed.uuid, self.uuid)
         start = len(self._history)
         with self._atomic():
-            for _step, new_bank, _line in backup.bank_steps(bank, b"", parsed.state_tgz, self._pid + 1):
-                self._banks[self._booted] = new_bank
-            self._pid += 1
-            self._record("restore-config", f"configuration bundle restored into {bank.label}/state.tgz; rebooting")
+            self._banks[self._booted] = restore_onto(bank, parsed)
+            self._record(
+                "restore-config",
+                f"configuration bundle restored into {bank.label}: state.tgz, kernelopt=, useropts.gz; reboot -f",
+            )
             self._power_off("reboot", "rebooting to apply the restored configuration (no shutdown backup)")
             self.boot()
         return self._history[start:]
@@ -1258,7 +1308,8 @@ class Host:
                 self._record(
                     "vib-install",
                     f"VIB {placed.id} installed live: tardisk {', '.join(m for _p, m in placed.modules)} mounted on "
-                    "top now; the new image is staged on /altbootbank (bootstate=0), where backups now go",
+                    "top now (listed in /tardisks); the new image is staged on /altbootbank (bootstate=0), where "
+                    "backups now go",
                     tuple(placed.files),
                     {"vib": placed.name, "modules": placed.modules, "live": True},
                 )
@@ -1294,7 +1345,7 @@ class Host:
         if vib is None:
             raise VibNotInstalled(name)
         if vib.base:
-            raise BaseImageVib(vib.id)
+            raise BaseImageVib(vib.id) if not self._version.startswith("6") else _dependency_error(vib, self._vibs)
         if live and not vib.live_remove:
             raise LiveInstallNotAllowed(name, "remove")
         if live and self._pending_upgrade():
@@ -1312,7 +1363,8 @@ class Host:
                 msg = "Operation finished successfully."
                 self._record(
                     "vib-remove",
-                    f"VIB {vib.id} removed live: its tardisk is unmounted and the copies it hid show again",
+                    f"VIB {vib.id} removed live: its tardisk is unmounted (gone from /tardisks) and the copies it "
+                    "hid show again",
                     tuple(vib.files),
                     {"vib": name, "live": True},
                 )
@@ -1429,3 +1481,15 @@ def _cron_match(fields: tuple[str, ...], t: datetime) -> bool:
 
 
 BackupResult = backup.BackupResult
+
+
+def _dependency_error(vib: Vib, installed: Sequence[Vib]) -> BaseImageVib:
+    """6.x has no base image (F48): removing a core VIB fails esximage's dependency check. esx-ui's descriptor
+    requires `esx-version >= 5.0.0`, which esx-base provides (ESX67TREE var/db/esximg/vibs/esx-ui-*.xml); for the
+    other core VIBs we name esx-base as the VIB that needs them (our reconstruction)."""
+    ui = next((v for v in installed if v.name == "esx-ui"), None)
+    if vib.name == "esx-base" and ui is not None:
+        return BaseImageVib(vib.id, required_by=ui.id, requirement="esx-version >= 5.0.0")
+    others = [v for v in installed if v.name != vib.name]
+    needs = next((v for v in others if v.name == "esx-base"), others[0] if others else vib)
+    return BaseImageVib(vib.id, required_by=needs.id, requirement=vib.name)

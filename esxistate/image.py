@@ -21,7 +21,7 @@ from .entry import FileEntry
 from .layers import RamdiskSpec
 from .vib import Payload, Vib, tardisk_payload, tree_members
 
-__all__ = ["VERSIONS", "Image", "demo_image", "ramdisk_specs"]
+__all__ = ["VERSIONS", "Image", "crontab", "demo_image", "ramdisk_specs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,24 +124,86 @@ VERSIONS: dict[str, ImageSpec] = {
 
 BASE_VIBS = frozenset({"esx-base", "cpu-microcode", "esx-update", "vsan", "esx-ui"})
 
-_CRONTAB = """#min hour day mon dow command
+# VIBs of the 6.7 image whose descriptor we read (ESX67TREE var/db/esximg/vibs/esx-ui-232411025.xml, F30, F48): the
+# Host Client 1.25.0-7872652, live-install-allowed and live-remove-allowed true, maintenance-mode false. 6.7 has no
+# base image (that word belongs to 7.0 and later), so the Host Client is an ordinary VIB that can be removed live.
+_DESCRIPTORS_67: dict[str, dict] = {
+    "esx-ui": {
+        "version": "1.25.0-7872652",
+        "summary": "VMware Host Client",
+        "live_install": True,
+        "live_remove": True,
+        "maintenance_mode": False,
+        "base": False,
+    }
+}
+
+# Root's crontab, verbatim (F12, F48). 6.7: ESX67TREE var/spool/cron/crontabs/root. 7.0 runs auto-backup.sh with
+# `++group=host/vim/vmvisor/backup.sh` and adds `crx-cli gc` every 10 minutes: a published 7.0.3 capture
+# (`cat /var/spool/cron/crontabs/root` in the README of github.com/ChenWenBrian/esxi_trial_reset, the same lines in
+# a second public 7.0.3 capture). The engine's cron finds the auto-backup.sh line in either form.
+_CRONTAB_67 = """#min hour day mon dow command
 1    1    *   *   *   /sbin/tmpwatch.py
 1    *    *   *   *   /sbin/auto-backup.sh
 0    *    *   *   *   /usr/lib/vmware/vmksummary/log-heartbeat.py
 */5  *    *   *   *   /bin/hostd-probe.sh ++group=host/vim/vmvisor/hostd-probe/stats/sh
 00   1    *   *   *   localcli storage core device purge
 """
+_CRONTAB_70 = """#min hour day mon dow command
+1    1    *   *   *   /sbin/tmpwatch.py
+1    *    *   *   *   /sbin/auto-backup.sh ++group=host/vim/vmvisor/backup.sh
+0    *    *   *   *   /usr/lib/vmware/vmksummary/log-heartbeat.py
+*/5  *    *   *   *   /bin/hostd-probe.sh ++group=host/vim/vmvisor/hostd-probe/stats/sh
+00   1    *   *   *   localcli storage core device purge
+*/10 *    *   *   *   /bin/crx-cli gc
+"""
 
-_INITTAB = """# /etc/inittab (as on ESXi 6.7; the shutdown lines run in order)
-::sysinit:/bin/services.sh start
+
+def crontab(version: str) -> str:
+    """Root's crontab as the image ships it (F12; 7.0 and later per F48)."""
+    return _CRONTAB_67 if version.startswith("6") else _CRONTAB_70
+
+
+# /etc/inittab verbatim from ESX67TREE etc/inittab (F13, F48): `::sysinit:` and `::wait:` lines at boot
+# (services.sh start, then /etc/rc.local, which runs the /etc/rc.local.d scripts), and at shutdown `/bin/backup.sh 1`
+# after the services stop, which is the engine's orderly shutdown backup; a `reboot -f` skips these lines (F23).
+# Simplification: 7.0 ships it too; we found no published 7.0 inittab.
+_INITTAB = """::sysinit:/usr/lib/vmware/secureboot/bin/secureBoot.py
+::sysinit:/usr/lib/vmware/firstboot/bin/firstboot.py -e
+::sysinit:/usr/lib/vmware/rp/bin/configRP init
+#
+::sysinit:/bin/init-launcher
+::wait:/usr/lib/vmware/firstboot/bin/firstboot.py ++group=host/vim/vmvisor/boot -l
+::wait:/bin/services.sh start
+::wait:/usr/lib/vmware/misc/bin/ucode_workarounds.py
+::wait:/bin/apply-host-profiles
+::wait:/usr/lib/vmware/secureboot/bin/secureBoot.py ++group=host/vim/vmvisor/boot -a
+::wait:/usr/lib/vmware/vmksummary/log-bootstop.sh boot
+::wait:/usr/lib/vmware/coredump/collect-coredump-at-boot.sh
+::wait:/bin/vmdumper -g 'Boot Successful'
+::wait:/bin/sh ++min=0,group=host/vim/vimuser/terminal/shell /etc/rc.local
+::wait:/bin/esxcfg-init --set-boot-progress done
+::wait:/bin/vmware-autostart.sh start
+tty1::respawn:/bin/initterm.sh tty1 /bin/techsupport.sh
+tty2::respawn:-/bin/initterm.sh tty2 /bin/dcuiweasel
+::restart:/bin/init
 ::shutdown:/usr/lib/vmware/vmksummary/log-bootstop.sh stop
 ::shutdown:/bin/shutdown.sh
 ::shutdown:/usr/lib/vmware/random-seed/bin/storeRandomSeed.sh
 ::shutdown:/bin/vmware-autostart.sh stop
 ::shutdown:/bin/services.sh stop
 ::shutdown:/bin/backup.sh 1
+#This call sets up the next fast boot, but does not perform a reboot,
+#and must be called after backup.sh
 ::shutdown:/usr/lib/vmware/loadesx/bin/loadESXShutdown.sh prepare
+#No logging after this point
 ::shutdown:/usr/lib/vmware/vmsyslog/bin/shutdown.sh
+"""
+
+# /etc/rc.local: inittab runs it at the end of boot and it runs the /etc/rc.local.d scripts (F44, F48). Its body is
+# our reconstruction: the 6.7 tree we read does not hold it and we found no published copy.
+_RC_LOCAL = """#!/bin/sh
+# run the scripts in /etc/rc.local.d (a stand-in; the simulator does not run scripts)
 """
 
 _LOCAL_SH = """#!/bin/sh
@@ -166,11 +228,12 @@ _HOSTS = """# Do not remove the following line, or various programs
 ::1\tlocalhost.localdomain localhost
 """
 
+# /etc/passwd verbatim from ESX67TREE etc/passwd (F48): vpxuser cannot log in (/sbin/nologin)
 _PASSWD = """root:x:0:0:Administrator:/:/bin/sh
-daemon:x:2:2:daemon:/:/sbin/nologin
+daemon:x:2:2:System daemons:/:/sbin/nologin
 nfsnobody:x:65534:65534:Anonymous NFS User:/:/sbin/nologin
 dcui:x:100:100:DCUI User:/:/sbin/nologin
-vpxuser:x:500:100:VMware VirtualCenter administration account:/:/bin/sh
+vpxuser:x:500:100:VMware VirtualCenter administration account:/:/sbin/nologin
 """
 
 _SHADOW = """root:*:13358:0:99999:7:::
@@ -290,7 +353,8 @@ def _esx_base(spec: ImageSpec) -> dict[str, dict[str, tuple[str, int]]]:
     s["/sbin/auto-backup.sh"] = (_stub("/sbin/auto-backup.sh (F14)"), 0o755)
     s["/sbin/backup.sh"] = (_stub("/sbin/backup.sh (F15-F18)"), 0o755)
     s["/sbin/tmpwatch.py"] = (_stub("/sbin/tmpwatch.py"), 0o755)
-    s["/var/spool/cron/crontabs/root"] = (_CRONTAB, 0o600)
+    s["/var/spool/cron/crontabs/root"] = (crontab(spec.version), 0o600)
+    s["/etc/rc.local"] = (_RC_LOCAL, 0o755)
     s["/usr/lib/vmware/vmksummary/log-heartbeat.py"] = (_stub("log-heartbeat.py"), 0o755)
     s["/usr/lib/vmware/hostd/hostd-version"] = (f"{spec.build}\n", 0o444)
     s["/tardisks.noauto/README"] = ("tardisks that are not mounted automatically\n", 0o444)
@@ -398,21 +462,26 @@ def demo_image(version: str) -> Image:
             if vendor == "VMware"
             else f"1.0.0-1vmw.{spec.version.replace('.', '')}0.0.0.{spec.build.rsplit('.', 1)[-1]}"
         )
+        fields: dict = {
+            "version": version_str,
+            "summary": f"{name} (ESXi {spec.version} demo image)",
+            "live_install": False,
+            "live_remove": False,
+            "maintenance_mode": True,
+            "base": name in BASE_VIBS,
+        }
+        if spec.version.startswith("6"):
+            fields.update(_DESCRIPTORS_67.get(name, {}))
         vibs.append(
             Vib(
                 name=name,
-                version=version_str,
                 vendor=vendor,
                 acceptance="VMwareCertified",
-                summary=f"{name} (ESXi {spec.version} demo image)",
-                live_install=False,
-                live_remove=False,
-                maintenance_mode=True,
-                base=name in BASE_VIBS,
                 payloads=tuple(p for p, _m in parts),
                 files=tuple(sorted(paths)),
                 modules=tuple((p.name, m) for p, m in parts),
                 install_date=spec.install_date,
+                **fields,
             )
         )
     return Image(spec, tuple(vibs), tuple(order), MappingProxyType(files))

@@ -63,7 +63,8 @@ def is_twin(path: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Tardisk:
-    """A read-only archive the boot loader mounts into the root file system (F10, F27, F39).
+    """A module the boot loader decompressed into memory, mounted read-only into the root file system and listed
+    under /tardisks by its module name (F46, F10, F27, F39).
 
     Tardisks stack in boot.cfg order and the last one wins a shared path. Nothing writes into a tardisk: an edit is
     branched onto a ramdisk. `members` maps absolute paths to entries, indexed once at mount; directories that the

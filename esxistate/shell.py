@@ -250,14 +250,14 @@ class Shell:
         return self.host.fs.lstat(posixpath.join(directory, name))  # a link is shown as itself (F47)
 
     def _ls_line(self, name: str, entry: FileEntry) -> str:
-        """busybox `ls -l`: mode, links, owner, group, size, date, name."""
+        """busybox `ls -l`: mode, links, owner, group, size, date, name. VisorFS shows one link and size 512 for a
+        directory (`drwxr-xr-x    1 root     root           512 ...` in published ESXi listings, FileEntry.st_size)."""
         t = datetime.fromtimestamp(entry.mtime, tz=timezone.utc)
         now = self.host.clock.replace(tzinfo=timezone.utc)
         stamp = t.strftime("%b %e %H:%M") if abs((now - t).days) < 182 else t.strftime("%b %e  %Y")
-        links = 2 if entry.kind == DIR else 1
         if entry.kind == LINK:
             name += " -> " + entry.data.decode()
-        return f"{mode_string(entry)} {links:>4} {'root':<8} {'root':<8} {entry.size:>9} {stamp} {name}\n"
+        return f"{mode_string(entry)} {1:>4} {'root':<8} {'root':<8} {entry.st_size:>9} {stamp} {name}\n"
 
     def _cat(self, args: list[str]) -> str:
         out = []
@@ -552,7 +552,8 @@ class Shell:
         except VibNotInstalled:
             return esxcli.no_match(name)
         except VibConflict as err:
-            return f" [FileConflictError]\n {err}\n Please refer to the log file for more details.\n"
+            lines = "".join(f" {line}\n" for line in str(err).splitlines())  # one line per file (F30)
+            return f" [FileConflictError]\n{lines}{_REFER}"
         except VibError as err:
             kind = type(err).__name__.replace("BaseImageVib", "DependencyError")
             kind = kind.replace("LiveInstallNotAllowed", "LiveInstallationError")

@@ -71,7 +71,7 @@ class Vib:
     live_install: bool = False
     live_remove: bool = False
     maintenance_mode: bool = True
-    base: bool = False  # part of the base image: esx-base and the like cannot be removed
+    base: bool = False  # a core VIB that cannot be removed (7.0+: the base image; 6.x: others depend on it, F48)
     payloads: tuple[Payload, ...] = field(default=(), repr=False)
     files: tuple[str, ...] = field(default=(), repr=False)
     modules: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # (payload name, bank file name)

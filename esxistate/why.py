@@ -159,9 +159,10 @@ _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
         ("F10",),
     ),
     "tardisks": (
-        "Every vgz/tgz payload on the boot bank is a read-only tardisk, stacked in the order of boot.cfg's "
-        "modules= line: a later tardisk hides an earlier one's copy of the same path.",
-        ("F39", "F10"),
+        "The boot loader decompresses each module as it loads it, so every tardisk lives in memory uncompressed, "
+        "read-only, listed under /tardisks by its module name; they stack in the order of boot.cfg's modules= line: "
+        "a later tardisk hides an earlier one's copy of the same path.",
+        ("F46", "F39", "F10"),
     ),
     "ramdisks": (
         "Ramdisks are memory-only file systems of fixed size, made fresh at every boot; whatever is written "
@@ -210,8 +211,15 @@ _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
         ("F5", "F33"),
     ),
     "restore-config": (
-        "A configuration bundle carries a state.tgz; restoring puts it on the boot bank and reboots.",
-        ("F43",),
+        "firmwareConfig.sh --restore checks the bundle's release level and UUID, copies its state.tgz over "
+        "/bootbank/state.tgz, writes its KERNELOPTS into boot.cfg's kernelopt= and its USEROPTS into useropts.gz, "
+        "makes sure modules= ends with state.tgz, and runs reboot -f so no shutdown backup overwrites it.",
+        ("F43", "F23"),
+    ),
+    "backup-config": (
+        "firmwareConfig.sh --backup runs backup.sh 0 into a staging directory, so the bundle's state.tgz is fresh "
+        "while /bootbank/state.tgz is left as it was; Manifest.txt names the release level, UUID and kernel options.",
+        ("F43", "F18"),
     ),
     "maintenance-mode": (
         "Maintenance mode is the state a host must be in before a VIB flagged maintenance-mode (esx-base is) is "
@@ -308,10 +316,11 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
     if kind in ("vib-install", "vib-remove"):
         if details.get("live"):
             return (
-                "A live change mounts or unmounts the VIB's tardisk now and writes the new image to the "
-                "altbootbank with bootstate=0; later backups go there too, until the reboot that boots it. The VIB "
-                "itself never goes into state.tgz: it lives on the boot bank as a module.",
-                ("F33", "F15", "F39", "F32"),
+                "A live change mounts or unmounts the VIB's tardisk now (it appears in or leaves /tardisks) and "
+                "writes the new image to the altbootbank with bootstate=0; later backups go there too, until the "
+                "reboot that boots it. The VIB itself never goes into state.tgz: it lives on the boot bank as a "
+                "module.",
+                ("F33", "F15", "F39", "F32", "F46"),
             )
         return (
             "A VIB that cannot change live is staged on the altbootbank with bootstate=1: nothing changes until "

@@ -259,6 +259,8 @@ def test_stat_du_find(host):
     assert st[0] == "  File: '/etc/hosts'" and st[1].startswith("  Size: 212 ")
     assert st[3].startswith("Access: (1644/-rw-r--r-T)  Uid: (    0/    root)")
     assert host.shell("stat /nope") == "stat: can't stat '/nope': No such file or directory\n"
+    etc = host.shell("stat /etc").splitlines()  # VisorFS reports a directory as 512 bytes with one link (F46 tree)
+    assert etc[1].startswith("  Size: 512 ") and etc[1].endswith("directory") and "Links: 1 " in etc[2]
     du = host.shell("du /etc/vmware").splitlines()
     assert du[-1].endswith("\t/etc/vmware") and all("\t/etc/vmware/" in ln for ln in du[:-1])
     assert re.fullmatch(r"\d+\t/etc\n", host.shell("du -s /etc"))
@@ -278,7 +280,7 @@ def test_grep_head_tail_wc_on_files(host):
     assert host.shell("wc -l /etc/passwd") == "        5 /etc/passwd\n"
     assert host.shell("wc -l /etc/passwd /etc/shadow").splitlines()[-1] == "       10 total"
     assert host.shell("grep x /nope") == "grep: /nope: No such file or directory\n"
-    assert host.shell("cat /etc/passwd | grep -v nologin | wc -l") == "2\n"
+    assert host.shell("cat /etc/passwd | grep -v nologin | wc -l") == "1\n"  # only root has a shell (F48)
 
 
 def test_diff_prints_a_unified_diff(host):

@@ -42,7 +42,7 @@ CASES: list[tuple[str, Callable[[es.Host], object], type[errors.EsxiStateError],
         "VIB conflict",
         lambda h: h.install_vib(es.Vib.build("mine", "1", {"/etc/motd": "x"})),
         errors.VibConflict,
-        "conflicts with installed VIB VMware_bootbank_esx-base",
+        "File path of '/etc/motd' is claimed by multiple non-overlay VIBs: {'ESXiStateLab_bootbank_mine_1', 'VMware",
     ),
     (
         "removing a VIB that is not installed",

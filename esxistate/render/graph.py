@@ -709,7 +709,7 @@ def boot_flow(source: Any) -> Diagram:
         g,
         [
             (_cell(KERNEL), "k.b00", "VMkernel side: loaded into memory, never files"),
-            (_cell(TARDISK), "s.v00", "tardisk: a read-only archive mounted into /"),
+            (_cell(TARDISK), "s.v00", "tardisk: a module decompressed into memory, mounted read-only into /"),
             (_cell(RAMDISK), "ramdisk", "ramdisk: memory only, empty at every boot"),
             (_cell(ARCHIVE), "local.tgz", "the saved configuration, from state.tgz"),
         ],
