@@ -408,9 +408,7 @@ def test_bootbanks_after_the_major_upgrade_say_shift_r_cannot_go_back(host67):
     """F45 (KB 1033604): once 7.0 is confirmed, the re-laid boot device has no 6.7 left, and the diagram says so."""
     host67.upgrade("7.0")
     staged = render.bootbanks(host67)
-    assert "Shift+R: not possible after 6.x -> 7.0 (KB 1033604, F45)" in text(
-        nodes(staged.source)["safeboot"]["label"]
-    )
+    assert "Shift+R: not possible after 6.x -> 7.0 (KB 1033604, F45)" in text(nodes(staged.source)["safeboot"]["label"])
     host67.reboot()
     diagram = render.bootbanks(host67)
     src = diagram.source
