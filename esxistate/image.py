@@ -456,6 +456,7 @@ def demo_image(version: str) -> Image:
         vendor = (
             "VMware"
             if name in BASE_VIBS
+            or name in ("bmcal", "trx", "gc")  # 7.0 U3's VMware VIBs with short names
             or name.startswith(("esx", "vsan", "lsu", "native", "vmware", "crx", "loadesx", "vdfs", "tpm"))
             else "VMW"
         )

@@ -90,9 +90,8 @@ def write_steps(alt: BootBank, staged: BootBank, local_tgz: bytes, pid: int) -> 
     skip = ("boot.cfg", "imgdb.tgz", "state.tgz")
     modules = {n: b for n, b in staged.files.items() if n not in skip}
     keep = {"boot.cfg": alt.files["boot.cfg"]} if "boot.cfg" in alt.files else {}
-    bank = replace(
-        BootBank(staged.label, staged.partition, MappingProxyType({**modules, **keep}), None), config=alt.config
-    )
+    partial = BootBank(staged.label, staged.partition, MappingProxyType({**modules, **keep}), None)
+    bank = replace(partial, config=alt.config, relaid_build=alt.relaid_build)  # no bootable image there yet (F45)
     after.append(("write_modules", bank))
     bank = bank.replace_files({"imgdb.tgz": staged.files["imgdb.tgz"]})
     after.append(("write_imgdb", bank))

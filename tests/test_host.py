@@ -426,6 +426,11 @@ def test_shift_r_after_the_6_to_7_upgrade_is_refused_and_leaves_the_host_as_it_w
     with pytest.raises(errors.RollbackNotPossible):
         h.boot(rollback=True)
     assert h.snapshot() == off and not h.powered_on
+    h.boot()
+    h.upgrade("7.0U3", power_loss_after="write_modules")  # half a new image over the re-laid bank is still no 6.x
+    h.boot()
+    with pytest.raises(errors.RollbackNotPossible):
+        h.reboot(rollback=True)
 
 
 def test_an_update_within_7_0_rolls_back_with_the_kb_prompt():
