@@ -1308,7 +1308,7 @@ class Host:
                 f"updated={bank.updated}) with the running configuration (backup.sh 0 /altbootbank): it boots next "
                 "time" + ("; this 6.x -> 7.0 upgrade cannot be rolled back (KB 1033604)" if relayout else ""),
                 (),
-                {"bank": bank.label, "build": img.spec.build, "major": relayout},
+                {"bank": bank.label, "build": img.spec.build, "major_upgrade": relayout},
             )
         return event
 

@@ -291,6 +291,13 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
             "The host now runs from memory: any change lasts until the next boot unless backup.sh saves it.",
             ("F27", "F16"),
         )
+    if kind == "upgrade" and details.get("major_upgrade"):
+        text, facts = _FIXED["upgrade"]
+        return (
+            text + " This is the major upgrade from 6.x to 7.0: it changes the partitions of the boot device, so "
+            "Shift+R will never bring 6.x back.",
+            (*facts, "F45"),
+        )
     if kind in ("vib-install", "vib-remove"):
         if details.get("live"):
             return (

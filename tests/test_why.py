@@ -94,6 +94,7 @@ def test_the_story_step_by_step():
     # the major upgrade, which cannot be rolled back, then an update that can
     h.upgrade("7.0")
     assert "bootstate=1 (UPGRADING)" in h.history[-1].why and "backup.sh 0 /altbootbank" in h.history[-1].why
+    assert "never bring 6.x back" in h.history[-1].why and "F45" in h.history[-1].facts  # the major upgrade
     events = h.reboot()
     relayout = next(e for e in events if e.kind == "relayout")
     assert "Shift+R cannot go back" in relayout.why and relayout.facts == ("F45",)
