@@ -5,7 +5,12 @@ An installed ESXi host has two boot banks, BOOTBANK1 (partition 5) and BOOTBANK2
 picks a bank, reads only `build=`, `updated=` and `bootstate=` from each boot.cfg (F4): a bank is bootable when
 bootstate is 0 (VALID) or 2 (DIRTY), updated > 0 and build is set (F5); every boot first moves UPGRADING to DIRTY
 and DIRTY to INVALID (F6); then the bootable bank with the highest `updated=` wins (F7). Shift+R (rollback) marks
-the default bank INVALID and boots the other (F8).
+the default bank INVALID and boots the other (F8), except from 7.x back to 6.x, which the 6.x -> 7.0 upgrade made
+impossible by re-laying the boot device's partitions (F45, KB 1033604): that is refused with RollbackNotPossible.
+
+The words are esx-boot's own where its source has them (safeboot/bootbank.c: "BANK5: system has failed to
+upgrade.", "Installed hypervisors:", "(Default)", "(Upgrading...)", "No alternate hypervisor to roll back to.");
+the Shift+R question is the one KB 1033604 quotes (F45).
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from enum import IntEnum
 from types import MappingProxyType
 
 from .bootcfg import BootConfig
-from .errors import BadBootConfig, NoBootableBank, NoSuchFile
+from .errors import BadBootConfig, NoBootableBank, NoSuchFile, RollbackNotPossible
+from .image import major
 from .vib import Vib
 
 __all__ = ["BankState", "BootBank", "BootChoice", "choose_bank"]
@@ -40,6 +46,8 @@ class BootBank:
     files: Mapping[str, bytes] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     config: BootConfig | None = field(default=None, repr=False)
     vibs: tuple[Vib, ...] = field(default=(), repr=False)  # what this bank's imgdb.tgz describes (F31)
+    # the 6.x build this partition held before the 6.x -> 7.0 upgrade re-laid the boot device (F45); "" otherwise
+    relaid_build: str = field(default="", repr=False)
 
     @classmethod
     def empty(cls, label: str, partition: int) -> BootBank:
@@ -163,20 +171,36 @@ def _set_state(bank: BootBank, state: BankState) -> BootBank:
 
 def choose_bank(banks: Sequence[BootBank], *, rollback: bool = False) -> BootChoice:
     """Safeboot at power-on: F6 transitions on every bank, then F7 (highest updated wins, ties to the first
-    scanned), then F8 when Shift+R was pressed. NoBootableBank when no bank can boot.
+    scanned), then F8 when Shift+R was pressed. NoBootableBank when no bank can boot; RollbackNotPossible when
+    Shift+R would go from 7.x back to 6.x (F45).
 
-    Simplified: real safeboot may briefly see a third bank and honours quickboot= (F9); here there are always
-    exactly two banks and quickboot= is kept as an unknown key."""
+    As esx-boot's bank_scan (safeboot/bootbank.c) does: a DIRTY bank (tried once, never confirmed) quietly becomes
+    INVALID; only a bank being upgraded (UPGRADING or DIRTY) whose updated= or build= is unusable makes safeboot log
+    "BANKn: system has failed to upgrade." (n is the partition number). Simplified: real safeboot may briefly see a
+    third bank and honours quickboot= (F9); here there are always exactly two banks and quickboot= is kept as an
+    unknown key."""
     scanned: list[BootBank] = []
+    upgrading: set[int] = set()
     messages: list[str] = []
-    for bank in banks:
-        if bank.state is BankState.UPGRADING:
+    for i, bank in enumerate(banks):
+        state = bank.state
+        usable = bank.updated > 0 and bool(bank.build)
+        if state in (BankState.UPGRADING, BankState.DIRTY):
+            upgrading.add(i)
+        if state in (BankState.UPGRADING, BankState.DIRTY) and not usable:
+            bank = _set_state(bank, BankState.INVALID)
+            bad = "invalid update counter." if bank.updated <= 0 else "invalid build number."
+            messages.append(
+                f"BANK{bank.partition}: {bad} BANK{bank.partition}: system has failed to upgrade. "
+                f"({bank.label}: bootstate {state.name} -> INVALID)"
+            )
+        elif state is BankState.UPGRADING:
             bank = _set_state(bank, BankState.DIRTY)
             messages.append(f"{bank.label}: first boot of the new image (bootstate UPGRADING -> DIRTY)")
-        elif bank.state is BankState.DIRTY:
+        elif state is BankState.DIRTY:
             bank = _set_state(bank, BankState.INVALID)
             messages.append(
-                f"{bank.label}: the system has failed to upgrade: the new image was tried and never confirmed "
+                f"{bank.label}: its new image was tried at the last boot and never confirmed, so safeboot drops it "
                 "(bootstate DIRTY -> INVALID)"
             )
         scanned.append(bank)
@@ -187,16 +211,41 @@ def choose_bank(banks: Sequence[BootBank], *, rollback: bool = False) -> BootCho
     rolled = False
     if rollback:
         others = [i for i in eligible if i != default]
+        refusal = _rollback_refusal(scanned, default, others)
+        if refusal is not None:
+            raise refusal
+        listed = ", ".join(
+            f"BANK{scanned[i].partition}: {scanned[i].build}"
+            + (" (Upgrading...)" if i in upgrading else " (Default)" if i == default else "")
+            for i in eligible
+        )
+        messages.append(f"Shift+R: Installed hypervisors: {listed}")
         if not others:
             messages.append("No alternate hypervisor to roll back to.")
         else:
             other = others[0]
-            scanned[default] = _set_state(scanned[default], BankState.INVALID)
             messages.append(
-                f"Shift+R: rolling back to {scanned[other].label} (build {scanned[other].build}); "
-                f"{scanned[default].label} is marked INVALID (bootstate=3) for good"
+                f"Current hypervisor will permanently be replaced with build: {scanned[other].build}. "
+                "Are you sure? [y/n] y"
             )
+            scanned[default] = _set_state(scanned[default], BankState.INVALID)
+            messages.append(f"{scanned[default].label} is marked INVALID (bootstate=3) for good")
             default, rolled = other, True
     chosen = scanned[default]
     messages.append(f"Booting {chosen.label}: build {chosen.build}, updated={chosen.updated}")
     return BootChoice(default, tuple(scanned), tuple(messages), rolled)
+
+
+def _rollback_refusal(banks: Sequence[BootBank], default: int, others: Sequence[int]) -> RollbackNotPossible | None:
+    """F45 (KB 1033604): from a 7.x default bank, Shift+R never reaches 6.x, whether the other bank still holds the
+    6.x image (before the new one is confirmed) or the re-laid boot device no longer has it."""
+    current = banks[default].build
+    if major(current) < 7:
+        return None
+    for i in others:
+        if 0 < major(banks[i].build) < 7:
+            return RollbackNotPossible(current, banks[i].build)
+    relaid = next((b.relaid_build for b in banks if b.relaid_build), "")
+    if not others and relaid:
+        return RollbackNotPossible(current, relaid)
+    return None

@@ -31,6 +31,7 @@ __all__ = [
     "OperationNotPermitted",
     "RamdiskFull",
     "ReadOnlyFile",
+    "RollbackNotPossible",
     "UnknownBackupStep",
     "UnknownFact",
     "UnknownSetting",
@@ -293,6 +294,20 @@ class HostPoweredOn(EsxiStateError):
 class NoBootableBank(EsxiStateError):
     def __init__(self, detail: str) -> None:
         super().__init__(f"No hypervisor found: {detail}.")
+
+
+class RollbackNotPossible(EsxiStateError):
+    """Shift+R asked to go back from ESXi 7.x to 6.x. The 6.x -> 7.0 upgrade re-lays the boot device's partitions,
+    so no 6.x image is left to boot; to go back, reinstall or restore a copy of the boot device (F45, KB 1033604)."""
+
+    def __init__(self, current: str, previous: str) -> None:
+        super().__init__(
+            f"Shift+R cannot take this host from build {current} back to ESXi 6.x (build {previous}): the upgrade "
+            "from 6.x to 7.0 changed the partitions of the boot device, so no 6.x image is left to boot (VMware KB "
+            "1033604). To go back, reinstall ESXi 6.7 or restore a copy of the boot device taken before the upgrade."
+        )
+        self.current = current
+        self.previous = previous
 
 
 class UnsupportedVersion(EsxiStateError):

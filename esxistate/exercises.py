@@ -171,7 +171,7 @@ class Step:
 
     @classmethod
     def rollback(cls) -> Step:
-        """`reboot`, then Shift+R at the boot loader (F8)."""
+        """`reboot`, then Shift+R at the boot loader (F8). Never after a 6.x -> 7.0 upgrade: that is refused (F45)."""
         return cls("rollback")
 
     @classmethod
@@ -193,7 +193,8 @@ class Step:
 
     @classmethod
     def upgrade(cls, version: str = "7.0") -> Step:
-        """`esxcli software profile update` to a newer image, staged on the altbootbank (F20, F33)."""
+        """`esxcli software profile update` to a newer image ("7.0" from 6.7, "7.0U3" from 7.0), staged on the
+        altbootbank with a fresh backup of the configuration (F33, F49)."""
         return cls("upgrade", (version,))
 
     @classmethod
@@ -283,11 +284,8 @@ class Step:
             flag = "" if live else " --no-live-install"
             return f"esxcli software vib install -v /vmfs/volumes/datastore1/{name}-{_VIBS[name][0]}.vib{flag}"
         if op == "upgrade":
-            number = image.VERSIONS[a[0]].build.rsplit(".", 1)[-1]
-            return (
-                f"esxcli software profile update -d /vmfs/volumes/datastore1/VMware-ESXi-{a[0]}b-{number}-depot.zip "
-                f"-p ESXi-{a[0]}b-{number}-standard"
-            )
+            spec = image.VERSIONS[a[0]]
+            return f"esxcli software profile update -d /vmfs/volumes/datastore1/{spec.depot} -p {spec.profile}"
         if op == "slow_reboot":
             return "reboot"
         if op == "restore_bootbanks":
@@ -415,8 +413,10 @@ def _boot_messages(messages: Iterable[str]) -> str:
     for m in messages:
         if "UPGRADING -> DIRTY" in m or "DIRTY -> INVALID" in m:
             said.append(f"{m} (F6)")
-        elif "Shift+R" in m or "No alternate hypervisor" in m:
+        elif "Shift+R" in m or "No alternate hypervisor" in m or "marked INVALID" in m:
             said.append(f"{m} (F8)")
+        elif m.startswith("Current hypervisor will permanently be replaced"):
+            said.append(f"{m} (F45)")
         elif m.startswith("Booting"):
             said.append(f"{m}: the bootable bank with the highest updated= wins (F5, F7)")
         else:
@@ -544,8 +544,8 @@ def _narrate(played: _Played, focus: Iterable[str] = ()) -> list[str]:
                 bank = e.snapshot.altbootbank
                 said.append(
                     f"the ESXi {e.details['build']} image was written to /altbootbank ({e.details['bank']}) with "
-                    f"bootstate=1 and updated={bank.updated if bank else '?'}, with a copy of the current state.tgz "
-                    "(F20, F33)"
+                    f"bootstate=1 and updated={bank.updated if bank else '?'}, and /sbin/backup.sh 0 /altbootbank "
+                    "saved the running configuration into it (F33, F49)"
                 )
             elif kind == "shutdown":
                 said.append("then the host powered off and its ramdisks were released")
@@ -580,6 +580,11 @@ def _narrate(played: _Played, focus: Iterable[str] = ()) -> list[str]:
                 )
             elif kind == "boot-complete" and "DIRTY -> VALID" in e.summary:
                 said.append("the new image came up, so its bank is confirmed (bootstate DIRTY -> VALID, F5, F6)")
+            elif kind == "relayout":
+                said.append(
+                    f"the 6.x -> 7.0 upgrade re-laid the boot device's partitions: {e.details['bank']} no longer holds "
+                    f"ESXi {e.details['removed_build']}, so Shift+R can never go back to 6.x (F45)"
+                )
         text = "; ".join(said) if said else "nothing that matters here changed"
         out.append(f"{n}. {step.command()}: {text}" + ("" if text.endswith(".") else "."))
     return out
@@ -765,18 +770,20 @@ def _parse_bank(ex: Exercise | None, answer: object) -> tuple[str | None, str | 
     if isinstance(answer, tuple) and all(isinstance(x, str) for x in answer):
         answer = " ".join(answer)
     if not isinstance(answer, str):
-        raise _Unreadable("Answer with BOOTBANK1 or BOOTBANK2 and/or the version, 6.7 or 7.0.")
+        raise _Unreadable("Answer with BOOTBANK1 or BOOTBANK2 and/or the version, 6.7, 7.0 or 7.0U3.")
     text = answer.lower()
     labels = {f"BOOTBANK{n}" for n in re.findall(r"(?<!alt)(?:boot\s*)?bank\s*([12])\b", text)}
     versions = set()
     for v, spec in image.VERSIONS.items():
         number = spec.build.rsplit(".", 1)[-1]
-        if re.search(rf"(?<![\d.]){re.escape(v)}(?!\d)", text) or number in text:
+        if re.search(rf"(?<![\d.]){re.escape(v.lower())}(?![\du]|\.\d)", text) or number in text:
             versions.add(v)
     if len(labels) > 1 or len(versions) > 1:
         raise _Unreadable("Name one bank and one version, not both of each.")
     if not labels and not versions:
-        raise _Unreadable(f"Answer with BOOTBANK1 or BOOTBANK2 and/or 6.7 or 7.0; I found neither in {answer!r}.")
+        raise _Unreadable(
+            f"Answer with BOOTBANK1 or BOOTBANK2 and/or 6.7, 7.0 or 7.0U3; I found neither in {answer!r}."
+        )
     return (next(iter(labels), None), next(iter(versions), None))
 
 
@@ -844,7 +851,7 @@ def _gen_layer(rng: random.Random, seed: int) -> Exercise:
     if role == "tpm":
         version = "6.7"
         path = _TPM_TOOL
-        steps = [Step.upgrade("7.0"), *rng.sample([Step.reboot(), Step.power_loss(), Step.rollback()], 1)]
+        steps = [Step.upgrade("7.0"), rng.choice([Step.reboot(), Step.power_loss()])]  # no Shift+R to 6.x (F45)
         steps = steps[: rng.randint(1, 2)]
     elif role in ("overlay", "vib"):
         name = "lab-motd" if role == "overlay" else rng.choice(("lab-tool", "lab-drv"))
@@ -1191,7 +1198,8 @@ def _hint_bank(ex: Exercise, worked: _Worked, given: object) -> str:
         parts.append(
             f"{label} is not the bank that boots: every image change is written to the other bank with a higher "
             "updated=, the boot loader boots the bootable bank with the highest updated= (F7, F33), and Shift+R "
-            "marks that bank INVALID for good and boots the other one (F8)"
+            "marks that bank INVALID for good and boots the other one, which holds only the previous image: each "
+            "image change overwrites it (F8, F45)"
         )
     if version is not None and version != true_version:
         parts.append(f"ESXi {version} is not what runs: the version is the build of the bank that boots (F4, F7)")
@@ -1204,25 +1212,29 @@ def _show_bank(given: object) -> str:
 
 
 def _gen_bank(rng: random.Random, seed: int) -> Exercise:
-    version = "6.7" if rng.random() < 0.65 else "7.0"  # an upgrade needs 6.7; 7.0 hosts change by VIB only
-    changes = ["vib"] + (["upgrade", "upgrade"] if version == "6.7" else [])
+    # 7.0 updates to 7.0U3, and Shift+R can undo that; 6.7 upgrades to 7.0, which Shift+R can never undo (F45), so
+    # after that upgrade no rollback step is drawn
+    version = "7.0" if rng.random() < 0.6 else "6.7"
+    target = "7.0U3" if version == "7.0" else "7.0"
     boots = [Step.reboot(), Step.reboot(), Step.power_loss(), Step.rollback()]
     steps: list[Step] = []
-    running, upgraded, vib = version, False, False
+    upgraded, vib = False, False
     for _ in range(rng.randint(2, 4)):
         if not steps or (steps[-1].op in ("reboot", "power_loss", "rollback") and rng.random() < 0.4):
-            pick = rng.choice(changes)
-            if pick == "upgrade" and running == "6.7" and not upgraded:
-                steps.append(Step.upgrade("7.0"))
+            pick = rng.choice(["vib", "upgrade", "upgrade"])
+            if pick == "upgrade" and not upgraded:
+                steps.append(Step.upgrade(target))
                 upgraded = True
                 continue
             if not vib:
                 steps.append(Step.install_vib(rng.choice(("lab-drv", "lab-tool")), live=False))
                 vib = True
                 continue
-        steps.append(rng.choice(boots))
+        major_upgrade = upgraded and image.major(target) > image.major(version)
+        steps.append(rng.choice(boots[:3] if major_upgrade else boots))
     if steps[-1].op not in ("reboot", "power_loss", "rollback"):
-        steps.append(rng.choice(boots))
+        major_upgrade = upgraded and image.major(target) > image.major(version)
+        steps.append(rng.choice(boots[:3] if major_upgrade else boots))
     return _with_text(Exercise(seed, "bank", "", tuple(steps), version=version))
 
 
@@ -1520,7 +1532,9 @@ def _with_text(ex: Exercise) -> Exercise:
             "lists them (etc/hosts, ...)."
         )
     elif ex.kind == "bank":
-        ask = "Which boot bank is the host running from now, and which ESXi version? (BOOTBANK1/BOOTBANK2, 6.7/7.0)"
+        ask = (
+            "Which boot bank is the host running from now, and which ESXi version? (BOOTBANK1/BOOTBANK2, 6.7/7.0/7.0U3)"
+        )
     elif ex.kind == "fits":
         sizes = ", ".join(
             f"{spec.name} {spec.max_kib // 1024}M on {spec.mount}"

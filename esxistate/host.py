@@ -17,7 +17,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from types import MappingProxyType
 from typing import Any
 
 from . import archive, backup, bootdevice, configstore, image, statearchive, tardisksdir, why
@@ -48,10 +47,11 @@ from .errors import (
 )
 from .events import Event, HostSnapshot
 from .layers import Ramdisk, Resolution, Tardisk, norm
+from .staging import LIVE_STEPS, STAGE_STEPS, staged_bank, write_steps
 from .vib import Vib
 from .visorfs import Change, VisorFS
 
-__all__ = ["SETTINGS", "Host", "HostFS", "VibResult"]
+__all__ = ["LIVE_STEPS", "SETTINGS", "STAGE_STEPS", "Host", "HostFS", "VibResult"]
 
 BANK_LABELS = (("BOOTBANK1", 5), ("BOOTBANK2", 6))
 UPDATE_MARKER = "/var/run/update_altbootbank"  # dropped by a live VIB install (F15, F33)
@@ -59,13 +59,6 @@ HOSTD_BACKUPS_PER_HOUR = 6  # F21
 REBOOT_MESSAGE = (
     "The update completed successfully, but the system needs to be rebooted for the changes to be effective."
 )
-STAGE_STEPS = (
-    "invalidate_altbootbank",  # mark the altbootbank INVALID first, so a half-written bank never boots
-    "write_modules",  # copy the module files of the new image
-    "write_imgdb",  # imgdb.tgz describing the new VIB set, and a copy of the current state.tgz
-    "write_bootcfg",  # boot.cfg last: from here the new image is complete and bootable
-)
-LIVE_STEPS = (*STAGE_STEPS, "mount_tardisk", "write_marker")  # live install/remove also changes the running system
 SETTINGS = ("hostname", "root-password", "ntp-server", "dns-server")
 DEFAULT_CLOCK = datetime(2026, 1, 12, 9, 0, 0)
 _LAST: list[Host | None] = [None]  # the most recently created host, for `%esxi` without `es.use()`
@@ -345,12 +338,13 @@ class Host:
         hostname: str = "esxi",
     ) -> Host:
         """An installed ESXi host, powered off: BOOTBANK1 holds the image and the installer's state.tgz, BOOTBANK2
-        is empty (as after a fresh install). `stateless=True` is an Auto Deploy host (no boot bank, F41);
-        `secure_config=True` is 7.0 U2+, whose state.tgz is encrypted (F36)."""
+        is empty (as after a fresh install). `version` is one of `Host.versions()`: "6.7" (6.7 GA, build 8169922),
+        "7.0" (7.0b, build 16324942) or "7.0U3" (7.0 Update 3g, build 20328353). `stateless=True` is an Auto Deploy
+        host (no boot bank, F41); `secure_config=True` is 7.0 U2+, whose state.tgz is encrypted (F36)."""
         if version not in image.VERSIONS:
-            raise UnsupportedVersion(version, tuple(image.VERSIONS))
+            raise UnsupportedVersion(version, cls.versions())
         if secure_config and not version.startswith("7"):
-            raise UnsupportedVersion(f"{version} with secure_config", ("7.0",))
+            raise UnsupportedVersion(f"{version} with secure_config", tuple(v for v in cls.versions() if v[0] == "7"))
         img = image.demo_image(version)
         if stateless:
             return cls(version=version, banks=(), clock=clock, stateless=True, network_image=img)
@@ -371,6 +365,11 @@ class Host:
         bank1 = replace(bank1, vibs=img.vibs)
         host._banks = [bank1, BootBank.empty("BOOTBANK2", 6)]
         return host
+
+    @staticmethod
+    def versions() -> tuple[str, ...]:
+        """The ESXi versions `Host.demo` and `upgrade` offer, oldest first: ('6.7', '7.0', '7.0U3')."""
+        return tuple(sorted(image.VERSIONS, key=image.version_key))
 
     def _wrap_state(self, local: list[tuple[str, FileEntry]], mtime: int) -> bytes:
         local_tgz, state_tgz = statearchive.build_state_tgz(local, mtime=mtime)
@@ -720,8 +719,25 @@ class Host:
                     (),
                     {"bank": booted.label},
                 )
+                self._relayout(booted)
                 return
         self._record("boot-complete", f"ESXi {self._version} is up", (), {})
+
+    def _relayout(self, booted: BootBank) -> None:
+        """F45 (KB 1033604): the 6.x -> 7.0 upgrade re-lays the boot device's partitions. Modelled when the 7.x image
+        is confirmed: the other bank's 6.x image is gone (the bank is empty and remembers the build it held)."""
+        assert self._booted is not None
+        other = self._banks[1 - self._booted]
+        if not (image.major(booted.build) >= 7 and 0 < image.major(other.build) < 7):
+            return
+        self._banks[1 - self._booted] = replace(BootBank.empty(other.label, other.partition), relaid_build=other.build)
+        self._record(
+            "relayout",
+            f"the 6.x -> 7.0 upgrade re-laid the boot device's partitions: {other.label} no longer holds ESXi "
+            f"{other.build}, so Shift+R can never go back to 6.x (KB 1033604)",
+            (),
+            {"bank": other.label, "removed_build": other.build},
+        )
 
     def _restore_state(self, fs: VisorFS) -> None:
         state_td = next((t for t in fs.tardisks if t.name == "state.tgz"), None)
@@ -916,7 +932,7 @@ class Host:
         self._count_run(fs, now)
         if not paths:
             return self._skip(trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
-        local_tgz, state_tgz = self._state_archives(fs, paths, now)
+        local_tgz, state_tgz = self._fresh_state(fs, paths)
         index, target = self._target()
         self._pid += 1
         pid = self._pid
@@ -990,13 +1006,6 @@ class Host:
         counter = fs.lookup(backup.COUNTER_FILE)
         with contextlib.suppress(EsxiStateError):
             fs.write(backup.COUNTER_FILE, backup.count_run(counter and counter.data, _date(self._clock)), now=now)
-
-    def _state_archives(self, fs: VisorFS, paths: Sequence[str], now: int) -> tuple[bytes, bytes]:
-        """local.tgz and state.tgz of the files to save (F16, F17; 7.0 U2+ encrypted, F36)."""
-        local_tgz, state_tgz = statearchive.build_state_tgz(backup.local_members(fs, paths), mtime=now)
-        if self._secure:
-            state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=self._tpm_key, mtime=now)
-        return local_tgz, state_tgz
 
     # -- hostd -------------------------------------------------------------------------------------------------------
 
@@ -1111,7 +1120,7 @@ class Host:
             now = _epoch(self._clock)
             paths = backup.files_to_save(fs, self._version)
             self._count_run(fs, now)
-            state = self._state_archives(fs, paths, now)[1] if paths else None
+            state = self._fresh_state(fs, paths)[1] if paths else None
             bank = self.bootbank
             assert bank is not None
             data = build_bundle(
@@ -1182,65 +1191,49 @@ class Host:
 
     def _stage(
         self, vibs: tuple[Vib, ...], *, bootstate: int, build: str | None = None, img: image.Image | None = None
-    ) -> BootBank:
-        """Write a new image to the altbootbank (F33): the base bank's modules for the kept VIBs plus new ones,
-        a new imgdb.tgz, a copy of the current state.tgz, boot.cfg with updated = bootbank's + 1."""
-        assert self._booted is not None
+    ) -> tuple[BootBank, bytes]:
+        """The new altbootbank (see esxistate.staging, F33) with a fresh state.tgz of the running configuration, as
+        `/sbin/backup.sh 0 /altbootbank` writes it (F49); returns it with the local.tgz inside."""
+        assert self._booted is not None and self._fs is not None
         boot = self._banks[self._booted]
         base = self._staging_base()
         label, partition = BANK_LABELS[1 - self._booted]
         now = _epoch(self._clock)
-        if img is not None:
-            files = {m: img.files[m] for m in img.modules}
-            order = [m for m in img.modules if m != "b.b00"]
-            config_src = img.boot_config(updated=boot.updated + 1, bootstate=bootstate)
-        else:
-            assert base.config is not None
-            files = {}
-            keep_modules = {m for v in vibs for _p, m in v.modules}
-            order = [m for m in base.config.modules if m in keep_modules]
-            for m in [*order, base.config.kernel]:
-                files[m] = base.files[m]
-            new = [m for v in vibs for _p, m in v.modules if m not in order and m != base.config.kernel]
-            for v in vibs:
-                for p in v.payloads:
-                    m = dict(v.modules)[p.name]
-                    files.setdefault(m, p.data)
-            order += new
-            config_src = base.config
-        modules = [*order, "imgdb.tgz"]
-        files["imgdb.tgz"] = image.imgdb_tgz(vibs, build=build or base.build, mtime=now)
-        newest = self._banks[self._target()[0]]  # where backup.sh writes now: after a live install, the altbootbank
-        if "state.tgz" in newest.files:
-            files["state.tgz"] = newest.files["state.tgz"]
-            modules.append("state.tgz")
-        config = (
-            config_src.with_modules(modules)
-            .with_updated(boot.updated + 1)
-            .with_bootstate(bootstate)
-            .with_build(build or base.build)
+        local_tgz, state_tgz = self._fresh_state(self._fs)
+        staged = staged_bank(
+            base,
+            vibs,
+            label=label,
+            partition=partition,
+            updated=boot.updated + 1,
+            bootstate=bootstate,
+            build=build or base.build,
+            imgdb=image.imgdb_tgz(vibs, build=build or base.build, mtime=now),
+            state_tgz=state_tgz,
+            image_config=img.boot_config(updated=boot.updated + 1, bootstate=bootstate) if img else None,
+            image_files=img.files if img else None,
         )
-        bank = BootBank.with_image(label, partition, config, files)
-        return replace(bank, vibs=vibs)
+        return staged, local_tgz
 
-    def _write_altbootbank(self, staged: BootBank, power_loss_after: str | None) -> bool:
-        """Write `staged` over the altbootbank in STAGE_STEPS order; False when power was lost on the way (the bank
-        is then INVALID, or complete if boot.cfg was already written)."""
+    def _fresh_state(self, fs: VisorFS, paths: Sequence[str] | None = None) -> tuple[bytes, bytes]:
+        """(local.tgz, state.tgz) of the running configuration, as backup.sh builds them (F16, F17, F36)."""
+        now = _epoch(self._clock)
+        chosen = backup.files_to_save(fs, self._version) if paths is None else paths
+        members = backup.local_members(fs, chosen)
+        local_tgz, state_tgz = statearchive.build_state_tgz(members, mtime=now)
+        if self._secure:
+            state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=self._tpm_key, mtime=now)
+        return local_tgz, state_tgz
+
+    def _write_altbootbank(self, staged: tuple[BootBank, bytes], power_loss_after: str | None) -> bool:
+        """Write the staged bank over the altbootbank in STAGE_STEPS order (esxistate.staging); False when power was
+        lost on the way (the bank is then INVALID, or complete if boot.cfg was already written)."""
         assert self._booted is not None
         alt_index = 1 - self._booted
-        alt = self._banks[alt_index]
-        if alt.config is not None or "boot.cfg" in alt.files:
-            alt = _invalidated(alt)
-        steps: list[BootBank] = [alt]
-        modules = {n: b for n, b in staged.files.items() if n not in ("boot.cfg", "imgdb.tgz", "state.tgz")}
-        keep = {"boot.cfg": alt.files["boot.cfg"]} if "boot.cfg" in alt.files else {}
-        partial = BootBank(staged.label, staged.partition, MappingProxyType({**modules, **keep}), None)
-        steps.append(replace(partial, config=alt.config))
-        extra = {n: staged.files[n] for n in ("imgdb.tgz", "state.tgz") if n in staged.files}
-        steps.append(replace(partial, files=MappingProxyType({**partial.files, **extra}), config=alt.config))
-        steps.append(staged)
-        for step, bank in zip(STAGE_STEPS, steps, strict=True):
-            self._banks[alt_index] = bank
+        bank, local_tgz = staged
+        self._pid += 1  # backup.sh 0 /altbootbank runs as a process of its own (F49)
+        for step, written in write_steps(self._banks[alt_index], bank, local_tgz, self._pid):
+            self._banks[alt_index] = written
             if step == power_loss_after:
                 self._record("staging", f"altbootbank write interrupted after {step}", (), {"step": step})
                 self.power_loss()
@@ -1380,15 +1373,22 @@ class Host:
         return VibResult(msg, not live, removed=(vib.id,), action="Removal")
 
     def upgrade(self, version: str, *, power_loss_after: str | None = None) -> Event:
-        """Stage a newer ESXi image on the altbootbank (bootstate=1, updated one higher, F33, F20). It boots at the
-        next boot; the next orderly shutdown copies the current configuration into it.
+        """Stage a newer ESXi image on the altbootbank (bootstate=1, updated one higher, F33, F20) with a fresh backup
+        of the running configuration (`backup.sh 0 /altbootbank`, F49). It boots at the next boot; the next orderly
+        shutdown saves the configuration into it again (F20). `Host.versions()` lists the versions.
+
+        An update within a major release (7.0 -> 7.0U3) can be rolled back with Shift+R (F45). The major upgrade
+        from 6.x to 7.0 cannot: it re-lays the boot device's partitions (KB 1033604). We model that re-layout at the
+        moment the new image's first boot is confirmed (DIRTY -> VALID): the 6.x bank is then emptied (`relayout`
+        event). Before that, F6 still falls back to 6.x if the first boot never completes; Shift+R from 7.x to 6.x is
+        refused with RollbackNotPossible at any time.
 
         Simplified: the new image holds only the new version's own VIBs, as `esxcli software profile install
         --ok-to-remove` leaves it; `profile update` would also keep add-on VIBs the new image does not replace."""
         fs = self._require_on(f"upgrade to {version}")
         if self._stateless:
             raise VibError("This host is stateless (Auto Deploy): it boots whatever image Auto Deploy serves.")
-        newer = tuple(v for v in image.VERSIONS if float(v) > float(self._version))
+        newer = image.newer_than(self._version)  # 6.7 < 7.0 < 7.0U3 (image.version_key)
         if version not in image.VERSIONS:
             raise UnsupportedVersion(version, newer or ("(none newer)",))
         if version not in newer:
@@ -1406,12 +1406,15 @@ class Host:
             if not self._write_altbootbank(staged, power_loss_after):
                 return self._history[-1]
             self._reboot_required = True
+            bank = staged[0]
+            relayout = image.major(version) >= 7 > image.major(self._version)
             event = self._record(
                 "upgrade",
-                f"ESXi {img.spec.build} written to /altbootbank ({staged.label}, bootstate=1 UPGRADING, "
-                f"updated={staged.updated}): it boots next time",
+                f"ESXi {img.spec.build} written to /altbootbank ({bank.label}, bootstate=1 UPGRADING, "
+                f"updated={bank.updated}) with the running configuration (backup.sh 0 /altbootbank): it boots next "
+                "time" + ("; this 6.x -> 7.0 upgrade cannot be rolled back (KB 1033604)" if relayout else ""),
                 (),
-                {"bank": staged.label, "build": img.spec.build},
+                {"bank": bank.label, "build": img.spec.build, "major_upgrade": relayout},
             )
         return event
 
@@ -1431,13 +1434,6 @@ class Host:
         already point there, when the device is lost, or on a stateless host."""
         with self._atomic():
             return bootdevice.restore(self)
-
-
-def _invalidated(bank: BootBank) -> BootBank:
-    """The bank with bootstate=3 written in place: safeboot ignores it from now on (F5)."""
-    from .bootbank import _set_state
-
-    return _set_state(bank, BankState.INVALID)
 
 
 def _version_of(build: str) -> str:

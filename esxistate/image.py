@@ -1,9 +1,13 @@
-"""The demo ESXi images (6.7 GA and 7.0b): their VIBs, payloads and boot.cfg, built once and cached.
+"""The demo ESXi images (6.7 GA, 7.0b and 7.0 Update 3g): their VIBs, payloads and boot.cfg, built once and cached.
 
-Module lists and their order are those of the installed hosts in ESXI-FACTS.md samples S1 and S2 (every module
-kept, none trimmed). Payloads are small but sit at real ESXi paths, and the sticky bit marks the /etc files real
-ESXi persists (F26, F44). Simplifications, said plainly: binaries are short text stand-ins; drivers share one
-version scheme; /sbin is a real directory here (on ESXi it is a link to /bin, and our archive reader refuses links).
+Module lists and their order are those of the installed hosts in ESXI-FACTS.md samples S1 and S2 (every module kept,
+none trimmed); 7.0 U3g's list is its installer ISO's, trimmed the way S2 trims 7.0b's (see `_S3G`). `VERSIONS` is
+keyed by the names a student types ("6.7", "7.0", "7.0U3"); `version_key` orders them (F45: an update within 7.0 and
+the major upgrade from 6.x are different things). 8.0 is not simulated: we found its module list (a public PXE
+how-to quotes 8.0 U2's installer boot.cfg) but no source for its ramdisk set. Payloads are small but sit at real ESXi
+paths, and the sticky bit marks the /etc files real ESXi persists (F26, F44). Simplifications, said plainly:
+binaries are short text stand-ins; drivers share one version scheme; /sbin is a real directory here (on ESXi it is a
+link to /bin, and our archive reader refuses links).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -21,7 +26,7 @@ from .entry import FileEntry
 from .layers import RamdiskSpec
 from .vib import Payload, Vib, tardisk_payload, tree_members
 
-__all__ = ["VERSIONS", "Image", "crontab", "demo_image", "ramdisk_specs"]
+__all__ = ["VERSIONS", "Image", "crontab", "demo_image", "major", "newer_than", "ramdisk_specs", "version_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,17 @@ class ImageSpec:
     released: int  # mtime of image files
     install_date: str
     modules: str  # S1/S2 module list, "file:vib:payload" (vib/payload default to the file's stem)
+    release: str = ""  # VMware's name of the release, as in its ISO and depot names ("7.0b", "7.0U3g")
+
+    @property
+    def profile(self) -> str:
+        """The standard image profile, e.g. ESXi-7.0U3g-20328353-standard."""
+        return f"ESXi-{self.release or self.version}-{self.build.rsplit('.', 1)[-1]}-standard"
+
+    @property
+    def depot(self) -> str:
+        """The offline bundle it ships in, e.g. VMware-ESXi-7.0U3g-20328353-depot.zip."""
+        return f"VMware-ESXi-{self.release or self.version}-{self.build.rsplit('.', 1)[-1]}-depot.zip"
 
 
 _VIB_OF_67 = {
@@ -92,6 +108,7 @@ _VIB_OF_67 = {
     "vsanheal.v00": "vsanhealth",
     "vsanmgmt.v00": "vsan",
     "xorg.v00": "esx-xserver",
+    "esxio_co.v00": "esxio-combiner",
 }
 
 _S1 = (
@@ -115,12 +132,61 @@ _S2 = (
     "vsanheal.v00 vsanmgmt.v00 xorg.v00"
 )
 
+# ESXi 7.0 Update 3g, build 20328353 (VMware-VMvisor-Installer-7.0U3g-20328353.x86_64.iso, image profile
+# ESXi-7.0U3g-20328353-standard). Its installer boot.cfg, quoted in a public PXE how-to, has build=7.0.3-0.55.20328353
+# and the module list below plus weaselin.v00, tools.t00, imgdb.tgz, basemisc.tgz, resvibs.tgz and imgpayld.tgz. As
+# for S2, the installed host's list drops the installer-only modules (weaselin, tools.t00, basemisc, resvibs,
+# imgpayld) and ends with imgdb.tgz and state.tgz [inf, as S2]. New since 7.0b: atlantic, icen, ionic_en, irdman,
+# nvmetcp, bmcal, esxio_co, trx, gc; gone: brcmnvme, i40iwn.
+_S3G = (
+    "jumpstrt.gz useropts.gz features.gz k.b00 uc_intel.b00 uc_amd.b00 uc_hygon.b00 procfs.b00 vmx.v00 vim.v00 "
+    "tpm.v00 sb.v00 s.v00 atlantic.v00 bnxtnet.v00 bnxtroce.v00 brcmfcoe.v00 elxiscsi.v00 elxnet.v00 i40en.v00 "
+    "iavmd.v00 icen.v00 igbn.v00 ionic_en.v00 irdman.v00 iser.v00 ixgben.v00 lpfc.v00 lpnic.v00 lsi_mr3.v00 "
+    "lsi_msgp.v00 lsi_msgp.v01 lsi_msgp.v02 mtip32xx.v00 ne1000.v00 nenic.v00 nfnic.v00 nhpsa.v00 nmlx4_co.v00 "
+    "nmlx4_en.v00 nmlx4_rd.v00 nmlx5_co.v00 nmlx5_rd.v00 ntg3.v00 nvme_pci.v00 nvmerdma.v00 nvmetcp.v00 "
+    "nvmxnet3.v00 nvmxnet3.v01 pvscsi.v00 qcnic.v00 qedentv.v00 qedrntv.v00 qfle3.v00 qfle3f.v00 qfle3i.v00 "
+    "qflge.v00 rste.v00 sfvmk.v00 smartpqi.v00 vmkata.v00 vmkfcoe.v00 vmkusb.v00 vmw_ahci.v00 bmcal.v00 crx.v00 "
+    "elx_esx_.v00 btldr.v00 esx_dvfi.v00 esx_ui.v00 esxupdt.v00 tpmesxup.v00 esxio_co.v00 loadesx.v00 "
+    "lsuv2_hp.v00 lsuv2_in.v00 lsuv2_ls.v00 lsuv2_nv.v00 lsuv2_oe.v00 lsuv2_oe.v01 lsuv2_oe.v02 lsuv2_sm.v00 "
+    "native_m.v00 qlnative.v00 trx.v00 vdfs.v00 vmware_e.v00 vsan.v00 vsanheal.v00 vsanmgmt.v00 xorg.v00 gc.v00"
+)
+
 VERSIONS: dict[str, ImageSpec] = {
     "6.7": ImageSpec(
-        "6.7", "6.7.0-0.0.8169922", "installerDiskDumpSlotSize=2560 no-auto-partition", 1_522_790_481, "2018-04-17", _S1
+        "6.7",
+        "6.7.0-0.0.8169922",
+        "installerDiskDumpSlotSize=2560 no-auto-partition",
+        1_522_790_481,
+        "2018-04-17",
+        _S1,
+        "6.7.0",
     ),
-    "7.0": ImageSpec("7.0", "7.0.0-1.25.16324942", "autoPartition=FALSE", 1_591_000_000, "2020-06-23", _S2),
+    "7.0": ImageSpec("7.0", "7.0.0-1.25.16324942", "autoPartition=FALSE", 1_591_000_000, "2020-06-23", _S2, "7.0b"),
+    "7.0U3": ImageSpec(
+        "7.0U3", "7.0.3-0.55.20328353", "autoPartition=FALSE", 1_661_990_400, "2022-09-01", _S3G, "7.0U3g"
+    ),
 }
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    """(major, minor, update) of a version key: 6.7 < 7.0 < 7.0U3. (float("7.0U3") would not even parse.)"""
+    m = re.fullmatch(r"(\d+)\.(\d+)(?:U(\d+))?", version)
+    if m is None:
+        raise ValueError(f"not an ESXi version key: {version!r}")
+    return int(m[1]), int(m[2]), int(m[3] or 0)
+
+
+def newer_than(version: str) -> tuple[str, ...]:
+    """The simulated versions an upgrade or update can go to from `version`, oldest first."""
+    return tuple(v for v in sorted(VERSIONS, key=version_key) if version_key(v) > version_key(version))
+
+
+def major(version_or_build: str) -> int:
+    """The major release of a version key ("7.0U3") or a boot.cfg build= string ("7.0.3-0.55.20328353"); 0 if none.
+    6.x -> 7.0 is the upgrade that re-lays the boot device's partitions (F45)."""
+    head = version_or_build.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
 
 BASE_VIBS = frozenset({"esx-base", "cpu-microcode", "esx-update", "vsan", "esx-ui"})
 
@@ -454,13 +520,13 @@ def demo_image(version: str) -> Image:
         vendor = (
             "VMware"
             if name in BASE_VIBS
+            or name in ("bmcal", "trx", "gc")  # 7.0 U3's VMware VIBs with short names
             or name.startswith(("esx", "vsan", "lsu", "native", "vmware", "crx", "loadesx", "vdfs", "tpm"))
             else "VMW"
         )
+        release_digits = spec.build.split("-", 1)[0].replace(".", "")  # 7.0.3-... -> 703, as in 1vmw.703
         version_str = (
-            spec.build
-            if vendor == "VMware"
-            else f"1.0.0-1vmw.{spec.version.replace('.', '')}0.0.0.{spec.build.rsplit('.', 1)[-1]}"
+            spec.build if vendor == "VMware" else f"1.0.0-1vmw.{release_digits}.0.0.{spec.build.rsplit('.', 1)[-1]}"
         )
         fields: dict = {
             "version": version_str,

@@ -202,13 +202,21 @@ _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "upgrade": (
         "An upgrade writes the new image to the altbootbank with bootstate=1 (UPGRADING) and updated= one "
-        "higher, so the boot loader picks it next time; its first boot must be confirmed or it is dropped.",
-        ("F33", "F20", "F7", "F6"),
+        "higher, so the boot loader picks it next time; its first boot must be confirmed or it is dropped. Before "
+        "boot.cfg is written, /sbin/backup.sh 0 /altbootbank saves the running configuration into the new bank.",
+        ("F33", "F20", "F7", "F6", "F49"),
     ),
     "staging": (
-        "The altbootbank is marked INVALID before the new image is written and boot.cfg comes last, so an "
-        "interrupted write never boots.",
-        ("F5", "F33"),
+        "The altbootbank is marked INVALID before the new image is written, backup.sh 0 /altbootbank puts the "
+        "running configuration into it, and boot.cfg comes last, so an interrupted write never boots.",
+        ("F5", "F33", "F49"),
+    ),
+    "relayout": (
+        "The upgrade from 6.x to 7.0 changes the partitions of the boot device, so once 7.0 is up nothing of 6.x "
+        "is left to boot: Shift+R cannot go back to it. Going back means reinstalling 6.7 or restoring a copy of "
+        "the boot device taken before the upgrade. (The simulator empties the 6.x bank when 7.0's first boot is "
+        "confirmed.)",
+        ("F45",),
     ),
     "restore-config": (
         "firmwareConfig.sh --restore checks the bundle's release level and UUID, copies its state.tgz over "
@@ -275,8 +283,13 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
         moved = []
         if "UPGRADING -> DIRTY" in messages:
             moved.append("marked the freshly written bank DIRTY for its first try")
-        if "DIRTY -> INVALID" in messages:
-            moved.append("marked the bank that was tried and never confirmed INVALID: that upgrade failed")
+        if "system has failed to upgrade" in messages:
+            moved.append(
+                "found a bank being upgraded with no usable updated= or build=, said the system failed to "
+                "upgrade and marked it INVALID"
+            )
+        elif "DIRTY -> INVALID" in messages:
+            moved.append("marked the bank that was tried at the last boot and never confirmed INVALID")
         if not moved:
             moved.append("found no bank waiting for its first boot or for confirmation")
         text = (
@@ -285,8 +298,12 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
         )
         facts: tuple[str, ...] = ("F4", "F5", "F6", "F7")
         if details.get("rolled_back"):
-            text += " Shift+R marked the default bank INVALID for good and booted the other."
-            facts += ("F8",)
+            text += (
+                " Shift+R asked to replace the current hypervisor with the other bank's build, then marked the "
+                "default bank INVALID for good and booted the other. That bank holds the previous image (n-1): every "
+                "image change overwrites it, so a rollback goes one step back only."
+            )
+            facts += ("F8", "F45")
         return text, facts
     if kind == "restore":
         if not details.get("files"):
@@ -313,6 +330,13 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
             "The host now runs from memory: any change lasts until the next boot unless backup.sh saves it.",
             ("F27", "F16"),
         )
+    if kind == "upgrade" and details.get("major_upgrade"):
+        text, facts = _FIXED["upgrade"]
+        return (
+            text + " This is the major upgrade from 6.x to 7.0: it changes the partitions of the boot device, so "
+            "Shift+R will never bring 6.x back.",
+            (*facts, "F45"),
+        )
     if kind in ("vib-install", "vib-remove"):
         if details.get("live"):
             return (
@@ -323,9 +347,10 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
                 ("F33", "F15", "F39", "F32", "F46"),
             )
         return (
-            "A VIB that cannot change live is staged on the altbootbank with bootstate=1: nothing changes until "
-            "the reboot that boots the new image.",
-            ("F33", "F7"),
+            "A VIB that cannot change live is staged on the altbootbank with bootstate=1, with a fresh backup of the "
+            "running configuration (backup.sh 0 /altbootbank): nothing changes until the reboot that boots the new "
+            "image.",
+            ("F33", "F7", "F49"),
         )
     if kind == "shutdown" and getattr(snapshot, "boot_device", "ok") != "ok":
         where = (

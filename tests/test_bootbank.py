@@ -1,4 +1,5 @@
-"""Safeboot's bank choice (F5-F8): eligibility, the boot-time state transitions, highest updated wins, Shift+R."""
+"""Safeboot's bank choice (F5-F8): eligibility, the boot-time state transitions, highest updated wins, Shift+R, and
+F45's refusal of a rollback from 7.x to 6.x."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import pytest
 
 from esxistate.bootbank import BankState, BootBank, choose_bank
 from esxistate.bootcfg import BootConfig
-from esxistate.errors import NoBootableBank
+from esxistate.errors import NoBootableBank, RollbackNotPossible
+
+BUILD_67 = "6.7.0-0.0.8169922"
+BUILD_70 = "7.0.0-1.25.16324942"
+BUILD_70U3 = "7.0.3-0.55.20328353"
 
 
 def bank(label: str, part: int, *, updated: int, bootstate: int, build: str = "7.0.0-1.25.16324942") -> BootBank:
@@ -47,19 +52,103 @@ def test_upgrading_bank_becomes_dirty_and_boots_first_time():
     assert choice.banks[1].config.dumps().startswith("bootstate=2\n")  # the digit rewritten in place (F6)
 
 
-def test_dirty_bank_is_invalidated_and_the_old_one_boots():
+def test_dirty_bank_is_invalidated_quietly_and_the_old_one_boots():
+    """esx-boot safeboot/bootbank.c (bank_scan): DIRTY -> INVALID is a plain state change; "system has failed to
+    upgrade." is logged only for an upgrading bank whose updated= or build= is unusable."""
     choice = choose_bank([bank("BOOTBANK1", 5, updated=1, bootstate=0), bank("BOOTBANK2", 6, updated=2, bootstate=2)])
     assert choice.index == 0
     assert choice.banks[1].state is BankState.INVALID
-    assert any("failed to upgrade" in m for m in choice.messages)
+    assert any("never confirmed" in m and "DIRTY -> INVALID" in m for m in choice.messages)
+    assert not any("failed to upgrade" in m for m in choice.messages)
+
+
+@pytest.mark.parametrize(
+    ("updated", "build", "said"), [(0, BUILD_70U3, "invalid update counter."), (2, "", "invalid build number.")]
+)
+@pytest.mark.parametrize("bootstate", [1, 2])
+def test_an_upgrading_bank_with_a_bad_counter_or_build_failed_to_upgrade(updated, build, said, bootstate):
+    """esx-boot safeboot/bootbank.c (bank_scan) logs "BANK%d: invalid update counter." or "BANK%d: invalid build
+    number.", then, for a bank in UPGRADING or DIRTY, "BANK%d: system has failed to upgrade." and sets it INVALID;
+    %d is the partition number."""
+    banks = [
+        bank("BOOTBANK1", 5, updated=1, bootstate=0),
+        bank("BOOTBANK2", 6, updated=updated, bootstate=bootstate, build=build),
+    ]
+    choice = choose_bank(banks)
+    assert choice.index == 0 and choice.banks[1].state is BankState.INVALID
+    assert any(f"BANK6: {said} BANK6: system has failed to upgrade." in m for m in choice.messages)
+
+
+def test_a_valid_bank_with_a_bad_counter_is_not_an_upgrade_failure():
+    choice = choose_bank([bank("BOOTBANK1", 5, updated=1, bootstate=0), bank("BOOTBANK2", 6, updated=0, bootstate=0)])
+    assert choice.index == 0 and not any("failed to upgrade" in m for m in choice.messages)
 
 
 def test_shift_r_marks_the_default_invalid_for_good():
-    banks = [bank("BOOTBANK1", 5, updated=1, bootstate=0), bank("BOOTBANK2", 6, updated=2, bootstate=0)]
+    banks = [
+        bank("BOOTBANK1", 5, updated=1, bootstate=0),
+        bank("BOOTBANK2", 6, updated=2, bootstate=0, build=BUILD_70U3),
+    ]
     choice = choose_bank(banks, rollback=True)
     assert choice.index == 0 and choice.rolled_back
     assert choice.banks[1].state is BankState.INVALID
     assert choose_bank(choice.banks).index == 0  # the next normal boot stays on the old bank
+
+
+def test_shift_r_lists_the_hypervisors_and_asks_the_kb_question_with_the_build_it_goes_to():
+    """The listing is esx-boot's bank_kill (safeboot/bootbank.c: "Installed hypervisors:", "BANK%d: %s", "(Default)",
+    "(Upgrading...)"); the question is the one KB 1033604 quotes (F45), with the build of the bank it goes to."""
+    banks = [
+        bank("BOOTBANK1", 5, updated=1, bootstate=0),
+        bank("BOOTBANK2", 6, updated=2, bootstate=0, build=BUILD_70U3),
+    ]
+    messages = choose_bank(banks, rollback=True).messages
+    assert f"Shift+R: Installed hypervisors: BANK5: {BUILD_70}, BANK6: {BUILD_70U3} (Default)" in messages
+    assert f"Current hypervisor will permanently be replaced with build: {BUILD_70}. Are you sure? [y/n] y" in messages
+    upgrading = [
+        bank("BOOTBANK1", 5, updated=1, bootstate=0),
+        bank("BOOTBANK2", 6, updated=2, bootstate=1, build=BUILD_70U3),
+    ]
+    assert f"BANK6: {BUILD_70U3} (Upgrading...)" in choose_bank(upgrading, rollback=True).messages[1]
+
+
+@pytest.mark.parametrize("bootstate", [0, 1])
+def test_shift_r_from_7_to_6_is_refused(bootstate):
+    """F45 (KB 1033604): the 6.x -> 7.0 upgrade re-lays the boot device, so Shift+R never goes from 7.x to 6.x, not
+    even while the 6.x bank is still there (a staged 7.0, or one whose first boot is not yet confirmed)."""
+    banks = [
+        bank("BOOTBANK1", 5, updated=1, bootstate=0, build=BUILD_67),
+        bank("BOOTBANK2", 6, updated=2, bootstate=bootstate),
+    ]
+    with pytest.raises(RollbackNotPossible, match="KB 1033604") as err:
+        choose_bank(banks, rollback=True)
+    assert err.value.current == BUILD_70 and err.value.previous == BUILD_67
+    assert "reinstall ESXi 6.7 or restore a copy of the boot device" in str(err.value)
+    assert choose_bank(banks).index == 1  # without Shift+R, 7.0 boots
+
+
+def test_shift_r_after_the_relayout_is_refused_and_a_fresh_7_install_is_not():
+    relaid = BootBank.empty("BOOTBANK1", 5)
+    relaid = BootBank(relaid.label, relaid.partition, relaid.files, relaid_build=BUILD_67)
+    running = bank("BOOTBANK2", 6, updated=2, bootstate=0)
+    with pytest.raises(RollbackNotPossible):
+        choose_bank([relaid, running], rollback=True)
+    fresh = choose_bank([BootBank.empty("BOOTBANK1", 5), running], rollback=True)
+    assert "No alternate hypervisor to roll back to." in fresh.messages
+
+
+def test_shift_r_from_6_7_back_to_6_7_and_from_8_to_7_is_allowed():
+    """F45: only the 6.x -> 7.0 re-layout forbids it; 8.0 -> 7.0 is a valid revert."""
+    six = [
+        bank("BOOTBANK1", 5, updated=1, bootstate=0, build=BUILD_67),
+        bank("BOOTBANK2", 6, updated=2, bootstate=0, build=BUILD_67),
+    ]
+    assert choose_bank(six, rollback=True).rolled_back
+    eight = [
+        bank("BOOTBANK1", 5, updated=1, bootstate=0),
+        bank("BOOTBANK2", 6, updated=2, bootstate=0, build="8.0.2-0.0.22380479"),
+    ]
+    assert choose_bank(eight, rollback=True).rolled_back
 
 
 def test_shift_r_with_one_bank_says_there_is_nothing_to_roll_back_to():

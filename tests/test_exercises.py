@@ -133,12 +133,13 @@ def test_a_hostd_change_saves_every_pending_sticky_edit():
 
 
 def test_backup_before_power_loss_does_not_reach_a_staged_upgrade():
-    # F20: the staged 7.0 bank got a copy of state.tgz at staging; auto-backup.sh then writes /bootbank only (F15);
-    # the power fails, the boot loader picks the bank with the higher updated= (F7): the older copy is restored
+    # F49: staging ran backup.sh 0 /altbootbank, so the staged 7.0 bank holds the configuration of that moment;
+    # an edit made after the upgrade and saved by auto-backup.sh goes to /bootbank only (F15); the power fails, the
+    # boot loader picks the bank with the higher updated= (F7): the staged copy, without the later edit
     ex = ask(
         "survives",
-        Step.append("/etc/hosts", HOSTS_LINE),
         Step.upgrade("7.0"),
+        Step.append("/etc/hosts", HOSTS_LINE),
         Step.backup(),
         Step.power_loss(),
         version="6.7",
@@ -147,10 +148,24 @@ def test_backup_before_power_loss_does_not_reach_a_staged_upgrade():
     )
     assert_answer(ex, "no")
     why = ex.check("yes").explanation
-    assert "BOOTBANK2" in why and "F20" in why
+    assert "BOOTBANK2" in why and "F49" in why
     # an orderly reboot instead writes both banks (F20), so the change follows the host onto 7.0
     reboot = dataclasses.replace(ex, setup=(*ex.setup[:2], Step.reboot()))
     assert reboot.solve() == "yes"
+
+
+def test_an_edit_made_before_the_upgrade_reaches_the_staged_bank_without_any_backup():
+    # F49: staging takes a fresh backup into the new bank, so the unsaved sticky edit survives the power cut
+    ex = ask(
+        "survives",
+        Step.append("/etc/hosts", HOSTS_LINE),
+        Step.upgrade("7.0"),
+        Step.power_loss(),
+        version="6.7",
+        subject="/etc/hosts",
+        probe=HOSTS_LINE,
+    )
+    assert_answer(ex, "yes")
 
 
 def test_a_seed_whose_setup_is_the_classic_backup_then_power_failure():
@@ -207,18 +222,44 @@ def test_bank_after_upgrade_and_reboot_is_the_new_one():
     assert_answer(ex, "BOOTBANK2, ESXi 7.0 (build 7.0.0-1.25.16324942)")
     for form in ("BOOTBANK2", "bootbank 2", "7.0", "BOOTBANK2 / ESXi 7.0", "build 16324942", ("BOOTBANK2", "7.0")):
         assert ex.check(form).correct, form
-    for form in ("BOOTBANK1", "6.7", "BOOTBANK2 6.7"):
+    for form in ("BOOTBANK1", "6.7", "BOOTBANK2 6.7", "7.0U3"):
         assert not ex.check(form).correct, form
     assert "F7" in ex.check("BOOTBANK1").explanation
 
 
-def test_shift_r_right_after_an_upgrade_boots_the_old_bank_for_good():
-    upgrade = Step.upgrade("7.0")
-    # F8: Shift+R marks the default bank (the new one) INVALID and boots the other one
-    assert_answer(ask("bank", upgrade, Step.rollback(), version="6.7"), "BOOTBANK1, ESXi 6.7 (build 6.7.0-0.0.8169922)")
+def test_shift_r_right_after_an_update_boots_the_old_bank_for_good():
+    update = Step.upgrade("7.0U3")
+    # F8, F45: an update within 7.0 can be rolled back: Shift+R marks the default bank (the new one) INVALID and
+    # boots the other one
+    assert_answer(ask("bank", update, Step.rollback()), "BOOTBANK1, ESXi 7.0 (build 7.0.0-1.25.16324942)")
     # ... and INVALID stays: a later plain reboot still boots BOOTBANK1
-    again = ask("bank", upgrade, Step.reboot(), Step.rollback(), Step.reboot(), version="6.7")
-    assert again.solve().startswith("BOOTBANK1, ESXi 6.7")
+    again = ask("bank", update, Step.reboot(), Step.rollback(), Step.reboot())
+    assert again.solve().startswith("BOOTBANK1, ESXi 7.0 ")
+    shown = ask("bank", update, Step.reboot()).question
+    assert "VMware-ESXi-7.0U3g-20328353-depot.zip -p ESXi-7.0U3g-20328353-standard" in shown
+
+
+def test_rollback_goes_one_step_back_only():
+    # F45: the VIB staged after the update overwrote the 7.0 copy on the altbootbank (n-1), so Shift+R lands on 7.0U3
+    ex = ask(
+        "bank",
+        Step.upgrade("7.0U3"),
+        Step.reboot(),
+        Step.install_vib("lab-drv", live=False),
+        Step.reboot(),
+        Step.rollback(),
+    )
+    assert_answer(ex, "BOOTBANK2, ESXi 7.0U3 (build 7.0.3-0.55.20328353)")
+    assert ex.check("7.0U3").correct and not ex.check("7.0").correct and not ex.check("BOOTBANK1").correct
+
+
+def test_generated_bank_exercises_never_roll_back_a_6_to_7_upgrade():
+    # F45: Shift+R from 7.x to 6.x is refused, so the generator never asks for it
+    for seed in range(60):
+        ex = exercises.generate(seed, "bank")
+        ops = [(s.op, s.args) for s in ex.setup]
+        if ("upgrade", ("7.0",)) in ops:
+            assert ex.version == "6.7" and "rollback" not in [op for op, _a in ops[ops.index(("upgrade", ("7.0",))) :]]
 
 
 def test_shift_r_without_an_alternate_bank_and_a_staged_vib():

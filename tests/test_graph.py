@@ -404,16 +404,38 @@ def test_bootbanks_after_an_upgrade_the_altbootbank_is_upgrading_and_boots_next(
     assert "boots next" in labels["BOOTBANK2"] and "lower updated=" in labels["BOOTBANK1"]
 
 
-def test_bootbanks_after_the_upgrade_boots_and_after_a_rollback(host67):
+def test_bootbanks_after_the_major_upgrade_say_shift_r_cannot_go_back(host67):
+    """F45 (KB 1033604): once 7.0 is confirmed, the re-laid boot device has no 6.7 left, and the diagram says so."""
     host67.upgrade("7.0")
+    staged = render.bootbanks(host67)
+    assert "Shift+R: not possible after 6.x -> 7.0 (KB 1033604, F45)" in text(nodes(staged.source)["safeboot"]["label"])
     host67.reboot()
-    src = render.bootbanks(host67).source
+    diagram = render.bootbanks(host67)
+    src = diagram.source
     assert "bootstate=0 VALID" in text(_bank(src, "BOOTBANK2")["label"])  # confirmed: DIRTY -> VALID
     assert "/bootbank: booted · boots next" in text(_bank(src, "BOOTBANK2")["label"])
-    assert "/altbootbank" in text(_bank(src, "BOOTBANK1")["label"])
-    host67.shutdown()
-    host67.boot(rollback=True)
-    src = render.bootbanks(host67).source
+    one = text(_bank(src, "BOOTBANK1")["label"])
+    assert "/altbootbank" in one and "empty: no boot.cfg" in one
+    assert "6.7.0-0.0.8169922 gone: the 6.x -> 7.0 upgrade re-laid the partitions (F45)" in one
+    assert "not possible after 6.x -> 7.0 (KB 1033604" in text(nodes(src)["safeboot"]["label"])
+    assert ("Shift+R", "Shift+R: not possible after 6.x -> 7.0 (KB 1033604, F45)") in diagram.rows
+
+
+def test_bootbanks_after_an_update_and_after_a_rollback():
+    h = es.Host.demo("7.0")
+    h.boot()
+    assert "Shift+R: No alternate hypervisor to roll back to. (F8)" in text(
+        nodes(render.bootbanks(h).source)["safeboot"]["label"]
+    )
+    h.upgrade("7.0U3")
+    h.reboot()
+    src = render.bootbanks(h).source
+    assert "Shift+R: back to BOOTBANK1, build 7.0.0-1.25.16324942, for good (F8)" in text(
+        nodes(src)["safeboot"]["label"]
+    )
+    h.shutdown()
+    h.boot(rollback=True)
+    src = render.bootbanks(h).source
     one, two = _bank(src, "BOOTBANK1"), _bank(src, "BOOTBANK2")
     assert "bootstate=3 INVALID" in text(two["label"]) and two["style"] == "filled,diagonals"
     assert "/bootbank: booted · boots next" in text(one["label"])

@@ -360,7 +360,122 @@ def test_dirty_bank_that_was_never_confirmed_is_invalidated():
     h._banks[1] = bank2.with_config(bank2.config.with_bootstate(2))  # a first boot that hung before confirming
     h.boot()
     assert h.version == "6.7" and h.banks[1].config.bootstate == 3
-    assert "failed to upgrade" in h.history[-6].summary
+    assert h.banks[0].build == "6.7.0-0.0.8169922"  # F6's fallback: 6.x stays until 7.0's first boot is confirmed
+    loader = h.history[-6]
+    assert loader.kind == "bootloader" and "never confirmed" in loader.summary
+    # esx-boot safeboot/bootbank.c logs "system has failed to upgrade" only for a bad updated=/build= (bank_scan)
+    assert "failed to upgrade" not in loader.summary
+
+
+# -- versions, the major upgrade and the n-1 rule (F45) --------------------------------------------------------------
+
+
+def test_versions_are_listed_in_order_and_an_unknown_one_names_them():
+    assert es.Host.versions() == ("6.7", "7.0", "7.0U3")
+    with pytest.raises(errors.UnsupportedVersion, match=r"choose one of 6\.7, 7\.0, 7\.0U3"):
+        es.Host.demo("7.0U9")
+    assert "7.0U3" in es.Host.demo.__doc__ and "20328353" in es.Host.demo.__doc__
+
+
+def test_a_7_0_u3_host_boots_its_own_image_with_7_0_ramdisks_and_configstore():
+    """Build 7.0.3-0.55.20328353 and the module list of the 7.0 U3g installer ISO (VMware-VMvisor-Installer-
+    7.0U3g-20328353.x86_64.iso) as a public PXE how-to quotes its boot.cfg, installed-host form as for S2."""
+    h = es.Host.demo("7.0U3")
+    assert h.bootbank.build == "7.0.3-0.55.20328353"
+    modules = list(h.bootbank.config.modules)
+    assert modules[:4] == ["jumpstrt.gz", "useropts.gz", "features.gz", "k.b00"]
+    assert {"nvmetcp.v00", "esxio_co.v00", "bmcal.v00", "gc.v00"} <= set(modules)
+    assert modules[-2:] == ["imgdb.tgz", "state.tgz"] and "weaselin.v00" not in modules
+    h.boot()
+    assert h.version == "7.0U3" and any(r.name == "configstore" for r in h.ramdisks)
+    assert h.fs.exists("/etc/vmware/configstore/current-store-1")
+    assert "esxio-combiner" in {v.name for v in h.vibs}
+
+
+def test_upgrade_offers_only_newer_versions_in_version_order():
+    h = es.Host.demo("7.0U3")
+    h.boot()
+    with pytest.raises(errors.UnsupportedVersion, match=r"already runs ESXi 7\.0U3"):
+        h.upgrade("7.0")
+    seventy = es.Host.demo("7.0")
+    seventy.boot()
+    with pytest.raises(errors.UnsupportedVersion, match=r"newer version: 7\.0U3"):
+        seventy.upgrade("6.7")
+
+
+def test_shift_r_after_the_6_to_7_upgrade_is_refused_and_leaves_the_host_as_it_was():
+    """F45, KB 1033604: the 6.x -> 7.0 upgrade re-lays the boot device's partitions; no rollback to 6.x."""
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.upgrade("7.0")
+    staged, seen = h.snapshot(), len(h.history)  # before 7.0's first boot the 6.7 bank is still there: no way back
+    with pytest.raises(errors.RollbackNotPossible, match="KB 1033604"):
+        h.reboot(rollback=True)
+    assert h.snapshot() == staged and len(h.history) == seen  # not even the shutdown happened
+    h.reboot()
+    assert h.version == "7.0" and h.history[-1].kind == "relayout"
+    assert h.altbootbank.relaid_build == "6.7.0-0.0.8169922" and not h.altbootbank.files
+    running = h.snapshot()
+    with pytest.raises(errors.RollbackNotPossible) as err:
+        h.reboot(rollback=True)
+    assert "reinstall ESXi 6.7 or restore a copy of the boot device taken before the upgrade" in str(err.value)
+    assert err.value.previous == "6.7.0-0.0.8169922" and err.value.current == "7.0.0-1.25.16324942"
+    assert h.snapshot() == running and h.powered_on
+    h.shutdown()
+    off = h.snapshot()
+    with pytest.raises(errors.RollbackNotPossible):
+        h.boot(rollback=True)
+    assert h.snapshot() == off and not h.powered_on
+    h.boot()
+    h.upgrade("7.0U3", power_loss_after="write_modules")  # half a new image over the re-laid bank is still no 6.x
+    h.boot()
+    with pytest.raises(errors.RollbackNotPossible):
+        h.reboot(rollback=True)
+
+
+def test_an_update_within_7_0_rolls_back_with_the_kb_prompt():
+    """F45: Shift+R asks "Current hypervisor will permanently be replaced with build: X.X.X-XXXXXX. Are you sure?
+    [y/n]" (KB 1033604), naming the build it goes back to."""
+    h = es.Host.demo("7.0")
+    h.boot()
+    h.upgrade("7.0U3")
+    h.reboot()
+    assert h.version == "7.0U3"
+    events = h.reboot(rollback=True)
+    loader = next(e for e in events if e.kind == "bootloader")
+    assert "Current hypervisor will permanently be replaced with build: 7.0.0-1.25.16324942. Are you sure? [y/n]" in (
+        loader.summary
+    )
+    assert h.version == "7.0" and h.altbootbank.state is BankState.INVALID
+
+
+def test_rollback_goes_one_step_back_only_n_minus_1():
+    """F45: a reboot-required change after the first reboot that follows an update overwrites the altbootbank's
+    n-1 copy: Shift+R lands on 7.0U3 without the VIB, never on 7.0."""
+    h = es.Host.demo("7.0")
+    h.boot()
+    h.upgrade("7.0U3")
+    h.reboot()
+    h.install_vib(es.Vib.build("lab-drv", "1.0", {"/opt/lab/drv": "x"}), live=False)
+    assert h.altbootbank.build == "7.0.3-0.55.20328353"  # the 7.0 copy is gone already
+    h.reboot()
+    assert h.fs.exists("/opt/lab/drv")
+    h.reboot(rollback=True)
+    assert h.version == "7.0U3" and not h.fs.exists("/opt/lab/drv")
+    assert "7.0.0-1.25.16324942" not in {b.build for b in h.banks}
+
+
+def test_a_vib_install_and_removal_roll_back():
+    h = es.Host.demo("6.7")
+    h.boot()
+    vib = es.Vib.build("lab-drv", "1.0", {"/opt/lab/drv": "x"}, live_install=False)
+    h.install_vib(vib, live=False)
+    h.reboot()
+    h.remove_vib("lab-drv", live=False)
+    h.reboot()
+    assert not h.fs.exists("/opt/lab/drv")
+    h.reboot(rollback=True)  # back to the image with the VIB
+    assert h.version == "6.7" and h.fs.exists("/opt/lab/drv")
 
 
 def test_rollback_with_one_bank_says_so(host):

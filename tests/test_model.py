@@ -10,7 +10,10 @@ The model states the rules again with plain dicts and lists; it imports no overl
 - Persistence (Host): live contents, what state.tgz holds, which files have a twin, and the clock. Cron backs up
   at minute 1 of every hour only when a saved file differs (F12, F14); shutdown saves unconditionally (F13, F22);
   a power loss saves nothing (F23); a hostd change backs up at once, at most 6 times a rolling hour (F21); at
-  boot the saved files come back with their twins and everything else is the image's (F38).
+  boot the saved files come back with their twins and everything else is the image's (F38). Staging a
+  reboot-required VIB or an upgrade writes a fresh backup into the new bank (F49), which the next boot restores
+  whether or not an orderly shutdown came first (F20, F23). After the 6.7 -> 7.0 upgrade Shift+R is refused and
+  the host is left as it was (F45). On 7.x, local.tgz also holds the ConfigStore database (F35).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from hypothesis import strategies as st
 
 import esxistate as es
 from esxistate.entry import DIR, FILE, FileEntry
-from esxistate.errors import EsxiStateError, NoSuchFile, OperationNotPermitted, RamdiskFull
+from esxistate.errors import EsxiStateError, NoSuchFile, OperationNotPermitted, RamdiskFull, RollbackNotPossible
 from esxistate.layers import RamdiskSpec, Tardisk
 from esxistate.visorfs import VisorFS
 
@@ -291,22 +294,48 @@ class Persistence:
     """One host as a student would predict it: live content (None when deleted), the sticky bit, which files have a
     `.#` twin, what state.tgz holds (content and sticky bit per tracked file), the clock, hostd's recent backups."""
 
-    def __init__(self, image: dict[str, tuple[bytes, bool]], saved: dict[str, tuple[bytes, bool]], clock: datetime):
-        self.image = image
+    def __init__(
+        self, images: dict[bool, dict[str, tuple[bytes, bool]]], saved: dict[str, tuple[bytes, bool]], clock: datetime
+    ):
+        self.images = images  # the image's files of 6.x (False) and 7.x (True): root's crontab differs (F12, F48)
         self.saved = saved
         self.clock = clock
         self.live: dict[str, bytes | None] = {}
         self.sticky: dict[str, bool] = {}
         self.twins: set[str] = set()
         self.hostd: list[datetime] = []
+        self.seven = False  # running 7.x: local.tgz also holds the ConfigStore database (F35)
+        self.saved_store = False  # does state.tgz hold a ConfigStore database?
+        self.store_dirty = False  # does the running database differ from that copy?
+        self.staged: tuple[dict[str, tuple[bytes, bool]], bool, bool] | None = None  # altbootbank: (saved, store, 7.x)
+        self.upgraded = False  # the 6.7 -> 7.0 upgrade was staged (once is enough)
+        self.no_way_back = False  # Shift+R's other bank is 6.x or was re-laid away: it is refused (F45)
         self.boot()
 
+    @property
+    def image(self) -> dict[str, tuple[bytes, bool]]:
+        return self.images[self.seven]
+
     def boot(self) -> None:
-        """The image's files, then the saved ones on top, each /etc one with its twin again (F38, F25)."""
+        """The image's files, then the saved ones on top, each /etc one with its twin again (F38, F25). A staged
+        bank boots next, with the state staging saved into it (F7, F49)."""
+        if self.staged is not None:
+            self.saved, self.saved_store, self.seven = self.staged
+            self.staged = None
         for path in TRACKED:
             self.live[path], self.sticky[path] = self.saved.get(path, self.image[path])
         self.twins = {p for p in self.saved if p.startswith("/etc/")}
         self.hostd = []
+        self.store_dirty = self.seven and not self.saved_store  # 7.0's first boot makes a fresh database
+
+    def stage(self, *, upgrade: bool = False) -> None:
+        """backup.sh 0 /altbootbank while staging (F49): the new bank holds the configuration as it is now."""
+        fresh = {p: (self.live[p], self.sticky[p]) for p in self.persisted()}
+        seven_next = self.seven or upgrade or (self.staged is not None and self.staged[2])  # a staged 7.0 stays
+        self.staged = (fresh, self.seven, seven_next)
+        self.upgraded = self.upgraded or upgrade
+        # a 7.x image staged from 7.x overwrites the re-laid bank: Shift+R could go back to 7.x (not modelled here)
+        self.no_way_back = upgrade or (self.no_way_back and not self.seven)
 
     def persisted(self) -> list[str]:
         """backup.sh's list (F16): files that exist and have a twin."""
@@ -314,10 +343,13 @@ class Persistence:
 
     def dirty(self) -> bool:
         """auto-backup.sh's question (F14): does a file to save differ from its copy in state.tgz?"""
-        return any(self.saved.get(p, (None,))[0] != self.live[p] for p in self.persisted())
+        return self.store_dirty or any(self.saved.get(p, (None,))[0] != self.live[p] for p in self.persisted())
 
-    def save(self) -> None:
+    def save(self, *, shutdown: bool = False) -> None:
         self.saved = {p: (self.live[p], self.sticky[p]) for p in self.persisted()}
+        self.saved_store, self.store_dirty = self.seven, False
+        if shutdown and self.staged is not None:  # an orderly shutdown writes the staged bank too (F20)
+            self.staged = (dict(self.saved), self.seven, self.staged[2])
 
     def write(self, path: str, data: bytes, append: bool = False) -> None:
         old = self.live[path]
@@ -340,8 +372,8 @@ def image_of(host: es.Host) -> dict[str, tuple[bytes, bool]]:
     return out
 
 
-def state_tgz(host: es.Host) -> dict[str, tuple[bytes, bool]]:
-    files = es.StateArchive.from_bytes(host.bootbank.read("state.tgz")).files
+def state_tgz(host: es.Host, bank: es.BootBank | None = None) -> dict[str, tuple[bytes, bool]]:
+    files = es.StateArchive.from_bytes((bank or host.bootbank).read("state.tgz")).files
     return {"/" + rel: (e.data, e.sticky) for rel, e in files.items() if "/" + rel in TRACKED}
 
 
@@ -356,6 +388,8 @@ def assert_host_agrees(host: es.Host, model: Persistence, step: object) -> None:
         if path.startswith("/etc/"):
             assert host.fs.exists(twin(path)) is (path in model.twins), (step, twin(path))
     assert state_tgz(host) == model.saved, step
+    if model.staged is not None:
+        assert state_tgz(host, host.altbootbank) == model.staged[0], step
 
 
 def assert_boot_shows_the_saved_state(host: es.Host, model: Persistence, step: object) -> None:
@@ -378,13 +412,18 @@ host_ops = st.one_of(
     st.tuples(st.just("reboot")),
     st.tuples(st.just("power_loss")),
     st.tuples(st.just("ntp"), st.sampled_from(["ntp1.lab", "ntp2.lab", "10.0.0.9"]), st.integers(1, 7)),
+    st.tuples(st.just("stage_vib")),
+    st.tuples(st.just("upgrade")),
+    st.tuples(st.just("shift_r")),
 )
 
 
 def run_host(ops: list[tuple]) -> None:
     host = es.Host.demo("6.7")
     host.boot()
-    model = Persistence(image_of(host), state_tgz(host), host.clock)
+    seven = es.Host.demo("7.0")
+    seven.boot()
+    model = Persistence({False: image_of(host), True: image_of(seven)}, state_tgz(host), host.clock)
     assert_boot_shows_the_saved_state(host, model, "first boot")
     assert_host_agrees(host, model, "first boot")
     for n, op in enumerate(ops):
@@ -435,6 +474,7 @@ def run_host(ops: list[tuple]) -> None:
                 result = host.configure("ntp-server", server)
                 model.write("/etc/ntp.conf", ("\n".join([*kept, f"server {server}"]) + "\n").encode())
                 model.hostd = [t for t in model.hostd if t > model.clock - timedelta(hours=1)]
+                model.store_dirty = model.store_dirty or model.seven  # 7.x: hostd also writes ConfigStore (F35)
                 if len(model.hostd) < HOSTD_LIMIT:
                     assert not result.skipped, (n, op, result)  # backup.sh 0: no comparison (F21)
                     model.hostd.append(model.clock)
@@ -443,15 +483,33 @@ def run_host(ops: list[tuple]) -> None:
                     assert result.skipped, (n, op, result)
                     event("host: hostd throttled")
                 assert_host_agrees(host, model, (n, op))
+        elif kind == "stage_vib":  # a reboot-required VIB: staged with a fresh backup (F33, F49)
+            host.install_vib(es.Vib.build(f"lab-{n}", "1.0", {f"/opt/lab{n}/f": "x"}, live_install=False), live=False)
+            model.stage()
+            event("host: VIB staged")
+        elif kind == "upgrade":
+            if model.upgraded:
+                continue
+            host.upgrade("7.0")
+            model.stage(upgrade=True)
+            event("host: upgrade staged")
+        elif kind == "shift_r":  # F45: from 7.x (staged or running) Shift+R never reaches 6.x; nothing changes
+            if not model.no_way_back:
+                continue
+            before, seen = host.snapshot(), len(host.history)
+            with pytest.raises(RollbackNotPossible):
+                host.reboot(rollback=True)
+            assert host.snapshot() == before and len(host.history) == seen, (n, op)
+            event("host: Shift+R refused")
         else:
             if kind == "reboot":
                 host.reboot()
-                model.save()  # backup.sh 1 at shutdown: unconditional (F13, F22)
+                model.save(shutdown=True)  # backup.sh 1 at shutdown: unconditional (F13, F22), both banks (F20)
             else:
                 host.power_loss()  # nothing saved (F23)
                 host.boot()
-            assert_boot_shows_the_saved_state(host, model, (n, op))
             model.boot()
+            assert_boot_shows_the_saved_state(host, model, (n, op))
         assert_host_agrees(host, model, (n, op))
 
 
@@ -464,6 +522,11 @@ def run_host(ops: list[tuple]) -> None:
 @example(
     ops=[("delete", "/etc/ntp.conf"), ("edit", "/etc/ntp.conf", False), ("reboot",), ("edit", "/etc/ntp.conf", False)]
 )
+@example(ops=[("edit", "/etc/hosts", True), ("stage_vib",), ("power_loss",)])  # F49: the edit reaches the new bank
+@example(ops=[("upgrade",), ("shift_r",), ("power_loss",), ("shift_r",), ("backup",), ("ntp", "ntp1.lab", 1)])
+@example(ops=[("upgrade",), ("edit", "/etc/ntp.conf", False), ("backup",), ("power_loss",), ("backup",)])
+@example(ops=[("upgrade",), ("reboot",), ("stage_vib",), ("shift_r",), ("stage_vib",), ("power_loss",)])
+@example(ops=[("upgrade",), ("stage_vib",), ("reboot",), ("backup",)])
 def test_what_survives_a_boot_agrees_with_the_model(ops):
     run_host(ops)
 

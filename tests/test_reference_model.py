@@ -5,7 +5,9 @@ Two levels:
   writes branch onto the owning ramdisk, F27; sticky /etc files get a `.#` twin holding the old bytes, F25;
   deletes of tardisk files leave whiteouts; full ramdisks refuse, F28);
 - persistence: a booted Host through edits, backups, cron, hostd changes, reboots and power losses against a model
-  of "live" and "saved" contents (F13, F14, F16, F21-F23, F38).
+  of "live" and "saved" contents (F13, F14, F16, F21-F23, F38); staging (a reboot-required VIB, the 6.7 -> 7.0
+  upgrade) saves the running configuration into the new bank (F49), which the next boot restores even after a
+  power cut; after the upgrade Shift+R is refused and the host is left as it was (F45).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 import esxistate as es
 from esxistate.entry import FILE, FileEntry
-from esxistate.errors import EsxiStateError, RamdiskFull
+from esxistate.errors import EsxiStateError, RamdiskFull, RollbackNotPossible
 from esxistate.layers import RamdiskSpec, Tardisk
 from esxistate.visorfs import VisorFS
 
@@ -224,10 +226,14 @@ class PersistenceMachine(RuleBasedStateMachine):
         self.host = es.Host.demo("6.7")
         self.host.boot()
         tracked = STICKY_FILES + PLAIN_FILES
-        # the image's copy: what the topmost tardisk ships
-        self.image = {
-            p: next(t.members[p].data for t in reversed(self.host.tardisks) if p in t.members) for p in tracked
+        # the image's copy: what the topmost tardisk ships; 7.0's crontab differs from 6.7's (F12, F48)
+        seven = es.Host.demo("7.0")
+        seven.boot()
+        self.images = {
+            is_seven: {p: next(t.members[p].data for t in reversed(h.tardisks) if p in t.members) for p in tracked}
+            for is_seven, h in ((False, self.host), (True, seven))
         }
+        self.seven = False  # running 7.x
         installed = es.StateArchive.from_bytes(self.host.bootbank.read("state.tgz"))
         self.saved = {p: installed.read(p) for p in STICKY_FILES if p.lstrip("/") in installed}
         self.twinned = set(self.saved)  # restored files get their twin back at boot (F25, F38)
@@ -237,15 +243,32 @@ class PersistenceMachine(RuleBasedStateMachine):
         self.deleted: set[str] = set()
         self.hostd: list[float] = []
         self.counter = 0
+        self.staged: tuple[dict[str, bytes], set[str]] | None = None  # the altbootbank's state.tgz, staged (F49)
+        self.upgraded = False  # 6.7 -> 7.0 staged: from now on the host runs (or will run) 7.0
+        self.store_dirty = False  # 7.0: the ConfigStore database differs from state.tgz's copy (F35)
+        self.saved_store = False
+        self.no_way_back = False  # Shift+R would have to reach 6.x: refused (F45)
+
+    @property
+    def image(self) -> dict[str, bytes]:
+        return self.images[self.seven]
 
     def _backup_needed(self) -> bool:
-        return any(self.live[p] != self.saved.get(p) for p in self.twinned if p not in self.deleted)
+        return self.store_dirty or any(self.live[p] != self.saved.get(p) for p in self.twinned if p not in self.deleted)
 
     def _save(self) -> None:
         self.saved = {p: self.live[p] for p in self.twinned if p not in self.deleted}
         self.saved_sticky = {p for p in self.saved if p in self.sticky}  # local.tgz keeps each file's mode
+        self.saved_store, self.store_dirty = self.seven, False
 
     def _booted(self) -> None:
+        if self.staged is not None:  # the staged bank has the higher updated= and boots (F7)
+            self.saved, self.saved_sticky = self.staged
+            self.staged = None
+            self.seven = self.upgraded
+            self.store_dirty = self.seven and not self.saved_store
+        elif self.seven:
+            self.store_dirty = not self.saved_store
         for p in self.live:
             self.live[p] = self.saved.get(p, self.image[p])
         self.sticky = {p for p in STICKY_FILES if p not in self.saved or p in self.saved_sticky}
@@ -301,6 +324,7 @@ class PersistenceMachine(RuleBasedStateMachine):
         result = self.host.configure("ntp-server", server)
         self.live[path] = ("\n".join([*lines, f"server {server}"]) + "\n").encode()
         self._wrote(path)
+        self.store_dirty = self.store_dirty or self.seven  # on 7.0 hostd writes ConfigStore too (F35)
         hour_ago = self.host.clock.timestamp() - 3600
         self.hostd = [t for t in self.hostd if t > hour_ago]
         if len(self.hostd) < 6:  # hostd backs up at most 6 times an hour (F21)
@@ -312,8 +336,11 @@ class PersistenceMachine(RuleBasedStateMachine):
 
     @rule()
     def reboot(self):
-        self.host.reboot()  # backup.sh 1: unconditional (F13, F22)
+        self.host.reboot()  # backup.sh 1: unconditional (F13, F22), into a staged bank too (F20)
         self._save()
+        if self.staged is not None:
+            self.staged = (dict(self.saved), set(self.saved_sticky))
+            self.saved_store = self.seven
         self._booted()
 
     @rule()
@@ -321,6 +348,40 @@ class PersistenceMachine(RuleBasedStateMachine):
         self.host.power_loss()  # no backup (F23)
         self.host.boot()
         self._booted()
+
+    def _stage(self) -> None:
+        """backup.sh 0 /altbootbank (F49): the new bank gets the configuration as it is at staging time."""
+        fresh = {p: self.live[p] for p in self.twinned if p not in self.deleted}
+        self.staged = (fresh, {p for p in fresh if p in self.sticky})
+        self.saved_store = self.seven  # what the staged state.tgz holds, once it boots
+
+    @rule()
+    def stage_vib(self):
+        self.counter += 1
+        vib = es.Vib.build(f"lab-{self.counter}", "1.0", {f"/opt/lab{self.counter}/f": "x"}, live_install=False)
+        self.host.install_vib(vib, live=False)
+        self._stage()
+        self.no_way_back = self.no_way_back and not self.seven  # a 7.x image over the re-laid bank (not modelled)
+
+    @rule()
+    def upgrade(self):
+        if self.upgraded:
+            return
+        self.host.upgrade("7.0")
+        self._stage()
+        self.upgraded = self.no_way_back = True
+
+    @rule()
+    def shift_r(self):
+        if not self.no_way_back:
+            return
+        before, seen = self.host.snapshot(), len(self.host.history)
+        try:
+            self.host.reboot(rollback=True)
+        except RollbackNotPossible:
+            assert self.host.snapshot() == before and len(self.host.history) == seen
+            return
+        raise AssertionError("Shift+R from 7.0 back to 6.7 must be refused (F45)")
 
     @invariant()
     def agrees(self):
@@ -331,6 +392,11 @@ class PersistenceMachine(RuleBasedStateMachine):
                 assert not self.host.fs.exists(p), p
             else:
                 assert self.host.fs.read(p) == self.live[p], p
+        if self.staged is not None:
+            staged = es.StateArchive.from_bytes(self.host.altbootbank.read("state.tgz"))
+            assert {p: staged.read(p) for p in STICKY_FILES if p.lstrip("/") in staged} == {
+                p: d for p, d in self.staged[0].items() if p in STICKY_FILES
+            }
 
 
 CRONTAB = "/var/spool/cron/crontabs/root"

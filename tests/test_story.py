@@ -2,13 +2,16 @@
 
 boot -> a VIB overlays a file -> removing it reveals the old one -> an /etc edit branches onto a ramdisk -> power
 loss loses it -> the edit again -> auto-backup.sh -> power loss -> boot keeps it -> state.tgz/local.tgz opened with
-tarfile -> hourly cron saves a later edit -> upgrade and Shift+R rollback.
+tarfile -> hourly cron saves a later edit -> upgrade to 7.0 (no Shift+R back to 6.7) -> update to 7.0 U3 and
+Shift+R rollback.
 """
 
 from __future__ import annotations
 
 import io
 import tarfile
+
+import pytest
 
 import esxistate as es
 
@@ -80,7 +83,7 @@ def test_the_seed_story_end_to_end():
     host.boot()
     assert "10.0.0.99 nas" in host.fs.read_text("/etc/hosts")
 
-    # upgrade writes the altbootbank; the next boot takes it; Shift+R goes back for good (F6-F8, F20)
+    # upgrade writes the altbootbank; the next boot takes it; there is no way back to 6.x (F6, F7, F20, F45)
     host.configure("hostname", "lab01")
     host.upgrade("7.0")
     alt = host.altbootbank
@@ -91,8 +94,18 @@ def test_the_seed_story_end_to_end():
     assert host.version == "7.0" and host.bootbank.label == new_label
     assert host.bootbank.config.bootstate == 0  # confirmed after a good boot
     assert host.hostname == "lab01"  # the configuration followed the host onto the new image
+    before = host.snapshot()
+    with pytest.raises(es.errors.RollbackNotPossible, match="KB 1033604"):
+        host.reboot(rollback=True)  # Shift+R from 7.0 to 6.7: the boot device was re-laid
+    assert host.snapshot() == before and host.powered_on
+    assert not host.altbootbank.files  # BOOTBANK1 no longer holds 6.7
+
+    # an update within 7.0 can go back, for good (F8, F45)
+    host.upgrade("7.0U3")
+    host.reboot()
+    assert host.version == "7.0U3" and host.bootbank.label == old_label
     host.reboot(rollback=True)  # Shift+R
-    assert host.version == "6.7" and host.bootbank.label == old_label
+    assert host.version == "7.0" and host.bootbank.label == new_label
     assert host.altbootbank.config.bootstate == 3  # the rolled-back-from bank stays INVALID
     host.reboot()
-    assert host.version == "6.7"  # and it stays gone
+    assert host.version == "7.0"  # and it stays gone

@@ -21,6 +21,8 @@ def test_every_event_of_the_story_has_a_why_with_facts():
     h.advance(hours=1)
     h.configure("hostname", "lab01")
     h.upgrade("7.0")
+    h.reboot()
+    h.upgrade("7.0U3")
     h.reboot(rollback=True)
     for event in h.history:
         assert event.why, event
@@ -90,12 +92,17 @@ def test_the_story_step_by_step():
     cron = [e for e in h.history if e.kind == "backup"][-1]
     assert "minute 1 of the hour" in cron.why and cron.facts[:2] == ("F12", "F14")
 
-    # upgrade and rollback
+    # the major upgrade, which cannot be rolled back, then an update that can
     h.upgrade("7.0")
-    assert "bootstate=1 (UPGRADING)" in h.history[-1].why
+    assert "bootstate=1 (UPGRADING)" in h.history[-1].why and "backup.sh 0 /altbootbank" in h.history[-1].why
+    assert "never bring 6.x back" in h.history[-1].why and "F45" in h.history[-1].facts  # the major upgrade
+    events = h.reboot()
+    relayout = next(e for e in events if e.kind == "relayout")
+    assert "Shift+R cannot go back" in relayout.why and relayout.facts == ("F45",)
+    h.upgrade("7.0U3")
     events = h.reboot(rollback=True)
     loader = next(e for e in events if e.kind == "bootloader")
-    assert "Shift+R" in loader.why and "F8" in loader.facts
+    assert "Shift+R" in loader.why and "F8" in loader.facts and "one step back" in loader.why
 
 
 def test_deleting_a_persisted_file_explained():

@@ -25,7 +25,7 @@ from ..backup import CONFIGSTORE_BACKUP, CONFIGSTORE_RUNTIME, STEPS, BackupResul
 from ..bootbank import BankState, BootBank, choose_bank
 from ..bootcfg import BootConfig, is_vmkernel_module
 from ..entry import FILE, mode_string
-from ..errors import EsxiStateError
+from ..errors import EsxiStateError, RollbackNotPossible
 from ..events import Event, HostSnapshot
 from ..host import UPDATE_MARKER
 from ..layers import Resolution, Tardisk, is_twin, owner_of, twin_of
@@ -955,13 +955,15 @@ def bootbanks(source: Any) -> Diagram:
         after = choice.banks
     except EsxiStateError:
         nxt, after = None, snap.banks
+    shift_r = _shift_r(snap.banks)
+    g.rows.append(("Shift+R", shift_r))
     g.node(
         "safeboot",
         _label(
             "<B>safeboot</B> (the boot loader) at the next boot:",
             "UPGRADING → DIRTY, DIRTY → INVALID (F6); then among banks",
             "with bootstate 0 or 2, the highest updated= wins (F7)",
-            "Shift+R boots the other bank, for good (F8)",
+            _e(shift_r),
         ),
         shape="box",
         style="rounded",
@@ -985,6 +987,10 @@ def bootbanks(source: Any) -> Diagram:
         if "boot.cfg" not in bank.files:
             lines.append("empty: no boot.cfg")
             plain.append("empty")
+            if bank.relaid_build:  # F45: what the 6.x -> 7.0 upgrade took away
+                gone = f"{bank.relaid_build} gone: the 6.x -> 7.0 upgrade re-laid the partitions (F45)"
+                lines.append(_font(_e(gone), size=10))
+                plain.append(gone)
         else:
             state = bank.state
             lines += [
@@ -1029,6 +1035,20 @@ def bootbanks(source: Any) -> Diagram:
     legend.append((f'BORDER="3" COLOR="{INK}"', "<B>bold</B>", "the bank that boots next"))
     _legend(g, legend)
     return g
+
+
+def _shift_r(banks: Any) -> str:
+    """What Shift+R would do at the next boot, as the engine decides it (choose_bank): F8, and F45's refusal."""
+    try:
+        choice = choose_bank(banks, rollback=True)
+    except RollbackNotPossible:
+        return "Shift+R: not possible after 6.x -> 7.0 (KB 1033604, F45)"
+    except EsxiStateError:
+        return "Shift+R: no bank can boot"
+    if not choice.rolled_back:
+        return "Shift+R: No alternate hypervisor to roll back to. (F8)"
+    back = choice.banks[choice.index]
+    return f"Shift+R: back to {back.label}, build {back.build}, for good (F8)"
 
 
 def _why_not(bank: BootBank) -> str:
