@@ -64,6 +64,26 @@ def _split_flags(args: list[str], with_value: str = "") -> tuple[set[str], dict[
     return flags, values, rest
 
 
+def _all_values(args: list[str], flag: str) -> list[str]:
+    """Every value given to a repeatable flag (`grep -e A -e B`), in order; `_split_flags` keeps only the last."""
+    found: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            break
+        if a.startswith("-") and len(a) > 1 and not a[1:].isdigit():
+            at = a.find(flag, 1)
+            if at > 0 and all(ch.isalpha() for ch in a[1:at]):
+                if a[at + 1 :]:
+                    found.append(a[at + 1 :])
+                elif i + 1 < len(args):
+                    i += 1
+                    found.append(args[i])
+        i += 1
+    return found
+
+
 def _walk(sh: Shell, path: str) -> list[tuple[str, FileEntry]]:
     """`path` and everything under it, depth first, directories before their contents (find's order)."""
     entry = sh.host.fs.stat(path)
@@ -90,9 +110,13 @@ def _read_file(sh: Shell, cmd: str, name: str) -> tuple[str | None, str]:
 def grep_text(args: list[str], text: str, name: str | None = None, many: bool = False) -> str | None:
     """busybox grep over one text: -v -i -n -c -l -q -w -F; None when the pattern is not a valid regex."""
     flags, values, words = _split_flags(args, "e")
-    pattern = values.get("e", words[0] if words else "")
+    patterns = _all_values(args, "e") or [words[0] if words else ""]
     try:
-        rx = re.compile(re.escape(pattern) if "F" in flags else pattern, re.I if "i" in flags else 0)
+        # each -e PATTERN is one alternative: a line matches when any of them does
+        parts = [re.escape(p) if "F" in flags else p for p in patterns]
+        for part in parts:
+            re.compile(part)
+        rx = re.compile("|".join(f"(?:{p})" for p in parts), re.I if "i" in flags else 0)
     except re.error:
         return None
     out = []

@@ -397,3 +397,12 @@ def test_backup_sh_file_list_command_runs_in_the_shell(host):
     assert [ln.replace(".#", "") for ln in out.splitlines()] == [
         p.lstrip("/") for p in es.backup.files_to_save(host.snapshot().files, host.version)
     ]
+
+
+def test_grep_with_several_e_patterns_matches_any_of_them(host):
+    """POSIX grep: `-e` may be given more than once and a line matches if any pattern matches (busybox grep.c keeps a
+    pattern list)."""
+    assert host.shell("grep -n -e nosuch -e ^127 /etc/hosts") == "3:127.0.0.1\tlocalhost.localdomain localhost\n"
+    assert host.shell("grep -c -e ^root -e ^vpxuser /etc/passwd") == "2\n"
+    assert host.shell("grep -v -e ^root -e ^vpxuser -e ^daemon -e ^nfsnobody -e ^dcui /etc/passwd") == ""
+    assert host.shell("grep -e ok -e '(' /etc/hosts") == "grep: bad regex '('\n"
