@@ -418,7 +418,7 @@ def test_bootbanks_after_the_major_upgrade_say_shift_r_cannot_go_back(host67):
     assert "/altbootbank" in one and "empty: no boot.cfg" in one
     assert "6.7.0-0.0.8169922 gone: the 6.x -> 7.0 upgrade re-laid the partitions (F45)" in one
     assert "not possible after 6.x -> 7.0 (KB 1033604" in text(nodes(src)["safeboot"]["label"])
-    assert ("Shift+R", "Shift+R: not possible after 6.x -> 7.0 (KB 1033604, F45)") in diagram.rows
+    assert ("Shift+R", "not possible after 6.x -> 7.0 (KB 1033604, F45)") in diagram.rows
 
 
 def test_bootbanks_after_an_update_and_after_a_rollback():

@@ -956,7 +956,7 @@ def bootbanks(source: Any) -> Diagram:
     except EsxiStateError:
         nxt, after = None, snap.banks
     shift_r = _shift_r(snap.banks)
-    g.rows.append(("Shift+R", shift_r))
+    g.rows.append(("Shift+R", shift_r.removeprefix("Shift+R: ")))
     g.node(
         "safeboot",
         _label(
