@@ -446,12 +446,11 @@ def _restore_sentence(event: Event, focus: Iterable[str]) -> str:
 
 def _backup_sentence(event: Event) -> str:
     result = event.details["result"]
-    where = f"{result.target}/state.tgz"
+    saved = f"local.tgz in {result.target}/state.tgz now holds {_rel(result.files)}"
     if result.target == "/altbootbank":
-        where += " (a live VIB install left /var/run/update_altbootbank, so backups go to the staged bank, F15)"
+        saved += " (a live VIB install left /var/run/update_altbootbank, so backups go to the staged bank, F15)"
     if result.also:
-        where += f" and into {', '.join(result.also)}/state.tgz too, where an upgrade waits (F20)"
-    saved = f"local.tgz in {where} now holds {_rel(result.files)}"
+        saved += f"; the same state.tgz went to {', '.join(result.also)} too, where an upgrade waits (F20)"
     if result.trigger == "shutdown":
         return f"the orderly shutdown ran /bin/backup.sh 1, which saves without comparing: {saved} (F13, F22, F16)"
     if result.trigger == "cron":

@@ -129,9 +129,9 @@ FACTS: Mapping[str, Fact] = _facts(
     ),
     Fact(
         "F6",
-        "At every boot the loader moves a bank from UPGRADING to DIRTY (first try of a new image) and from DIRTY to "
-        "INVALID (tried and never confirmed: the upgrade failed); the running system sets a DIRTY bank back to VALID "
-        "once the boot succeeded.",
+        "Each boot the loader turns UPGRADING into DIRTY (first try) and DIRTY into INVALID (never confirmed: failed), "
+        "and the booted system sets DIRTY back to VALID; 'system has failed to upgrade' is printed only for an "
+        "UPGRADING bank with a bad updated= or build=.",
         "single source",
         (_ESXBOOT,),
     ),
@@ -403,12 +403,12 @@ FACTS: Mapping[str, Fact] = _facts(
     ),
     Fact(
         "F43",
-        "'vim-cmd hostsvc/firmware/backup_config' writes configBundle-<host>.tgz (a Manifest.txt naming the host's "
-        "UUID and build, and a state.tgz); restore_config refuses a bundle of another host or build unless forced, "
-        "then reboots.",
+        "'vim-cmd hostsvc/firmware/backup_config' writes configBundle-<host>.tgz (a Manifest.txt with RELEASELEVEL, "
+        "UUID, KERNELOPTS and USEROPTS, and a state.tgz); restore_config refuses a bundle of another release level "
+        "even when forced and one of another host's UUID unless forced, then reboots.",
         "confirmed",
-        (_FIRMWARE_API,),
-        "The exact member list and Manifest keys are our best knowledge.",
+        (_FIRMWARE_API, _ESX67),
+        "The Manifest keys are firmwareConfig.sh's; real hosts were reported to accept mismatched builds.",
     ),
     Fact(
         "F44",
