@@ -485,9 +485,6 @@ class Host:
             return None
         return self._banks[self._default_bank_index()]
 
-    def _banks_mounted(self) -> bool:
-        return self._fs is not None and not self._stateless
-
     def explain(self, path: str) -> Any:
         """Where `path` comes from and whether it survives a reboot, a power loss and the next cron run, with the
         ESXi facts behind each answer (see esxistate.explain)."""
