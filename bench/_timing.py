@@ -105,9 +105,9 @@ class Figure:
     ) -> Figure:
         """A figure from interleaved samples: the medians of each side, and the ratio of each pair."""
         if kind == "faster":
-            ratios = tuple(b / a if a else float("inf") for a, b in zip(ours, baseline))
+            ratios = tuple(b / a if a else float("inf") for a, b in zip(ours, baseline, strict=True))
         else:
-            ratios = tuple(a / b if b else float("inf") for a, b in zip(ours, baseline))
+            ratios = tuple(a / b if b else float("inf") for a, b in zip(ours, baseline, strict=True))
         return cls(
             name, statistics.median(ours), statistics.median(baseline), baseline_name, bar, kind, ratios=ratios, **kw
         )
@@ -124,7 +124,8 @@ class Figure:
         """min/median/max of the pairs' ratios, or '' for a single measurement."""
         if len(self.ratios) < 2:
             return ""
-        return f"ratio min/median/max {min(self.ratios):.2f}/{self.ratio:.2f}/{max(self.ratios):.2f} over {len(self.ratios)} pairs"
+        low, mid, high = min(self.ratios), self.ratio, max(self.ratios)
+        return f"ratio min/median/max {low:.2f}/{mid:.2f}/{high:.2f} over {len(self.ratios)} pairs"
 
     @property
     def passed(self) -> bool:
