@@ -26,7 +26,8 @@ def build_host(count: int, seed: int = 5) -> es.Host:
     rng = random.Random(seed)
     host = es.Host.demo("7.0")
     host.boot()
-    files = {f"/etc/lab/conf{i:03d}.cfg": f"# lab setting {i}\n" * rng.randint(8, 400) for i in range(count)}
+    lines = 400 if count <= 1_000 else 100  # 2,000 files and their twins must fit the etc ramdisk's 28 MiB
+    files = {f"/etc/lab/conf{i:03d}.cfg": f"# lab setting {i}\n" * rng.randint(8, lines) for i in range(count)}
     host.install_vib(es.Vib.build("lab-config", "1.0", files, modes=dict.fromkeys(files, 0o1644)))
     host.reboot()  # the new image becomes /bootbank, so backups go there (F15)
     for path in files:
