@@ -1750,7 +1750,7 @@ def _lab_text(ex: Exercise) -> Exercise:
     story = f"What was done on this ESXi {ex.version} host, booted from BOOTBANK1 at {start:%H:%M}:\n" + _wrap(
         _render(ex.setup, start)
     )
-    live = "The host is live in that state: host = ex.host(). Look around with host.shell(...) or %%esxi."
+    live = "The host is live in that state: .host() on this lab gives it; look around with its shell or %%esxi."
     ask = _wrap(_lab_ask(ex))
     options = tuple(_short(c) for c in ex.choices)
     if options:
