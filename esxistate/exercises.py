@@ -222,10 +222,8 @@ class Step:
 
     @classmethod
     def install_vib(cls, name: str, *, live: bool = True) -> Step:
-        """`esxcli software vib install` of one of the lab VIBs (lab-tool, lab-motd, lab-drv)."""
-        if name not in _VIBS:
-            raise ValueError(f"lab VIBs are {', '.join(_VIBS)}")
-        return cls("install_vib", (name, bool(live)))
+        """`esxcli software vib install` of one of the lab VIBs (lab-tool, lab-motd, lab-drv, ...)."""
+        return cls("install_vib", (_known_vib(name), bool(live)))
 
     @classmethod
     def upgrade(cls, version: str = "7.0") -> Step:
@@ -261,16 +259,12 @@ class Step:
     @classmethod
     def put_vib(cls, name: str) -> Step:
         """A lab VIB file copied to /tmp (with scp, from outside the host)."""
-        if name not in _VIBS:
-            raise ValueError(f"lab VIBs are {', '.join(_VIBS)}")
-        return cls("put_vib", (name,))
+        return cls("put_vib", (_known_vib(name),))
 
     @classmethod
     def install_file(cls, name: str, *, live: bool = True) -> Step:
         """`esxcli software vib install -v /tmp/<name>-<version>.vib [--no-live-install]`."""
-        if name not in _VIBS:
-            raise ValueError(f"lab VIBs are {', '.join(_VIBS)}")
-        return cls("install_file", (name, bool(live)))
+        return cls("install_file", (_known_vib(name), bool(live)))
 
     @classmethod
     def remove_vib(cls, name: str) -> Step:
@@ -424,6 +418,12 @@ class Step:
             what += "; it is flagged overlay" if overlay else ""
             return [prompt + self.command(), what + ")"]
         return [prompt + self.command()]
+
+
+def _known_vib(name: str) -> str:
+    if name not in _VIBS:
+        raise ValueError(f"lab VIBs are {', '.join(_VIBS)}")
+    return name
 
 
 def _quote(text: str) -> str:
@@ -815,6 +815,10 @@ class Exercise:
             shown = _observe(version, start_minute, picked[truth], _probes_of(picked))
         if kind == "fits" and (not steps or steps[-1].op not in ("fill", "write", "append")):
             raise ValueError("a fits exercise ends with the write it asks about")
+        if kind == "vib-conflict" and not picked:
+            raise ValueError("a vib-conflict lab needs the choices it asks between")
+        if kind == "ramdisk-full" and (not then or tuple(then)[-1].op not in ("fill", "write", "append")):
+            raise ValueError("a ramdisk-full lab's then step is the write the full ramdisk refuses")
         draft = cls(seed, kind, "", steps, (), version, subject, probe, start_minute, picked, shown)
         draft = replace(draft, then=tuple(then), symptom=symptom)
         return _with_text(draft)

@@ -646,3 +646,10 @@ def test_every_lab_answers_itself_refuses_a_wrong_answer_and_fits_100_columns(ki
 def test_labs_are_asked_for_by_name_only():
     """generate(seed) keeps drawing from KINDS, so every seed of lesson 09 stays the same exercise."""
     assert not {exercises.generate(seed).kind for seed in range(40)} & set(exercises.LAB_KINDS)
+
+
+def test_a_lab_built_by_hand_without_its_question_is_refused():
+    with pytest.raises(ValueError, match="choices"):
+        lab("vib-conflict", [Step.install_vib("lab-agent")])
+    with pytest.raises(ValueError, match="then step"):
+        lab("ramdisk-full", [Step.capture("/etc/pktcap.pcap", 1024)])
