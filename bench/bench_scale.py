@@ -165,14 +165,14 @@ def _install_figure(quick: bool) -> Figure:
         host = es.Host.demo("7.0")
         host.boot()
         for i in range(n - 1):
-            host.install_vib(es.Vib.build(f"lab-pre-{i}", "1.0", {f"/opt/pre{i}/README": "pre\n"}))
+            host.install_vib(es.Vib.build(f"p{i:04d}-lab", "1.0", {f"/opt/pre{i}/README": "pre\n"}))
         hosts.append(host)
     counter = iter(range(10**9))
 
     def install_on(host: es.Host):
         def timed() -> float:
             i = next(counter)
-            vib = es.Vib.build(f"lab-new-{i}", "1.0", {f"/opt/new{i}/README": "new\n"})
+            vib = es.Vib.build(f"n{i:04d}-lab", "1.0", {f"/opt/new{i}/README": "new\n"})
             start = time.perf_counter()
             host.install_vib(vib)
             return time.perf_counter() - start
