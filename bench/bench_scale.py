@@ -261,7 +261,7 @@ def _layer_stack_figure(quick: bool) -> Figure:
     host = es.Host.demo("7.0")
     host.boot()
     for i in range(count):
-        host.install_vib(es.Vib.build(f"lab-overlay-{i}", "1.0", {"/etc/lab/shared.conf": f"{i}\n"}, overlay=True))
+        host.install_vib(es.Vib.build(f"o{i:04d}-lab", "1.0", {"/etc/lab/shared.conf": f"{i}\n"}, overlay=True))
     from esxistate.render import svg
 
     svg_text = svg.to_svg(es.render.layer_stack(host, "/etc/lab/shared.conf").source) or ""
