@@ -544,7 +544,7 @@ def test_display_hooks_have_a_stable_text_form(host67, no_layout):
 def test_with_graphviz_pure_a_diagram_shows_as_svg(host67):
     d = render.layer_stack(host67, "/etc/hosts")
     bundle = d._repr_mimebundle_()
-    assert set(bundle) == {"image/svg+xml", "text/plain"}
+    assert set(bundle) == {"image/svg+xml", "image/png", "text/plain"}
     svg_text = bundle["image/svg+xml"]
     assert svg_text.lstrip().startswith("<?xml") and "graphviz-pure" in svg_text
     assert "serves /etc/hosts" in svg_text and "#1f4e79" in svg_text
