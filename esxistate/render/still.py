@@ -113,7 +113,12 @@ def still_html(widget: Any, pictures: Mapping[int, str] | None = None) -> str:
         fill = f"<div style='width:{max(0.0, min(share, 1.0)) * 100:.0f}%;height:100%;background:#2f7fc1'></div>"
         return f"<div style='{_width(widget)}height:12px;margin-top:4px;border:1px solid #a0a0a0'>{fill}</div>"
     if isinstance(widget, W.IntSlider | W.FloatSlider):
-        return f"<div>{_label(widget)}<span style='{_BOX}'>{widget.value} of {widget.min}–{widget.max}</span></div>"
+        share = 0.0 if widget.max <= widget.min else (widget.value - widget.min) / (widget.max - widget.min)
+        track = (
+            f"<span style='display:inline-block;width:160px;height:6px;border:1px solid #a0a0a0;"
+            f"background:linear-gradient(to right,#2f7fc1 {share * 100:.0f}%,#eee {share * 100:.0f}%)'></span>"
+        )
+        return f"<div>{_label(widget)}{track} {widget.value}</div>"
     return f"<div><code>{html.escape(type(widget).__name__)}</code></div>"
 
 

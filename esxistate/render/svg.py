@@ -181,7 +181,7 @@ def fit_width(svg: str, max_px: int = MAX_WIDTH_PX) -> str:
 
 # -- the PNG a stored notebook shows where SVG is not rendered -------------------------------------------------------
 
-PNG_COLOURS = 64  # palette of a stored picture: a diagram has a few fills and the grey steps of smoothed text
+PNG_COLOURS = 32  # palette of a stored picture: a diagram has a few fills and the grey steps of smoothed text
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
