@@ -72,6 +72,13 @@ def _choices(options: Iterable[Any], chosen: Any, marks: tuple[str, str]) -> str
     )
 
 
+def _share(widget: Any) -> float:
+    """How far a progress bar or slider is along its range, 0 to 1."""
+    if widget.max <= widget.min:
+        return 0.0
+    return max(0.0, min((widget.value - widget.min) / (widget.max - widget.min), 1.0))
+
+
 def still_html(widget: Any, pictures: Mapping[int, str] | None = None) -> str:
     """`widget` and its children as static HTML, as they are now. `pictures` maps id(child) to the HTML to show in
     its place (a diagram's PNG instead of inline SVG that a sanitizer removes). Hidden children are left out."""
@@ -109,11 +116,10 @@ def still_html(widget: Any, pictures: Mapping[int, str] | None = None) -> str:
     if isinstance(widget, W.RadioButtons):
         return f"<div>{_choices(widget.options, widget.value, ('◉', '○'))}</div>"
     if isinstance(widget, W.FloatProgress | W.IntProgress):
-        share = 0.0 if widget.max <= widget.min else (widget.value - widget.min) / (widget.max - widget.min)
-        fill = f"<div style='width:{max(0.0, min(share, 1.0)) * 100:.0f}%;height:100%;background:#2f7fc1'></div>"
+        fill = f"<div style='width:{_share(widget) * 100:.0f}%;height:100%;background:#2f7fc1'></div>"
         return f"<div style='{_width(widget)}height:12px;margin-top:4px;border:1px solid #a0a0a0'>{fill}</div>"
     if isinstance(widget, W.IntSlider | W.FloatSlider):
-        share = 0.0 if widget.max <= widget.min else (widget.value - widget.min) / (widget.max - widget.min)
+        share = _share(widget)
         track = (
             f"<span style='display:inline-block;width:160px;height:6px;border:1px solid #a0a0a0;"
             f"background:linear-gradient(to right,#2f7fc1 {share * 100:.0f}%,#eee {share * 100:.0f}%)'></span>"
