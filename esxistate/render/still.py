@@ -103,7 +103,9 @@ def still_html(widget: Any, pictures: Mapping[int, str] | None = None) -> str:
         return f"<div>{_SVG_BLOCK.sub('<i>(diagram)</i>', value)}</div>"
     if isinstance(widget, W.Textarea):
         body = html.escape(widget.value) or "&nbsp;"
-        return f"<pre style='{_BOX}{_width(widget)}margin:0;white-space:pre-wrap'>{body}</pre>"
+        rows = f"max-height:{(widget.rows or 6) * 1.3:.1f}em;overflow:hidden;"  # the first rows, as the live box
+        wrap = "white-space:pre-wrap;word-break:normal;overflow-wrap:break-word"
+        return f"<pre style='{_BOX}{_width(widget)}{rows}margin:0;{wrap}'>{body}</pre>"
     if isinstance(widget, W.Text | W.Dropdown):
         shown = widget.value if widget.value not in (None, "") else getattr(widget, "placeholder", "")
         colour = "#222" if widget.value else "#888"
