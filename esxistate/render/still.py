@@ -1,18 +1,19 @@
 """A widget's still: a static picture of what it shows now, for the places where no kernel runs the notebook.
 
 A notebook stores a widget output as a pointer to a live model (`application/vnd.jupyter.widget-view+json`) plus a
-`text/plain` form. Where no kernel runs it, the pointer cannot be drawn: JupyterLab opening a lesson that was not
-run and trusted on that machine, nbconvert's HTML without ipywidgets' script, GitHub. They then showed the widget's
-repr (`Quiz(children=(HTML(value=...`). The widgets here add two forms beside the pointer:
+`text/plain` form. Where no kernel runs it, the pointer cannot be drawn (JupyterLab opening a lesson that was not
+run and trusted on that machine, nbconvert's HTML of a notebook without stored widget state, viewers without
+ipywidgets), and the widget's repr was shown instead (`Quiz(children=(HTML(value=...`). The widgets here add two
+forms beside the pointer:
 
 - `text/html`, the still: the widget's own children drawn as plain HTML (buttons greyed, fields filled in), with
   every diagram as a PNG `<img>` laid out by the same graphviz-pure, under a line saying it is a still;
 - `text/plain`, a readable sentence of its state instead of the repr.
 
-Which form is shown is the front end's choice, by rank: JupyterLab puts the widget view first (rank 0, text/html
-is 50), so a running notebook shows the live widget; for an untrusted output it uses only the renderers it calls
-safe, and the widget view is not one, so it shows the still, sanitized (styles, `<img>` with a `data:` source and
-disabled buttons survive; scripts and inline SVG do not, hence the PNG).
+Which form is shown is the front end's choice, by rank: JupyterLab puts the widget view first (rank -10, text/html
+is 50), so a notebook run in this session (hence trusted) shows the live widget; for an untrusted output it uses
+only the renderers it calls safe, and the widget view is not one, so it shows the still, sanitized (styles, `<img>`
+with a `data:` source and disabled buttons survive; scripts and inline SVG do not, hence the PNG).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ diagram's content with a one-line hint, never a traceback.
 
 A diagram also carries a small PNG laid out by the same program (`png_picture`), because a notebook is read in
 places that will not show its SVG: JupyterLab does not render SVG (nor unsanitized HTML) from a notebook that was not
-run and trusted on that machine, while it always renders image/png; GitHub and nbviewer show PNG too.
+run and trusted on that machine, while it always renders image/png. A viewer that renders SVG still shows the SVG.
 """
 
 from __future__ import annotations
