@@ -18,7 +18,7 @@ from ..events import Event
 from ..facts import annotate_html
 from . import graph, svg
 
-__all__ = ["event_frame", "html", "render"]
+__all__ = ["event_diagram", "event_frame", "html", "render"]
 
 _XML_PROLOGUE = re.compile(r"<\?xml[^>]*>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.S)
 _NAMESPACES = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
@@ -29,17 +29,24 @@ def _inline_svg(markup: str) -> str:
     return _NAMESPACES.sub("", _XML_PROLOGUE.sub("", markup)).strip()
 
 
-def event_frame(event: Event) -> str:
-    """The picture of one event: the layer stack after it, centred on the file it touched (HTML, no network)."""
+def event_diagram(event: Event) -> graph.Diagram | None:
+    """The layer stack after `event`, centred on the file it touched; None when the host is off after it."""
     snap = event.snapshot
     if not snap.powered_on:
+        return None
+    path = next((p for p in event.paths if snap.exists(p)), "/")
+    return graph.layer_stack(snap, path)
+
+
+def event_frame(event: Event) -> str:
+    """The picture of one event: the layer stack after it, centred on the file it touched (HTML, no network)."""
+    diagram = event_diagram(event)
+    if diagram is None:
         return (
             '<div class="off">Powered off: nothing is in memory. The boot banks still hold the image and '
             "state.tgz.</div>"
         )
-    path = next((p for p in event.paths if snap.exists(p)), "/")
-    diagram = graph.layer_stack(snap, path)
-    bundle = svg.display_bundle(diagram)
+    bundle = svg.display_bundle(diagram, png=False)
     if "image/svg+xml" in bundle:
         return _inline_svg(bundle["image/svg+xml"])
     return bundle.get("text/html", f"<pre>{_html.escape(bundle.get('text/plain', ''))}</pre>")

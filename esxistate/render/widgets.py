@@ -3,6 +3,9 @@
 Every widget reads snapshots and events; actions call the engine's public API (host.fs.write, host.backup(), ...),
 and an engine error is shown as a message in the widget, never a traceback. Widgets are plain ipywidgets
 containers, so a test drives them as a browser would: set `.value`, call `.click()`, read the children.
+
+Where no kernel runs the notebook, each widget shows its still instead (`still.Still`): a static picture of what it
+showed when it was displayed, with its diagram as a PNG.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from ..errors import EsxiStateError
 from ..events import Event
 from ..facts import annotate_html
 from . import graph, svg
-from .html import event_frame
+from .html import event_diagram, event_frame
+from .still import Still, diagram_picture, text_of
 
 __all__ = ["Dashboard", "Quiz", "Shell", "Timeline", "diagram_html"]
 
@@ -34,7 +38,7 @@ SAMPLE_VIB = Vib.build(
 
 def diagram_html(diagram: Any) -> str:
     """The diagram as inline SVG (or the readable table when no layout program is installed)."""
-    bundle = svg.display_bundle(diagram)
+    bundle = svg.display_bundle(diagram, png=False)
     if "image/svg+xml" in bundle:
         return f'<div class="esxi-diagram" style="max-width:100%;overflow:auto">{bundle["image/svg+xml"]}</div>'
     return bundle.get("text/html", f"<pre>{html.escape(bundle.get('text/plain', ''))}</pre>")
@@ -60,7 +64,7 @@ def _message(text: str, kind: str = "info") -> str:
     return f'<div style="color:{colour};white-space:pre-wrap">{html.escape(text)}</div>'
 
 
-class Dashboard(W.VBox):
+class Dashboard(Still, W.VBox):
     """The whole host at a glance: layer diagram, file browser and editor, ramdisk use, boot banks, clock, actions.
 
     Every action goes through the engine and then refreshes every panel; an engine error is shown in `message`.
@@ -70,6 +74,7 @@ class Dashboard(W.VBox):
         self.host = host
         self.header = W.HTML()
         self.diagram = W.HTML()
+        self.drawn: graph.Diagram | None = None  # the diagram now in `diagram`, for the still's PNG
         self.path = W.Text(value=path, continuous_update=False, layout=W.Layout(width="460px"))
         self.browser = W.Select(options=[], rows=7, layout=W.Layout(width="460px"))
         self.content = W.Textarea(rows=6, layout=W.Layout(width="460px"))
@@ -177,6 +182,7 @@ class Dashboard(W.VBox):
         self.buttons["restore_bootbanks"].disabled = h.boot_device == bootdevice.OK
         self.banks.value = self._banks_html()
         if not h.powered_on:
+            self.drawn = None
             self.diagram.value = _message("The host is powered off: the ramdisks are gone. Press Power on.")
             self.ramdisks.children = ()
             self.browser.options = []
@@ -184,7 +190,8 @@ class Dashboard(W.VBox):
             return
         path = self.path.value
         file_path = None if path.endswith("/") else path
-        self.diagram.value = diagram_html(graph.layer_stack(h.snapshot(), file_path or self._directory()))
+        self.drawn = graph.layer_stack(h.snapshot(), file_path or self._directory())
+        self.diagram.value = diagram_html(self.drawn)
         self.ramdisks.children = tuple(
             self._ramdisk_bar(r) for r in h.ramdisks if r.name in ("root", "etc", "var", "tmp", "opt")
         )
@@ -203,6 +210,12 @@ class Dashboard(W.VBox):
         except EsxiStateError as err:
             self.content.value = ""
             self.message.value = _message(str(err), "error")
+
+    def still_caption(self) -> str:
+        return f"Dashboard: {text_of(self.header.value)}; file {self.path.value}"
+
+    def still_pictures(self) -> dict[int, str]:
+        return {id(self.diagram): diagram_picture(self.drawn)} if self.drawn is not None else {}
 
     def _ramdisk_bar(self, rd: Any) -> W.HBox:
         bar = W.FloatProgress(value=rd.used, min=0, max=max(rd.capacity, 1), layout=W.Layout(width="140px"))
@@ -225,7 +238,7 @@ class Dashboard(W.VBox):
         return f"<table style='font-size:90%'>{head}{''.join(rows)}</table>"
 
 
-class Timeline(W.VBox):
+class Timeline(Still, W.VBox):
     """Replay `host.history` frame by frame: a Play and a slider (linked), previous/next, the diagram, the caption.
 
     Frames are rendered once and cached, so scrubbing back is instant. The history is read when the timeline is
@@ -286,8 +299,17 @@ class Timeline(W.VBox):
         )
         self.diagram.value = self.frame(index)
 
+    def still_caption(self) -> str:
+        return f"Timeline: {text_of(self.caption.value)}"
 
-class Shell(W.VBox):
+    def still_pictures(self) -> dict[int, str]:
+        if not self._events:
+            return {}
+        diagram = event_diagram(self._events[min(max(self.slider.value, 0), len(self._events) - 1)])
+        return {id(self.diagram): diagram_picture(diagram)} if diagram is not None else {}
+
+
+class Shell(Still, W.VBox):
     """A terminal-like shell on the host: a prompt, an input line (Enter runs it), the transcript and a history."""
 
     def __init__(self, host: Host) -> None:
@@ -330,6 +352,9 @@ class Shell(W.VBox):
             self.line.value = change["new"]
             self.line.observe(lambda c: self.run(c["new"]) if c["new"] else None, "value")
 
+    def still_caption(self) -> str:
+        return f"Shell on {self.host.hostname}: {text_of(self.output.value)}"
+
     def _show(self) -> None:
         self.prompt.value = f"<code>{html.escape(self._prompt_text())}</code>"
         self.output.value = (
@@ -338,7 +363,7 @@ class Shell(W.VBox):
         )
 
 
-class Quiz(W.VBox):
+class Quiz(Still, W.VBox):
     """A seeded exercise: the question, an answer box (or choices), Check, and feedback that explains why."""
 
     def __init__(self, seed: int = 0, kind: str | None = None) -> None:
@@ -373,6 +398,9 @@ class Quiz(W.VBox):
         self.answer.layout.display = "none" if options else ""
         self.answer.value = ""
         self.feedback.value = ""
+
+    def still_caption(self) -> str:
+        return f"Quiz: {text_of(self.question.value)}"
 
     def _check(self) -> None:
         given = self.choices.value if self.choices.options else self.answer.value
