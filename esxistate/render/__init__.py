@@ -28,6 +28,7 @@ from .graph import (
     tardisk_bundle,
 )
 from .svg import LayoutFailed, display_bundle, find_executable, to_png, to_svg
+from .vanished import diagnose, why_vanished
 
 __all__ = [
     "Diagram",
@@ -37,6 +38,7 @@ __all__ = [
     "boot_flow",
     "bootbanks",
     "bootconfig_bundle",
+    "diagnose",
     "display_bundle",
     "find_executable",
     "host_bundle",
@@ -48,4 +50,5 @@ __all__ = [
     "tardisk_bundle",
     "to_png",
     "to_svg",
+    "why_vanished",
 ]
