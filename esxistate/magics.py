@@ -20,7 +20,13 @@ from typing import Any
 
 from . import host as _host
 
-__all__ = ["current_host", "load_ipython_extension", "transcript", "use"]
+__all__ = ["USAGE", "current_host", "load_ipython_extension", "transcript", "use"]
+
+USAGE = """usage: %esxi COMMAND          run one ESXi shell command on the current host, e.g. %esxi vdf -h
+       %%esxi                 (a cell) run each line as a command, with its prompt, like a terminal
+       %esxi why /etc/hosts   where a file comes from and whether it survives a reboot
+       %esxi why F27          the ESXi fact behind an explanation, with how sure it is
+The current host is the one given to es.use(host), else the most recently created one."""
 
 _CURRENT: list[Any] = [None]
 
@@ -50,11 +56,29 @@ def transcript(host: _host.Host, text: str) -> str:
     return "".join(out)
 
 
+def _forget_loaded(ipython: Any) -> None:
+    """Let `%load_ext esxistate` run again silently when a lesson is re-run: IPython answers a second `%load_ext`
+    with "The esxistate extension is already loaded", so after each cell the extension leaves IPython's list of
+    loaded extensions (loading it again only registers the same magic again)."""
+
+    def forget(*_: Any) -> None:
+        ipython.extension_manager.loaded.discard(__package__)
+
+    if not getattr(ipython, "_esxistate_forgets", False):
+        ipython.events.register("post_run_cell", forget)
+        ipython._esxistate_forgets = True
+
+
 def load_ipython_extension(ipython: Any) -> None:
     from IPython.core.magic import register_line_cell_magic
 
+    _forget_loaded(ipython)
+
     @register_line_cell_magic
     def esxi(line: str, cell: str | None = None) -> None:
+        if cell is None and not line.strip():
+            print(USAGE)
+            return
         try:
             h = current_host()
         except RuntimeError as err:

@@ -165,3 +165,19 @@ def test_dashboard_fault_buttons_slow_and_lost_boot_device():
     assert "already lost" in d.message.value
     d.buttons["power_loss"].click()
     assert d.buttons["slow_boot"].disabled is False and d.buttons["restore_bootbanks"].disabled
+
+
+def test_quiz_shows_choices_once_as_buttons():
+    """A multiple-choice exercise lists its options in the question text; the widget shows them as radio buttons
+    only, not a second time in the question."""
+    q = Quiz(3, kind="reverse")
+    assert q.choices.options and "  A) " in q.exercise.question
+    assert "  A) " not in q.question.value and "Which sequence was it?" in q.question.value
+
+
+def test_quiz_an_answer_it_cannot_read_is_not_marked_wrong(host):
+    q = Quiz(8, kind="survives")
+    q.answer.value = "maybe"
+    q.check.click()
+    assert "Answer yes or no" in q.feedback.value
+    assert "Not quite" not in q.feedback.value and "Correct" not in q.feedback.value
