@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import random
 import re
-import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -74,6 +73,7 @@ from .events import Event, HostSnapshot
 from .host import DEFAULT_CLOCK, Host
 from .layers import norm, owner_of, twin_of
 from .statearchive import StateArchive
+from .text import wrap
 from .vib import Vib
 
 __all__ = ["KINDS", "Exercise", "Feedback", "Step", "generate"]
@@ -615,23 +615,6 @@ class Feedback:
         if not self.marked:
             return wrap(self.explanation)
         return wrap(("Correct. " if self.correct else "Not quite. ") + self.explanation)
-
-
-WIDTH = 100  # a lesson's text column: printed questions and feedback wrap here
-
-
-def wrap(text: str, width: int = WIDTH) -> str:
-    """`text` with each line longer than `width` wrapped at spaces, continuation lines indented under the line's
-    text (a numbered step "3. ..." keeps its number alone in the margin). Words are never cut."""
-    out = []
-    for line in text.splitlines():
-        if len(line) <= width:
-            out.append(line)
-            continue
-        m = re.match(r"\s*(?:\d+\. |[A-Z]\) |\[root@[^\]]*\] )?", line)
-        indent = " " * len(m.group(0)) if m else ""
-        out.append(textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False))
-    return "\n".join(out)
 
 
 class _Unreadable(ValueError):

@@ -1,0 +1,81 @@
+"""Text in the lessons fits their column: no stored output line wider than 100 characters, long lines wrapped at
+spaces (never inside a word), wide column listings shown as HTML tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import esxistate as es
+from esxistate.render.table import Table, columns
+from esxistate.text import WIDTH, wrap
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+RICH = ("text/html", "image/svg+xml", "image/png", "application/vnd.jupyter.widget-view+json")
+
+
+def _shown_text(output: dict) -> str:
+    """The text a student sees for one stored output: a stream, or a text/plain with no richer form beside it."""
+    if output["output_type"] == "stream":
+        return "".join(output["text"])
+    if output["output_type"] in ("execute_result", "display_data"):
+        data = output["data"]
+        if not any(kind in data for kind in RICH):
+            return "".join(data.get("text/plain", ""))
+    if output["output_type"] == "error":
+        return "\n".join(output.get("traceback", []))
+    return ""
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_fit_100_columns(notebook):
+    nb = json.loads(notebook.read_text())
+    wide = []
+    for number, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            wide += [(number, line) for line in _shown_text(output).splitlines() if len(line) > WIDTH]
+    first = f"first in cell {wide[0][0]}: {wide[0][1]!r}" if wide else ""
+    assert not wide, f"{notebook.name}: {len(wide)} lines wider than {WIDTH}, {first}"
+
+
+def test_the_width_check_finds_a_wide_line():
+    """The check above can fail: a stored stream with a 101-character line is reported, an SVG's text is not."""
+    assert len(_shown_text({"output_type": "stream", "text": ["x" * 101]})) == 101
+    svg = {"output_type": "execute_result", "data": {"image/svg+xml": "<svg/>", "text/plain": "y" * 300}}
+    assert _shown_text(svg) == ""
+
+
+def test_wrap_breaks_at_spaces_and_never_inside_a_word():
+    words = [f"word{i:03d}" for i in range(60)]
+    text = " ".join(words)
+    folded = wrap(text, width=50)
+    assert all(len(line) <= 50 for line in folded.splitlines())
+    assert folded.split() == words  # every word whole, in order
+    assert wrap("short\n") == "short\n"
+
+
+def test_esxcli_listing_becomes_an_html_table_with_its_own_text():
+    """`esxcli system visorfs ramdisk list` is about 190 columns wide (sample S4): shown as a table, its text form
+    is the listing itself."""
+    host = es.Host.demo("7.0")
+    host.boot()
+    text = host.shell("esxcli system visorfs ramdisk list")
+    table = columns(text)
+    assert isinstance(table, Table)
+    assert table.header[0] == "Ramdisk Name" and table.header[-1] == "Mount Point"
+    assert (table.rows[1][0], table.rows[1][-1]) == ("etc", "/etc")
+    assert repr(table) == text.rstrip("\n")
+    assert "<th" in table._repr_html_() and "/var/lib/vmware/hostd/stats" in table._repr_html_()
+    assert columns("no rule here\njust text\n") is None
+
+
+def test_esxi_magic_shows_wide_output_as_a_table_or_wrapped(capsys, ipython):
+    host = es.Host.demo("6.7")
+    host.boot()
+    es.use(host)
+    ipython.run_line_magic("esxi", "cat /bootbank/boot.cfg")
+    out = capsys.readouterr().out
+    assert all(len(line) <= WIDTH for line in out.splitlines())
+    assert out.split() == host.shell("cat /bootbank/boot.cfg").split()  # only the line breaks differ
