@@ -183,7 +183,7 @@ def diagnose(source: Any, path: str) -> Diagnosis:
     down = next((e for e in reversed(window) if e.kind in _DOWN), None)
     saved = [e for e in window if (e.kind in _SAVES and p in e.paths) or e.kind == "bootbank-alert"]
     if down is not None and down.kind == "power-loss" and not saved:
-        evidence = f"the power went at {down.time:%H:%M} and no backup ran after the change"
+        evidence = f"the power went at {down.time:%H:%M}, no backup since the change"
         ask("backup", False, evidence)
         return Diagnosis(p, tuple(answers), "backup")
     by = "an orderly shutdown" if down is not None and down.kind != "power-loss" else f"{len(saved)} backup run(s)"
