@@ -4,6 +4,7 @@ spaces (never inside a word), wide column listings shown as HTML tables."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,49 @@ def test_esxi_magic_shows_wide_output_as_a_table_or_wrapped(capsys, ipython):
     out = capsys.readouterr().out
     assert all(len(line) <= WIDTH for line in out.splitlines())
     assert out.split() == host.shell("cat /bootbank/boot.cfg").split()  # only the line breaks differ
+
+
+LESSONS = [p for p in NOTEBOOKS if p.name[:2] in {f"{n:02d}" for n in range(11)} or p.name == "deck.ipynb"]
+
+
+def _prose(cell: dict) -> str:
+    """A Markdown cell's words as a reader sees them: no code, no HTML tags (hover marks carry ids in a title)."""
+    text = "".join(cell["source"])
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = re.sub(r"`[^`]*`", "", text)
+    return re.sub(r"<[^>]*>", "", text)
+
+
+@pytest.mark.parametrize("notebook", LESSONS, ids=lambda p: p.name)
+def test_fact_ids_are_hover_marks_not_words_in_the_prose(notebook):
+    """Fact ids (F27, B5, S3) appear only as numbered marks whose hover text is the fact, and in the sources list
+    at the end; every mark's number is listed there."""
+    cells = [c for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "markdown"]
+    sources = [c for c in cells if "".join(c["source"]).startswith("### Sources")]
+    inline = [
+        (i, m.group(0))
+        for i, c in enumerate(cells)
+        if c not in sources
+        for m in re.finditer(r"\b[FBS]\d{1,2}\b", _prose(c))
+    ]
+    assert not inline, f"{notebook.name}: fact ids written into the prose: {inline[:3]}"
+    marks = {int(n) for c in cells for n in re.findall(r'<sup title="[^"]+">\[(\d+)\]</sup>', "".join(c["source"]))}
+    if marks:
+        assert len(sources) == 1
+        listed = set(map(int, re.findall(r"^(\d+)\. ", "".join(sources[0]["source"]), re.M)))
+        assert marks <= listed
+
+
+def test_a_fact_id_in_prose_is_caught():
+    cell = {"cell_type": "markdown", "source": ["ramdisks vanish (F27), see `F16` and <sup title='F25'>[1]</sup>"]}
+    assert re.findall(r"\b[FBS]\d{1,2}\b", _prose(cell)) == ["F27"]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_on_a_real_host_boxes_name_their_source(notebook):
+    """A box that shows what a real host prints says where that text was published."""
+    for cell in json.loads(notebook.read_text())["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and text.startswith("> **On a real host.**"):
+            assert re.search(r"KB \d+|github\.com/|esx-boot|eclair\.rb|public", text), text[:80]
+            assert "```" in text or "`" in text  # the real words themselves, verbatim
