@@ -33,7 +33,7 @@ def too_wide(text: str, width: int = WIDTH) -> bool:
 
 def wrap(text: str, width: int = WIDTH, indent: str | None = None) -> str:
     """`text` with each line longer than `width` wrapped at spaces. The continuation is indented by `indent`, or,
-    when None, under the line's text (a numbered step "3. ..." or a prompt keeps the margin to itself), at least
+    when None, under the line's text (a numbered step "3. ..." or a prompt keeps the margin to itself), else by
     four spaces. Words are never cut; a single word longer than `width` stays whole on its own line."""
     out = []
     for line in text.splitlines():
@@ -42,7 +42,7 @@ def wrap(text: str, width: int = WIDTH, indent: str | None = None) -> str:
             continue
         if indent is None:
             lead = _HANG.match(line)
-            hang = " " * max(len(lead.group(0)) if lead else 0, 4)
+            hang = " " * (len(lead.group(0)) if lead and lead.group(0) else 4)
         else:
             hang = indent
         out.append(textwrap.fill(line, width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False))
