@@ -33,8 +33,8 @@ def too_wide(text: str, width: int = WIDTH) -> bool:
 
 def wrap(text: str, width: int = WIDTH, indent: str | None = None) -> str:
     """`text` with each line longer than `width` wrapped at spaces. The continuation is indented by `indent`, or,
-    when None, under the line's text (a numbered step "3. ..." or a prompt keeps the margin to itself), else by
-    four spaces. Words are never cut; a single word longer than `width` stays whole on its own line."""
+    when None, under the line's text (a numbered step "3. ..." or a prompt keeps the margin to itself), else four
+    spaces in from the line's own indent. Words are never cut; a word longer than `width` stays whole on its line."""
     out = []
     for line in text.splitlines():
         if len(line) <= width:
@@ -42,7 +42,8 @@ def wrap(text: str, width: int = WIDTH, indent: str | None = None) -> str:
             continue
         if indent is None:
             lead = _HANG.match(line)
-            hang = " " * (len(lead.group(0)) if lead and lead.group(0) else 4)
+            marker = lead.group(0) if lead else ""
+            hang = " " * len(marker) if marker.strip() else marker + "    "
         else:
             hang = indent
         out.append(textwrap.fill(line, width, subsequent_indent=hang, break_long_words=False, break_on_hyphens=False))
