@@ -246,3 +246,19 @@ def test_without_a_layout_program_the_still_shows_the_diagram_as_a_table(host, m
     monkeypatch.setattr(svg, "find_executable", lambda: None)
     still = Dashboard(host).still()
     assert "<img" not in still and "serves /etc/hosts" in still and "pip install graphviz-pure" in still
+
+
+def test_quiz_shows_choices_once_as_buttons():
+    """A multiple-choice exercise lists its options in the question text; the widget shows them as radio buttons
+    only, not a second time in the question."""
+    q = Quiz(3, kind="reverse")
+    assert q.choices.options and "  A) " in q.exercise.question
+    assert "  A) " not in q.question.value and "Which sequence was it?" in q.question.value
+
+
+def test_quiz_an_answer_it_cannot_read_is_not_marked_wrong(host):
+    q = Quiz(8, kind="survives")
+    q.answer.value = "maybe"
+    q.check.click()
+    assert "Answer yes or no" in q.feedback.value
+    assert "Not quite" not in q.feedback.value and "Correct" not in q.feedback.value

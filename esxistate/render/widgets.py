@@ -387,11 +387,11 @@ class Quiz(Still, W.VBox):
         self.seed = seed
         self.exercise = self._generate(seed, self.kind)
         ex = self.exercise
+        options = list(getattr(ex, "options", ()) or ())
         self.question.value = (
             f"<b>Exercise {seed} ({html.escape(ex.kind)})</b><pre style='white-space:pre-wrap'>"
-            f"{html.escape(ex.question)}</pre>"
+            f"{html.escape(_without_listed_options(ex.question, options))}</pre>"
         )
-        options = list(getattr(ex, "options", ()) or ())
         self.choices.options = [str(o) for o in options]
         self.choices.value = None
         self.choices.layout.display = "" if options else "none"
@@ -408,9 +408,21 @@ class Quiz(Still, W.VBox):
             self.feedback.value = _message("Give an answer first.", "error")
             return
         result = self.exercise.check(given)
+        if not result.marked:  # an answer the exercise cannot read is not marked wrong: say what it expects
+            self.feedback.value = _message(result.explanation, "why")
+            return
         head = "Correct." if result.correct else "Not quite."
         colour = "#1a4d2e" if result.correct else "#8a1c1c"
         self.feedback.value = (
             f'<div style="white-space:pre-wrap"><b style="color:{colour}">{head}</b> '
             f"{html.escape(result.explanation)}</div>"
         )
+
+
+def _without_listed_options(question: str, options: list[str]) -> str:
+    """The question without its trailing "  A) ..." lines: the radio buttons below show the same choices."""
+    lines = question.splitlines()
+    listed = [f"  {chr(ord('A') + i)}) {text}" for i, text in enumerate(options)]
+    if options and lines[-len(options) :] == listed:
+        return "\n".join(lines[: -len(options)])
+    return question
