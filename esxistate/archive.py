@@ -23,6 +23,8 @@ bytes); a modification time outside 1970-9999 or an owner id past 32 bits is ref
 from __future__ import annotations
 
 import io
+import os
+import stat
 import tarfile
 import time
 import zlib
@@ -31,7 +33,7 @@ from typing import Any
 
 from . import limits
 from .entry import DIR, FILE, WHITEOUT, FileEntry, mode_string
-from .errors import CorruptArchive, UnsafeArchive
+from .errors import CorruptArchive, UnreadableFile, UnsafeArchive
 from .limits import MAX_MEMBER, MAX_MEMBERS, MAX_TOTAL
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "gunzip",
     "index",
     "members_size",
+    "read_file",
     "read_members",
     "tzvf",
 ]
@@ -499,6 +502,44 @@ def _check_parents(out: Mapping[str, FileEntry], root: str, name: str | None) ->
             f"{limits.mib(limits.MAX_NAME_BYTES)} of names",
             name,
         ) from None
+
+
+def read_file(path: object, *, limit: int = limits.MAX_FILE) -> tuple[bytes, str]:
+    """(the bytes of the regular file at `path`, its name), reading at most `limit` bytes; UnreadableFile when the
+    path is missing, is not a regular file (a directory, /dev/zero, a pipe: those would never end or mean nothing)
+    or holds more than `limit` bytes. The file is opened without blocking, so a pipe cannot hang the call."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise UnreadableFile(repr(path), f"a path is text such as 'state.tgz', not {type(path).__name__}")
+    shown = os.fspath(path)
+    shown = shown if isinstance(shown, str) else os.fsdecode(shown)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise UnreadableFile(shown, "there is no such file (check the path and the current folder)") from None
+    except (OSError, ValueError) as err:
+        raise UnreadableFile(shown, getattr(err, "strerror", None) or str(err)) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnreadableFile(shown, "it is a folder; give the path of the archive file inside it")
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile(
+                shown, "it is not a regular file (a device, a pipe or a socket); copy the archive into a file first"
+            )
+        too_big = f"it holds more than {limits.mib(limit)}, far more than such an archive holds"
+        if info.st_size > limit:
+            raise UnreadableFile(shown, too_big)
+        parts, size = [], 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
+            parts.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise UnreadableFile(shown, too_big)
+    except OSError as err:
+        raise UnreadableFile(shown, err.strerror or str(err)) from None
+    finally:
+        os.close(fd)
+    return b"".join(parts), os.path.basename(shown) or shown
 
 
 def members_size(members: Mapping[str, FileEntry] | Iterable[FileEntry]) -> int:

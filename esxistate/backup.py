@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from . import archive, statearchive
+from . import statearchive
 from .bootbank import BootBank
 from .entry import FILE, FileEntry
 from .errors import CorruptArchive, EncryptedConfig, UnsafeArchive
@@ -121,7 +121,7 @@ def archived_files(state_tgz: bytes, key: bytes | None = None) -> dict[str, byte
         if key is None:
             raise EncryptedConfig()
         local = statearchive.decrypt_state_for_simulation(state_tgz, key)
-        members = archive.read_members(local, name="local.tgz")
+        members = statearchive.read_config(local, name="local.tgz")
         return {n: e.data for n, e in members.items() if e.kind == FILE}
     return {n: e.data for n, e in state.files.items()}
 

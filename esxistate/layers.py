@@ -15,9 +15,9 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from . import archive
+from . import archive, limits
 from .entry import DIR, FILE, WHITEOUT, FileEntry
-from .errors import InvalidPath
+from .errors import InvalidPath, UnsafeArchive
 
 __all__ = [
     "Ramdisk",
@@ -85,7 +85,13 @@ class Tardisk:
         index of the same module bytes is reused from a small cache unless `cache=False`."""
         if cache:
             return _cached_tardisk(name, bytes(data), system)
-        members, size = archive.index(data, name=name, root="/")
+        members, size = archive.index(
+            data,
+            name=name,
+            root="/",
+            max_member_size=limits.TARDISK_MAX_MEMBER,
+            max_total_size=limits.TARDISK_MAX_TOTAL,
+        )
         return cls._from_absolute(name, members, compressed_size=len(data), system=system, size=size)
 
     @classmethod
@@ -100,13 +106,15 @@ class Tardisk:
     def _from_absolute(
         cls, name: str, members: dict[str, FileEntry], *, compressed_size: int, system: bool, size: int | None = None
     ) -> Tardisk:
-        implied: dict[str, FileEntry] = {}
-        for parent in sorted({path[: path.rfind("/")] for path in members}.difference(members)):
-            while parent and parent not in members and parent not in implied:  # a directory the archive omits
-                implied[parent] = FileEntry(DIR, 0o755)
-                parent = parent[: parent.rfind("/")]
-        if implied:
-            members = {**implied, **members}
+        try:  # the directories the archive omits, each made once (limits.new_parents bounds what names cost)
+            made = limits.new_parents(sorted(members), set(members))
+        except limits.NameBudgetExceeded as err:
+            raise UnsafeArchive(
+                err.path, f"its names are too many or too deeply nested to index ({limits.mib(limits.MAX_NAME_BYTES)})"
+            ) from None
+        if made:
+            directory = FileEntry(DIR, 0o755)
+            members = {**dict.fromkeys(made, directory), **members}
         if size is None:
             size = sum(len(e.data) for e in members.values())
         return cls(name, MappingProxyType(members), size, compressed_size, system)
