@@ -13,8 +13,9 @@ longer than PATH_MAX or NAME_MAX, names that would take too much memory to index
 
 The reader streams: gzip members are inflated one after another in bounded steps (`zlib.decompressobj` with a
 `max_length`) and tar headers are parsed as the bytes arrive, so the memory used is the data kept plus about a
-megabyte, and the time is linear in the input however many gzip members it is made of. Indexing a tardisk costs
-about as much as gunzipping it.
+megabyte, and the time is linear in the input however many gzip members it is made of. Like tar, it stops at the
+end-of-archive blocks: the gzip member they end in is read to its end (its CRC is checked), and what follows (more
+gzip members, garbage) is not read. Indexing a tardisk costs about as much as gunzipping it.
 
 Simplifications: a name that is not UTF-8 is read with U+FFFD in place of each bad byte (VisorFS would keep the raw
 bytes); a modification time outside 1970-9999 or an owner id past 32 bits is refused as a damaged header.
@@ -101,14 +102,17 @@ class _Inflater:
     inflated byte against `limit`, which the tar reader raises as members arrive.
     """
 
-    __slots__ = ("_d", "_data", "_pos", "_step", "_tail", "limit", "members", "name", "produced")
+    __slots__ = ("_d", "_n", "_pos", "_raw", "_step", "_tail", "_view", "limit", "members", "name", "produced")
 
     def __init__(self, data: bytes | bytearray | memoryview, name: str | None, limit: int) -> None:
-        if not data:
+        raw = data if isinstance(data, bytes) else bytes(data)
+        if not raw:
             raise CorruptArchive("the file is empty", name)
-        if bytes(data[:2]) != b"\x1f\x8b":
+        if not raw.startswith(b"\x1f\x8b"):
             raise CorruptArchive("it is not gzip-compressed (no gzip magic number)", name)
-        self._data = memoryview(data).cast("B")
+        self._raw = raw
+        self._view = memoryview(raw)
+        self._n = len(raw)
         self._pos = 0
         self._d: Any = None
         self._tail = b""
@@ -120,18 +124,20 @@ class _Inflater:
 
     def _next_member(self) -> bool:
         """Start the next gzip member; False at the end of the input (or at trailing bytes that are not gzip)."""
-        data, n = self._data, len(self._data)
-        while self._pos < n and data[self._pos] == 0:  # zero padding after a member, as tape blocking leaves
-            piece = bytes(data[self._pos : self._pos + _STEP_MAX])
-            self._pos += len(piece) - len(piece.lstrip(b"\x00"))
-        if self._pos >= n:
-            return False
-        if bytes(data[self._pos : self._pos + 2]) != b"\x1f\x8b":
-            if self.members == 0:
-                raise CorruptArchive("it is not gzip-compressed (no gzip magic number)", self.name)
-            self._pos = n  # trailing garbage after a complete member: ignored, as gzip -d does with a warning
-            return False
-        self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        raw, pos, n = self._raw, self._pos, self._n
+        if not raw.startswith(b"\x1f\x8b", pos):
+            while pos < n and raw[pos] == 0:  # zero padding after a member, as tape blocking leaves
+                piece = raw[pos : pos + _STEP_MAX]
+                pos += len(piece) - len(piece.lstrip(b"\x00"))
+            self._pos = pos
+            if pos >= n:
+                return False
+            if not raw.startswith(b"\x1f\x8b", pos):
+                if self.members == 0:
+                    raise CorruptArchive("it is not gzip-compressed (no gzip magic number)", self.name)
+                self._pos = n  # trailing garbage after a complete member: ignored, as gzip -d does with a warning
+                return False
+        self._d = zlib.decompressobj(31)  # 16 + MAX_WBITS: one gzip member, header and trailer checked
         self._step = 256
         self.members += 1
         return True
@@ -139,26 +145,30 @@ class _Inflater:
     def read(self, size: int) -> bytes:
         """Up to `size` more inflated bytes; b"" only at the end of the last member."""
         while True:
-            if self._d is None and not self._next_member():
-                return b""
             d = self._d
-            if self._tail:
-                src: bytes | memoryview = self._tail
-            else:
-                if self._pos >= len(self._data):
+            if d is None:
+                if not self._next_member():
+                    return b""
+                d = self._d
+            src: bytes | memoryview = self._tail
+            if not src:
+                pos, step = self._pos, self._step
+                if pos >= self._n:
                     raise CorruptArchive("the gzip data is truncated", self.name)
-                src = self._data[self._pos : self._pos + self._step]
-                self._pos += len(src)
-                self._step = min(self._step * 2, _STEP_MAX)
+                src = self._view[pos : pos + step]
+                self._pos = pos + len(src)
+                if step < _STEP_MAX:
+                    self._step = step * 2
             try:
                 out = d.decompress(src, size)
             except zlib.error as err:
                 raise CorruptArchive(f"the gzip data is damaged ({err})", self.name) from None
-            self._tail = d.unconsumed_tail
             if d.eof:
                 self._pos -= len(d.unused_data)  # `src` always ends at `_pos`: step back to the next member
                 self._d = None
                 self._tail = b""
+            else:
+                self._tail = d.unconsumed_tail
             if out:
                 self.produced += len(out)
                 if self.produced > self.limit:
@@ -170,10 +180,13 @@ class _Inflater:
                     )
                 return out
 
-    def drain(self) -> None:
-        """Inflate the rest, keeping nothing: every gzip CRC is still checked and the limit still counts."""
-        while self.read(_WINDOW):
-            pass
+    def finish_member(self) -> None:
+        """Inflate the rest of the current gzip member, keeping nothing, so its CRC is checked; what follows it
+        (more gzip members, garbage) is left unread."""
+        while self._d is not None:
+            self.read(_WINDOW)
+            if self._d is None:
+                break
 
 
 class _Buffer:
@@ -479,7 +492,7 @@ def index(
         stream.off += padded
         assigned += 1
         out[clean] = _new_entry(FileEntry, (FILE, owner[0], body, owner[1], owner[2], mtime))
-    inflater.drain()
+    inflater.finish_member()
     if not out:
         raise CorruptArchive("the archive holds no members", name)
     if assigned != len(out):  # a later member replaced an earlier one: count only what is left

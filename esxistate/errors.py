@@ -145,15 +145,17 @@ class RamdiskFull(PathError):
 
 
 class UnsafeArchive(EsxiStateError):
-    """An archive member that reading refuses: absolute path, `..`, link, device, or too large."""
+    """An archive member that reading refuses: absolute path, `..`, link, device, or too large. A name past 120
+    characters is shortened in the message (`.member` keeps it whole)."""
 
     def __init__(self, member: str | None, why: str, archive: str | None = None) -> None:
+        shown = member if member is None or len(member) <= 120 else f"{member[:60]}...{member[-30:]}"
         if member is None:
             message = f"refusing archive {archive or ''}: {why}.".replace("archive :", "archive:")
         elif archive:
-            message = f"refusing member {member!r} of {archive}: {why}."
+            message = f"refusing member {shown!r} of {archive}: {why}."
         else:
-            message = f"refusing archive member {member!r}: {why}."
+            message = f"refusing archive member {shown!r}: {why}."
         super().__init__(message)
         self.member = member
         self.why = why

@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 from . import archive, limits
 from .entry import DIR, FILE, FileEntry
 from .errors import CorruptArchive, InvalidPath, InvalidValue, UnsafeArchive
-from .layers import norm
+from .layers import Tardisk, norm
 
 __all__ = ["ACCEPTANCE_LEVELS", "Payload", "Vib", "module_file_name"]
 
@@ -189,7 +189,7 @@ class Vib:
         Every ar header is checked before it is used: its size is decimal digits that fit in what is left of the
         file, so a negative or huge size is a damaged header, never a loop or a giant read. descriptor.xml must be
         UTF-8 XML without a DOCTYPE (entity declarations could make it expand without end); every file it lists is
-        held to PATH_MAX and NAME_MAX (limits)."""
+        held to PATH_MAX and NAME_MAX (limits); every tardisk payload is read with the archive reader's rules."""
         name = name if isinstance(name, str) else str(name)
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise _bad_vib(f"it was given as {type(data).__name__}, not as the bytes of a file", name)
@@ -229,6 +229,14 @@ class Vib:
             if pname not in members or kind not in _EXT:
                 raise _bad_vib(f"payload {pname!r} is missing or of an unknown type", name)
             payloads.append(Payload(pname, kind, members[pname]))
+        for payload in payloads:  # each tardisk payload is read now (and cached for the install), not at mount time
+            if payload.is_tardisk:
+                try:
+                    Tardisk.from_bytes(payload.name, payload.data)
+                except UnsafeArchive as err:
+                    raise UnsafeArchive(err.member, err.why, f"payload {payload.name} of {name}") from None
+                except CorruptArchive as err:
+                    raise _bad_vib(f"its payload {payload.name} is damaged ({err.why})", name) from None
         if not text("name").strip() or not text("version").strip():
             raise _bad_vib("its descriptor.xml gives no <name> or no <version>", name)
         for node in root.findall("file-list/file"):
