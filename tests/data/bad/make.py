@@ -145,7 +145,9 @@ def _field(value: int | bytes, width: int) -> bytes:
     """A numeric tar field: an int as octal digits and a NUL, or raw bytes (base-256, garbage) as given."""
     if isinstance(value, bytes):
         return value.ljust(width, b"\x00")[:width]
-    return (b"%0*o" % (width - 1, value)) + b"\x00"
+    digits = b"%0*o" % (width - 1, value)
+    assert len(digits) == width - 1, f"{value} does not fit in {width - 1} octal digits: give it in base-256"
+    return digits + b"\x00"
 
 
 def hdr(
