@@ -497,7 +497,8 @@ def index(
         raise CorruptArchive("the archive holds no members", name)
     if assigned != len(out):  # a later member replaced an earlier one: count only what is left
         total = sum(len(e.data) for e in out.values())
-    _check_parents(out, root, name)
+    if not root:  # a tardisk (root "/") makes and bounds its parents itself, once (layers.Tardisk)
+        _check_parents(out, root, name)
     return out, total
 
 

@@ -107,7 +107,7 @@ class Tardisk:
         cls, name: str, members: dict[str, FileEntry], *, compressed_size: int, system: bool, size: int | None = None
     ) -> Tardisk:
         try:  # the directories the archive omits, each made once (limits.new_parents bounds what names cost)
-            made = limits.new_parents(sorted(members), set(members))
+            made = limits.new_parents(members, set(members))
         except limits.NameBudgetExceeded as err:
             raise UnsafeArchive(
                 err.path, f"its names are too many or too deeply nested to index ({limits.mib(limits.MAX_NAME_BYTES)})"
