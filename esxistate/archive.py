@@ -53,7 +53,7 @@ __all__ = [
 _BLOCK = 512
 _WINDOW = 1 << 20  # bytes inflated per refill of the tar reader's buffer
 _STEP_MAX = 1 << 16  # compressed bytes handed to zlib at once: what a refused or finished step may copy
-_HEADER_ALLOWANCE = 1024  # inflated bytes allowed per member beyond its data (its header, a long name, padding)
+_HEADER_ALLOWANCE = 2048  # inflated bytes allowed per member beyond its data (its header, a long name, padding)
 
 
 def build_tgz(members: Mapping[str, FileEntry] | Iterable[tuple[str, FileEntry]]) -> bytes:
@@ -440,7 +440,11 @@ def index(
             clean = raw_name.rstrip("/")
         else:
             clean = _clean(raw_name, name)
-        if len(clean) > limits.NAME_MAX or len(raw_name) >= limits.PATH_MAX:
+        if (
+            len(clean) > limits.NAME_MAX
+            or len(raw_name) >= limits.PATH_MAX
+            or (len(clean) > 63 and not clean.isascii())
+        ):
             problem = limits.path_problem(raw_name) or limits.path_problem(clean)
             if problem:
                 raise UnsafeArchive(raw_name, problem)

@@ -229,6 +229,14 @@ def test_visorfs_restore_refuses_a_path_200000_directories_deep():
     assert fs.exists("/etc/a/a") and len(fs.ramdisk("etc").files) == held + 2000 + 1
 
 
+def test_a_name_is_measured_in_bytes_not_characters():
+    """NAME_MAX counts bytes: 100 three-byte characters are 300 bytes, one name too long."""
+    name = b"etc/" + "\u20ac".encode() * 100
+    data = make.gz(make.tar(make.pax(make.pax_record(b"path", name)), make.member(b"x", b"x")))
+    with pytest.raises(errors.UnsafeArchive, match="300 bytes long"):
+        archive.read_members(data)
+
+
 def test_parents_are_made_once_not_once_per_member():
     """1,000 files in one directory 50 levels down: 50 parents made, once each, in the archive's tardisk."""
     top = "/".join(["d"] * 50)
@@ -249,7 +257,7 @@ def test_half_a_million_gzip_members_cost_linear_time_in_every_reader():
     with deadline():  # gunzip inflates every member: timed without tracemalloc, whose bookkeeping is the cost here
         start = time.perf_counter()
         assert len(archive.gunzip(data)) == len(archive.gunzip(data[: -20 * 500_000]))
-        within_bounds("500,000 gzip members: gunzip (twice, untraced)", time.perf_counter() - start, 0)
+        within_bounds("500,000 gzip members: gunzip, untraced", time.perf_counter() - start, 0)
     for what, action in (
         ("read_members", lambda: archive.read_members(data)),
         ("StateArchive", lambda: es.StateArchive.from_bytes(data).names()),
