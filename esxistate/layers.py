@@ -17,7 +17,7 @@ from typing import Any
 
 from . import archive, limits
 from .entry import DIR, FILE, WHITEOUT, FileEntry
-from .errors import InvalidPath, UnsafeArchive
+from .errors import CorruptArchive, InvalidPath, UnsafeArchive
 
 __all__ = [
     "Ramdisk",
@@ -83,6 +83,8 @@ class Tardisk:
     def from_bytes(cls, name: str, data: bytes, *, system: bool = True, cache: bool = True) -> Tardisk:
         """Index a gzip'd tar module (UnsafeArchive / CorruptArchive on bad input). Tardisks are immutable, so the
         index of the same module bytes is reused from a small cache unless `cache=False`."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):  # bytes(10**10) would allocate 10 GB
+            raise CorruptArchive(f"it was given as {type(data).__name__}, not as the bytes of a file", str(name))
         if cache:
             return _cached_tardisk(name, bytes(data), system)
         members, size = archive.index(

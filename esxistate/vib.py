@@ -355,6 +355,8 @@ def tree_members(
         if problem:
             raise InvalidPath(path[:80] + "...", problem)
         if isinstance(value, FileEntry):
+            if value.kind != FILE:
+                raise InvalidValue(f"the entry of {p}", value, "a VIB ships files: give a file's content or entry")
             entry = value
         elif isinstance(value, (str, bytes, bytearray, memoryview)):
             data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)

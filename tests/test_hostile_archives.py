@@ -24,7 +24,7 @@ import pytest
 import esxistate as es
 from esxistate import archive, errors, image, limits
 from esxistate.configbundle import build_bundle
-from esxistate.entry import FILE, FileEntry
+from esxistate.entry import FILE, WHITEOUT, FileEntry
 from esxistate.visorfs import VisorFS
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -369,6 +369,8 @@ def test_open_reads_a_fifo_without_hanging(tmp_path):
         (lambda: es.ConfigBundle.from_bytes([1, 2]), errors.InvalidBundle, "given as list"),
         (lambda: archive.read_members(3.5), errors.CorruptArchive, "given as float"),
         (lambda: es.Tardisk.from_bytes("x.v00", 7, cache=False), errors.CorruptArchive, "given as int"),
+        (lambda: es.Tardisk.from_bytes("x.v00", 10**10), errors.CorruptArchive, "given as int"),
+        (lambda: es.Vib.build("x", "1", {"/opt/x": FileEntry(WHITEOUT, 0)}), errors.InvalidValue, "ships files"),
     ],
 )
 def test_wrong_types_are_typed_errors_with_a_readable_sentence(call, error, words):
