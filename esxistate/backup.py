@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from . import archive, statearchive
+from . import statearchive
 from .bootbank import BootBank
 from .entry import FILE, FileEntry
 from .errors import CorruptArchive, EncryptedConfig, UnsafeArchive
@@ -121,7 +121,7 @@ def archived_files(state_tgz: bytes, key: bytes | None = None) -> dict[str, byte
         if key is None:
             raise EncryptedConfig()
         local = statearchive.decrypt_state_for_simulation(state_tgz, key)
-        members = archive.read_members(local, name="local.tgz")
+        members = statearchive.read_config(local, name="local.tgz")
         return {n: e.data for n, e in members.items() if e.kind == FILE}
     return {n: e.data for n, e in state.files.items()}
 
@@ -138,7 +138,7 @@ def needs_backup(
     reaches the boot bank; that this happens through the next backup is the simulator's choice."""
     if "state.tgz" not in bank.files:
         return True, "there is no state.tgz yet"
-    if encrypt and "local.tgz.ve" not in _member_names(bank.files["state.tgz"]):
+    if encrypt and not _encrypted(bank.files["state.tgz"]):
         return True, "state.tgz still holds a plain local.tgz and this 7.0 U2+ host saves its configuration encrypted"
     try:
         saved = archived_files(bank.files["state.tgz"], key)
@@ -153,11 +153,11 @@ def needs_backup(
     return False, "no file to save differs from state.tgz"
 
 
-def _member_names(state_tgz: bytes) -> set[str]:
+def _encrypted(state_tgz: bytes) -> bool:
     try:
-        return set(archive.read_members(state_tgz, name="state.tgz"))
+        return statearchive.StateArchive.from_bytes(state_tgz).encrypted
     except (CorruptArchive, UnsafeArchive):
-        return set()
+        return False
 
 
 def bank_steps(bank: BootBank, local_tgz: bytes, state_tgz: bytes, pid: int) -> Iterator[tuple[str, BootBank, str]]:

@@ -31,7 +31,7 @@ from . import archive
 from .bootbank import BootBank
 from .entry import FILE, FileEntry
 from .errors import CorruptArchive, InvalidBundle, UnsafeArchive
-from .statearchive import StateArchive
+from .statearchive import StateArchive, read_config
 
 __all__ = ["MANIFEST_KEYS", "ConfigBundle", "build_bundle", "release_level", "restore_onto"]
 
@@ -62,8 +62,10 @@ class ConfigBundle:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, name: str = "configBundle.tgz") -> ConfigBundle:
+        if not isinstance(name, str):
+            name = str(name)
         try:
-            members = archive.read_members(data, name=name)
+            members = read_config(data, name=name)
         except (CorruptArchive, UnsafeArchive) as err:
             raise InvalidBundle(str(err)) from None
         files = {n: e for n, e in members.items() if e.kind == FILE}
@@ -89,8 +91,10 @@ class ConfigBundle:
 
     @classmethod
     def open(cls, path: str | Path) -> ConfigBundle:
-        p = Path(path)
-        return cls.from_bytes(p.read_bytes(), name=p.name)
+        """Read the configBundle-*.tgz at `path` on this computer: a regular file of at most `limits.MAX_FILE`
+        bytes (UnreadableFile otherwise: a missing path, a folder, a device such as /dev/zero)."""
+        data, name = archive.read_file(path)
+        return cls.from_bytes(data, name=name)
 
     @property
     def uuid(self) -> str:

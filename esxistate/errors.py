@@ -36,6 +36,7 @@ __all__ = [
     "UnknownFact",
     "UnknownSetting",
     "UnknownStep",
+    "UnreadableFile",
     "UnsafeArchive",
     "UnsupportedVersion",
     "VibConflict",
@@ -144,15 +145,17 @@ class RamdiskFull(PathError):
 
 
 class UnsafeArchive(EsxiStateError):
-    """An archive member that reading refuses: absolute path, `..`, link, device, or too large."""
+    """An archive member that reading refuses: absolute path, `..`, link, device, or too large. A name past 120
+    characters is shortened in the message (`.member` keeps it whole)."""
 
     def __init__(self, member: str | None, why: str, archive: str | None = None) -> None:
+        shown = member if member is None or len(member) <= 120 else f"{member[:60]}...{member[-30:]}"
         if member is None:
             message = f"refusing archive {archive or ''}: {why}.".replace("archive :", "archive:")
         elif archive:
-            message = f"refusing member {member!r} of {archive}: {why}."
+            message = f"refusing member {shown!r} of {archive}: {why}."
         else:
-            message = f"refusing archive member {member!r}: {why}."
+            message = f"refusing archive member {shown!r}: {why}."
         super().__init__(message)
         self.member = member
         self.why = why
@@ -160,13 +163,24 @@ class UnsafeArchive(EsxiStateError):
 
 
 class CorruptArchive(EsxiStateError):
-    """Bytes that are not a complete gzip-compressed tar archive."""
+    """Bytes that are not a complete gzip-compressed tar archive (or, with `kind`, not a complete file of that kind,
+    such as a VIB)."""
 
-    def __init__(self, why: str, name: str | None = None) -> None:
+    def __init__(self, why: str, name: str | None = None, *, kind: str = ".tgz archive") -> None:
         what = name if name else "These bytes"
-        super().__init__(f"{what} is not a readable .tgz archive: {why}.")
+        super().__init__(f"{what} is not a readable {kind}: {why}.")
         self.why = why
         self.name = name
+
+
+class UnreadableFile(EsxiStateError):
+    """A file on this computer that `StateArchive.open` or `ConfigBundle.open` will not read: it is missing, it is
+    not a regular file (a directory, a device such as /dev/zero, a pipe), or it is larger than such an archive is."""
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(f"Cannot read {path}: {why}.")
+        self.path = path
+        self.why = why
 
 
 class EncryptedConfig(EsxiStateError):

@@ -15,9 +15,9 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from . import archive
+from . import archive, limits
 from .entry import DIR, FILE, WHITEOUT, FileEntry
-from .errors import InvalidPath
+from .errors import CorruptArchive, InvalidPath, UnsafeArchive
 
 __all__ = [
     "Ramdisk",
@@ -83,9 +83,17 @@ class Tardisk:
     def from_bytes(cls, name: str, data: bytes, *, system: bool = True, cache: bool = True) -> Tardisk:
         """Index a gzip'd tar module (UnsafeArchive / CorruptArchive on bad input). Tardisks are immutable, so the
         index of the same module bytes is reused from a small cache unless `cache=False`."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):  # bytes(10**10) would allocate 10 GB
+            raise CorruptArchive(f"it was given as {type(data).__name__}, not as the bytes of a file", str(name))
         if cache:
             return _cached_tardisk(name, bytes(data), system)
-        members, _file_bytes = archive.index(data, name=name, root="/")
+        members, _file_bytes = archive.index(
+            data,
+            name=name,
+            root="/",
+            max_member_size=limits.TARDISK_MAX_MEMBER,
+            max_total_size=limits.TARDISK_MAX_TOTAL,
+        )
         # The boot loader gunzips the module into memory (F46), so the tardisk is as large as its tar: gzip's trailer
         # (ISIZE, RFC 1952) records that length, which is what vdf and /tardisks show (sample S3).
         size = int.from_bytes(data[-4:], "little") if len(data) >= 18 else 0
@@ -103,13 +111,15 @@ class Tardisk:
     def _from_absolute(
         cls, name: str, members: dict[str, FileEntry], *, compressed_size: int, system: bool, size: int | None = None
     ) -> Tardisk:
-        implied: dict[str, FileEntry] = {}
-        for parent in sorted({path[: path.rfind("/")] for path in members}.difference(members)):
-            while parent and parent not in members and parent not in implied:  # a directory the archive omits
-                implied[parent] = FileEntry(DIR, 0o755)
-                parent = parent[: parent.rfind("/")]
-        if implied:
-            members = {**implied, **members}
+        try:  # the directories the archive omits, each made once (limits.new_parents bounds what names cost)
+            made = limits.new_parents(members, set(members))
+        except limits.NameBudgetExceeded as err:
+            raise UnsafeArchive(
+                err.path, f"its names are too many or too deeply nested to index ({limits.mib(limits.MAX_NAME_BYTES)})"
+            ) from None
+        if made:
+            directory = FileEntry(DIR, 0o755)
+            members = {**dict.fromkeys(made, directory), **members}
         if size is None:
             size = sum(len(e.data) for e in members.values())
         return cls(name, MappingProxyType(members), size, compressed_size, system)

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from . import archive
+from . import archive, limits
 from .entry import FILE, FileEntry
 from .errors import CorruptArchive, EncryptedConfig, NoSuchFile
 
@@ -27,6 +27,7 @@ __all__ = [
     "build_encrypted_state_tgz",
     "build_state_tgz",
     "decrypt_state_for_simulation",
+    "read_config",
 ]
 
 _VE_MAGIC = b"ESXISTATE-SIMULATED-VE1\nAAD=ESXConfiguration\n"
@@ -43,11 +44,15 @@ class StateArchive:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, name: str = "state.tgz") -> StateArchive:
-        outer = archive.read_members(data, name=name)
+        """Read a state.tgz's bytes (CorruptArchive, UnsafeArchive). Both archives are held to the limits of a
+        configuration (`limits.CONFIG_MAX_TOTAL`), far past what a real host saves."""
+        if not isinstance(name, str):
+            name = str(name)
+        outer = read_config(data, name=name)
         files_only = {n: e for n, e in outer.items() if e.kind == FILE}
         names = set(files_only)
         if names == {"local.tgz"}:
-            inner = archive.read_members(files_only["local.tgz"].data, name="local.tgz")
+            inner = read_config(files_only["local.tgz"].data, name="local.tgz")
             local = MappingProxyType({n: e for n, e in inner.items() if e.kind == FILE})
             return cls(name, MappingProxyType(files_only), False, local)
         info = {"encryption.info", ".#encryption.info"}
@@ -60,8 +65,10 @@ class StateArchive:
 
     @classmethod
     def open(cls, path: str | Path) -> StateArchive:
-        p = Path(path)
-        return cls.from_bytes(p.read_bytes(), name=p.name)
+        """Read the state.tgz at `path` on this computer: a regular file of at most `limits.MAX_FILE` bytes
+        (UnreadableFile otherwise: a missing path, a folder, a device such as /dev/zero)."""
+        data, name = archive.read_file(path)
+        return cls.from_bytes(data, name=name)
 
     @property
     def layout(self) -> str:
@@ -118,6 +125,13 @@ class StateArchive:
         return f"StateArchive({self.name!r}, local.tgz with {len(self)} files)"
 
 
+def read_config(data: bytes, *, name: str) -> dict[str, FileEntry]:
+    """The members of a configuration archive (state.tgz, local.tgz, a configBundle), under the configuration limits."""
+    return archive.read_members(
+        data, name=name, max_member_size=limits.CONFIG_MAX_MEMBER, max_total_size=limits.CONFIG_MAX_TOTAL
+    )
+
+
 def build_state_tgz(local_members: Iterable[tuple[str, FileEntry]], *, mtime: int) -> tuple[bytes, bytes]:
     """(local.tgz, state.tgz) for these members; state.tgz's only member is local.tgz, mode 0700 (S7)."""
     local = archive.build_tgz(list(local_members))
@@ -153,7 +167,7 @@ def build_encrypted_state_tgz(local_tgz: bytes, *, key: bytes, mtime: int) -> by
 
 def decrypt_state_for_simulation(state_tgz: bytes, key: bytes) -> bytes:
     """local.tgz out of our own simulated `local.tgz.ve` (CorruptArchive if the key or envelope is wrong)."""
-    outer = archive.read_members(state_tgz, name="state.tgz")
+    outer = read_config(state_tgz, name="state.tgz")
     ve = outer.get("local.tgz.ve")
     if ve is None or not ve.data.startswith(_VE_MAGIC):
         raise CorruptArchive("there is no simulated local.tgz.ve envelope to open", "state.tgz")

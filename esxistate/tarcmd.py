@@ -110,7 +110,7 @@ def _open_archive(sh: Shell, name: str, reader: Callable[..., Any]) -> tuple[Any
     except CorruptArchive as err:
         return None, "tar: invalid magic\n" if "gzip" in err.why else "tar: short read\n"
     except UnsafeArchive as err:
-        return None, f"tar: {err.member}: {err.why}\n"
+        return None, f"tar: {err.member if err.member is not None else name}: {err.why}\n"
 
 
 def _mkdirs(sh: Shell, path: str) -> None:

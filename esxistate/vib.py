@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from xml.etree import ElementTree
 
-from . import archive
+from . import archive, limits
 from .entry import DIR, FILE, FileEntry
-from .errors import CorruptArchive, InvalidPath
-from .layers import norm, parent_of
+from .errors import CorruptArchive, InvalidPath, InvalidValue, UnsafeArchive
+from .layers import Tardisk, norm
 
 __all__ = ["ACCEPTANCE_LEVELS", "Payload", "Vib", "module_file_name"]
 
@@ -104,10 +104,18 @@ class Vib:
         `overlay=True` lets it replace files another VIB owns (F30); `live_install` says whether it may be mounted
         into a running host without a reboot (F33).
         """
+        for what, value in (("the VIB name", name), ("the VIB version", version)):
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidValue(
+                    what, value, "a VIB needs a name and a version, as text such as 'lab-motd' and '1.0'"
+                )
+        for what, value in (("vendor", vendor), ("summary", summary)):
+            if not isinstance(value, str):
+                raise InvalidValue(what, _short(value), "it is text, such as 'ESXiStateLab'")
         if acceptance not in ACCEPTANCE_LEVELS:
-            raise ValueError(f"acceptance must be one of {', '.join(ACCEPTANCE_LEVELS)}")
-        if not name or not version:
-            raise ValueError("a VIB needs a name and a version")
+            raise InvalidValue("acceptance", _short(acceptance), f"it is one of {', '.join(ACCEPTANCE_LEVELS)}")
+        if isinstance(mtime, bool) or not isinstance(mtime, int) or not 0 <= mtime <= limits.MAX_MTIME:
+            raise InvalidValue("mtime", _short(mtime), "it is whole seconds since 1970, up to the end of year 9999")
         payload = tardisk_payload(name, files, modes=modes, mtime=mtime)
         return cls(
             name=name,
@@ -175,27 +183,37 @@ class Vib:
         return b"".join(out)
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, name: str = "VIB") -> Vib:
-        """Read a .vib file written by `to_bytes` (CorruptArchive when it is not one)."""
-        if not data.startswith(b"!<arch>\n"):
-            raise CorruptArchive("it is not a VIB (a VIB is an ar archive starting with !<arch>)", name)
-        pos, members = 8, {}
-        while pos + 60 <= len(data):
-            header = data[pos : pos + 60]
-            try:
-                size = int(header[48:58].decode().strip())
-            except ValueError:
-                raise CorruptArchive("a member header of the VIB is damaged", name) from None
-            member = header[:16].decode("utf-8", "replace").strip().rstrip("/")
-            members[member] = data[pos + 60 : pos + 60 + size]
-            pos += 60 + size + (size % 2)
+    def from_bytes(cls, data: bytes, *, name: str = "This .vib file") -> Vib:
+        """Read a .vib file written by `to_bytes` (CorruptArchive when it is not one).
+
+        Every ar header is checked before it is used: its size is decimal digits that fit in what is left of the
+        file, so a negative or huge size is a damaged header, never a loop or a giant read. descriptor.xml must be
+        UTF-8 XML without a DOCTYPE (entity declarations could make it expand without end); every file it lists is
+        held to PATH_MAX and NAME_MAX (limits); every tardisk payload is read with the archive reader's rules."""
+        name = name if isinstance(name, str) else str(name)
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise _bad_vib(f"it was given as {type(data).__name__}, not as the bytes of a file", name)
+        data = bytes(data)
+        if len(data) > limits.MAX_VIB:
+            raise UnsafeArchive(None, f"it is larger than {limits.mib(limits.MAX_VIB)}, more than a VIB holds", name)
+        members = _ar_members(data, name)
         xml = members.get("descriptor.xml")
         if xml is None:
-            raise CorruptArchive("the VIB has no descriptor.xml", name)
+            raise _bad_vib("the VIB has no descriptor.xml", name)
+        if len(xml) > 2**20:
+            raise _bad_vib(f"its descriptor.xml is {len(xml)} bytes, far more than a VIB descriptor holds", name)
         try:
-            root = ElementTree.fromstring(xml.decode())
+            text_xml = xml.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _bad_vib("its descriptor.xml is not UTF-8 text", name) from None
+        if "<!DOCTYPE" in text_xml or "<!ENTITY" in text_xml:
+            raise _bad_vib("its descriptor.xml declares a DOCTYPE or entities, which a VIB descriptor never does", name)
+        try:
+            root = ElementTree.fromstring(text_xml)
         except ElementTree.ParseError as err:
-            raise CorruptArchive(f"its descriptor.xml is not valid XML ({err})", name) from None
+            raise _bad_vib(f"its descriptor.xml is not valid XML ({err})", name) from None
+        if root.tag != "vib":
+            raise _bad_vib(f"its descriptor.xml describes <{root.tag}>, not a <vib>", name)
 
         def text(tag: str, default: str = "") -> str:
             node = root.find(tag)
@@ -209,8 +227,22 @@ class Vib:
         for node in root.findall("payloads/payload"):
             pname, kind = node.get("name", ""), node.get("type", "vgz")
             if pname not in members or kind not in _EXT:
-                raise CorruptArchive(f"payload {pname!r} is missing or of an unknown type", name)
+                raise _bad_vib(f"payload {pname!r} is missing or of an unknown type", name)
             payloads.append(Payload(pname, kind, members[pname]))
+        for payload in payloads:  # each tardisk payload is read now (and cached for the install), not at mount time
+            if payload.is_tardisk:
+                try:
+                    Tardisk.from_bytes(payload.name, payload.data)
+                except UnsafeArchive as err:
+                    raise UnsafeArchive(err.member, err.why, f"payload {payload.name} of {name}") from None
+                except CorruptArchive as err:
+                    raise _bad_vib(f"its payload {payload.name} is damaged ({err.why})", name) from None
+        if not text("name").strip() or not text("version").strip():
+            raise _bad_vib("its descriptor.xml gives no <name> or no <version>", name)
+        for node in root.findall("file-list/file"):
+            problem = limits.path_problem("/" + (node.text or ""))
+            if problem:
+                raise _bad_vib(f"its descriptor.xml lists a file whose path is too long: {problem}", name)
         return cls(
             name=text("name"),
             version=text("version"),
@@ -229,6 +261,57 @@ class Vib:
         flags = [f for f, on in (("overlay", self.overlay), ("live", self.live_install)) if on]
         extra = f", {', '.join(flags)}" if flags else ""
         return f"Vib({self.name!r}, {self.version!r}, {self.vendor}{extra})"
+
+
+class _Shown:
+    """Stands for a value too long to print whole in an error (its repr names the type and size)."""
+
+    def __init__(self, value: object) -> None:
+        size = f" of {len(value)} items" if isinstance(value, (str, bytes, bytearray, list, tuple, dict)) else ""
+        self.text = f"<a {type(value).__name__}{size}>"
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _short(value: object) -> object:
+    """`value` itself when it prints short, else a stand-in, so that an error never prints megabytes."""
+    if value is None or (isinstance(value, (bool, int, float)) and len(repr(value)) <= 40):
+        return value
+    if isinstance(value, (str, bytes)) and len(value) <= 40:
+        return value
+    return _Shown(value)
+
+
+def _bad_vib(why: str, name: str) -> CorruptArchive:
+    return CorruptArchive(why, name, kind="VIB")
+
+
+def _ar_members(data: bytes, name: str) -> dict[str, bytes]:
+    """The members of an ar archive (`!<arch>`, then a 60-byte header before each member, padded to even size)."""
+    if not data.startswith(b"!<arch>\n"):
+        raise _bad_vib("it is not a VIB (a VIB is an ar archive starting with !<arch>)", name)
+    pos, end, members = 8, len(data), {}
+    while pos < end:
+        if data[pos:] == b"\n":  # the padding byte after an odd-sized last member
+            break
+        if pos + 60 > end:
+            raise _bad_vib("it is truncated in the middle of a member header", name)
+        header = data[pos : pos + 60]
+        digits = header[48:58].rstrip(b" ")
+        if header[58:60] != b"`\n" or not digits.isdigit() or not digits.isascii():
+            raise _bad_vib(f"the member header at byte {pos} is damaged (its size is not a number of bytes)", name)
+        size = int(digits)
+        if pos + 60 + size > end:
+            raise _bad_vib(
+                f"it is truncated: a member says it holds {size} bytes, but only {end - pos - 60} follow", name
+            )
+        if len(members) >= limits.MAX_VIB_MEMBERS:
+            raise UnsafeArchive(None, f"it has more than {limits.MAX_VIB_MEMBERS} members, more than a VIB holds", name)
+        member = header[:16].decode("utf-8", "replace").strip().rstrip("/")
+        members[member] = data[pos + 60 : pos + 60 + size]
+        pos += 60 + size + (size % 2)
+    return members
 
 
 def escape(text: str) -> str:
@@ -256,23 +339,38 @@ def tree_members(
     files: Mapping[str, bytes | str | FileEntry], *, modes: Mapping[str, int] | None = None, mtime: int
 ) -> list[tuple[str, FileEntry]]:
     """Relative tar members for `files` (absolute paths), parents first, then files in path order."""
+    if not isinstance(files, Mapping):
+        raise InvalidValue(
+            "files", files, "a VIB's files are a dict of path -> content, like {'/opt/lab/README': 'hi'}"
+        )
+    if modes is not None and not isinstance(modes, Mapping):
+        raise InvalidValue("modes", _short(modes), "a dict of path -> permission bits: {'/etc/x': 0o1644}")
     modes = modes or {}
     entries: dict[str, FileEntry] = {}
     for path, value in files.items():
-        p = norm(path)
+        p = norm(path)  # InvalidPath unless an absolute path
         if p == "/":
             raise InvalidPath(path, "a VIB file needs a name: '/' is the root directory itself")
+        problem = limits.path_problem(p)
+        if problem:
+            raise InvalidPath(path[:80] + "...", problem)
         if isinstance(value, FileEntry):
+            if value.kind != FILE:
+                raise InvalidValue(f"the entry of {p}", value, "a VIB ships files: give a file's content or entry")
             entry = value
+        elif isinstance(value, (str, bytes, bytearray, memoryview)):
+            data = value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)
+            mode = modes.get(path, modes.get(p, 0o644))
+            if isinstance(mode, bool) or not isinstance(mode, int) or not 0 <= mode <= 0o7777:
+                raise InvalidValue(f"the mode of {p}", _short(mode), "permission bits from 0 to 0o7777, like 0o644")
+            entry = FileEntry(FILE, mode, data, 0, 0, mtime)
         else:
-            data = value.encode() if isinstance(value, str) else bytes(value)
-            entry = FileEntry(FILE, modes.get(path, modes.get(p, 0o644)), data, 0, 0, mtime)
+            raise InvalidValue(f"the content of {p}", _short(value), "a file's content is text (str) or bytes")
         entries[p] = entry
-    dirs: dict[str, FileEntry] = {}
-    for p in entries:
-        parent = parent_of(p)
-        while parent != "/" and parent not in dirs and parent not in entries:
-            dirs[parent] = FileEntry(DIR, 0o755, b"", 0, 0, mtime)
-            parent = parent_of(parent)
-    ordered = sorted(dirs.items()) + sorted(entries.items())
+    try:  # each parent directory once; limits.new_parents bounds what deeply nested names cost
+        parents = limits.new_parents(sorted(entries), set(entries))
+    except limits.NameBudgetExceeded as err:
+        raise InvalidPath(err.path[:80] + "...", "the VIB's paths are too many or too deeply nested") from None
+    directory = FileEntry(DIR, 0o755, b"", 0, 0, mtime)
+    ordered = sorted((p, directory) for p in parents) + sorted(entries.items())
     return [(p.lstrip("/"), e) for p, e in ordered]

@@ -17,10 +17,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from . import limits
 from .entry import DIR, FILE, STICKY, WHITEOUT, FileEntry
 from .errors import (
     DirectoryNotEmpty,
     FileExists,
+    InvalidPath,
     IsADirectory,
     NoSuchFile,
     NotADirectory,
@@ -351,8 +353,12 @@ class VisorFS:
 
     def restore(self, path: str, entry: FileEntry, *, twin_data: bytes | None) -> Change:
         """Boot-time restore of one file from local.tgz onto its ramdisk, with its `.#` twin (F38, F25).
-        Missing parent directories are created on the ramdisk, as tar does when it unpacks."""
+        Missing parent directories are created on the ramdisk, as tar does when it unpacks, each once; a path past
+        PATH_MAX or NAME_MAX (limits) is refused first, so that its parents never cost more than a few megabytes."""
         p = norm(path)
+        problem = limits.path_problem(p)
+        if problem:
+            raise InvalidPath(p[:80] + "...", problem)
         disk = self._disks[self.owner(p)]
         parent = parent_of(p)
         missing = []

@@ -36,7 +36,7 @@ def test_vib_id_and_flags():
 
 
 def test_vib_build_rejects_unknown_acceptance_level():
-    with pytest.raises(ValueError):
+    with pytest.raises(es.errors.InvalidValue, match="VMwareCertified, VMwareAccepted"):
         es.Vib.build("x", "1", {"/opt/x": "x"}, acceptance="Trusted")
 
 
