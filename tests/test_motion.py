@@ -43,10 +43,16 @@ def test_a_file_without_the_sticky_bit_branches_with_no_twin(host):
 
 
 def test_a_second_write_changes_the_ramdisk_copy_in_place(host):
+    """The second write finds its copy on the ramdisk: nothing is copied, the tardisk copy stays hidden under it and
+    the .# twin made by the first write is already there (F27, F25)."""
     host.fs.write("/etc/rc.local.d/local.sh", "one\n")
     host.fs.write("/etc/rc.local.d/local.sh", "two\n")
     scene = _last_scene(host)
-    assert "esm-copy" not in scene and "esm-pulse" in scene and "nothing is copied again" in scene
+    assert "esm-copy" not in scene and "esm-pulse" in scene and "esm-appear" not in scene
+    assert "tardisk s.v00" in scene and "unchanged, hidden by the copy" in scene and ">.#local.sh<" in scene
+    host.fs.write("/etc/pam.d/system-auth", "one\n")
+    host.fs.write("/etc/pam.d/system-auth", "two\n")
+    assert "nothing is copied again (F27)" in _last_scene(host)  # no twin: the plain in-place change
 
 
 def test_clock_strip_marks_cron_at_minute_1_and_what_each_run_did(host):

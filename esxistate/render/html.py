@@ -66,7 +66,11 @@ def event_diagram(events: Sequence[Event], index: int) -> Any:
         return graph.bootbanks(snap)
     if event.kind == "vmkernel":
         return graph.boot_flow(snap)
-    path = next((p for p in event.paths if snap.exists(p)), "/")
+    path = next((p for p in event.paths if snap.exists(p)), None)
+    if path is None:  # a clock tick, a hostd change: keep the file this boot's story is about in view
+        since = next((i for i in range(index, -1, -1) if events[i].kind == "bootloader"), 0)
+        found = changed_file(events[since : index + 1])
+        path = found[0] if found and snap.exists(found[0]) else "/"
     return graph.layer_stack(snap, path)
 
 

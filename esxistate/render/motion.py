@@ -22,6 +22,7 @@ from ..bootbank import BankState
 from ..errors import EsxiStateError
 from ..events import Event, HostSnapshot
 from ..explain import explain
+from ..layers import twin_of
 from ..statearchive import StateArchive
 from .graph import BRANCH, COMMIT, DELETED, RAMDISK, STATE_STYLE, TARDISK, TARDISK_LINE, TWIN
 
@@ -70,7 +71,7 @@ def _wrap(title: str, body: str, kind: str) -> str:
 
 def branch(event: Event) -> str:
     """A write: the file copied from its tardisk onto the ramdisk (when it branched), its `.#` twin appearing next
-    to it (when VisorFS kept one), or the ramdisk copy changing in place."""
+    to it (when VisorFS kept one now), or the ramdisk copy changing in place over the tardisk copy it hides."""
     change = event.details.get("change")
     if change is None:
         return ""
@@ -78,40 +79,52 @@ def branch(event: Event) -> str:
     ramdisk = f"{change.ramdisk} ramdisk"
     source = change.branched_from
     twin = change.twin
+    snap = event.snapshot
+    below = source or next((layer for layer in snap.resolve(change.path).shadowed if layer != change.ramdisk), None)
+    had_twin = not twin and snap.exists(twin_of(change.path))
     parts = [
         f'<svg viewBox="0 0 900 200" width="900" height="200" role="img" aria-label="{_e(event.summary)}">',
         f'<rect x="10" y="30" width="300" height="150" rx="8" fill="{TARDISK}" stroke="{TARDISK_LINE}"/>',
-        f'<text x="24" y="56" {_FONT} font-weight="700">tardisk {_e(source or "(image)")}</text>',
+        f'<text x="24" y="56" {_FONT} font-weight="700">'
+        + (f"tardisk {_e(below)}" if below else "the tardisks")
+        + "</text>",
         f'<text x="24" y="78" {_FONT} fill="#444">read-only, decompressed in memory</text>',
         f'<rect x="560" y="30" width="330" height="150" rx="8" fill="{RAMDISK}" stroke="#9a6a1c"/>',
         f'<text x="574" y="56" {_FONT} font-weight="700">{_e(ramdisk)}</text>',
         f'<text x="574" y="78" {_FONT} fill="#444">in memory, writable</text>',
     ]
+    if below:
+        hidden = ' stroke-dasharray="5 3" opacity=".7"' if not source else ""
+        parts += [
+            f'<g{hidden}><rect x="24" y="100" width="272" height="34" rx="5" fill="#fff" stroke="{TARDISK_LINE}"/>',
+            f'<text x="36" y="123" {_FONT} class="esm-mono">{_e(name)}</text></g>',
+            f'<text x="24" y="160" {_FONT} fill="#555">'
+            + ("still here, now hidden by the copy" if source else "unchanged, hidden by the copy")
+            + "</text>",
+        ]
+    else:
+        parts.append(f'<text x="24" y="123" {_FONT} fill="#555">no tardisk holds {_e(name)}</text>')
     if source:
         parts += [
-            f'<g><rect x="24" y="100" width="272" height="34" rx="5" fill="#fff" stroke="{TARDISK_LINE}"/>',
-            f'<text x="36" y="123" {_FONT} class="esm-mono">{_e(name)}</text></g>',
             f'<path d="M310 117 H552" stroke="{BRANCH}" stroke-width="3" fill="none" class="esm-hot"/>',
             f'<text x="330" y="106" {_FONT} class="esm-hotlabel">copy of this one file</text>',
-            f'<text x="24" y="160" {_FONT} fill="#555">still here, now hidden by the copy</text>',
             f'<g class="esm-copy" style="--dx:-550px"><rect x="574" y="100" width="300" height="34" rx="5" '
             f'fill="#fff" stroke="{BRANCH}" stroke-width="2.5"/>',
             f'<text x="586" y="123" {_FONT} class="esm-mono" font-weight="700">{_e(name)}</text></g>',
         ]
     else:
         parts += [
-            f'<text x="24" y="123" {_FONT} fill="#555">not involved: the file is</text>',
-            f'<text x="24" y="143" {_FONT} fill="#555">already on the ramdisk</text>',
             f'<rect x="574" y="100" width="300" height="34" rx="5" fill="#fff" stroke="{BRANCH}" '
             'stroke-width="2" class="esm-pulse"/>',
             f'<text x="586" y="123" {_FONT} class="esm-mono" font-weight="700">{_e(name)} '
             f"{'created' if change.created else 'changed'}</text>",
         ]
-    if twin:
+    if twin or had_twin:
+        appear = ' class="esm-appear"' if twin else ""
         parts += [
-            f'<g class="esm-appear"><rect x="574" y="140" width="300" height="32" rx="5" fill="{TWIN}" '
+            f'<g{appear}><rect x="574" y="140" width="300" height="32" rx="5" fill="{TWIN}" '
             'stroke="#b59b2a" stroke-dasharray="5 3"/>',
-            f'<text x="586" y="162" {_FONT} class="esm-mono">{_e(posixpath.basename(twin))}</text></g>',
+            f'<text x="586" y="162" {_FONT} class="esm-mono">{_e(posixpath.basename(twin_of(change.path)))}</text></g>',
         ]
     parts.append("</svg>")
     if source and twin:
@@ -124,8 +137,11 @@ def branch(event: Event) -> str:
             f"VisorFS copied {name} from tardisk {source} onto the {ramdisk}; no .# twin, so no backup saves it "
             "and the next boot brings back the tardisk's copy (F27, F16)."
         )
-    elif twin:
-        note = f"Changed on the {ramdisk}; its .# twin {posixpath.basename(twin)} marks it for backup.sh (F25, F16)."
+    elif twin or had_twin:
+        note = (
+            f"Changed on the {ramdisk}; its .# twin {posixpath.basename(twin_of(change.path))} marks it for backup.sh, "
+            "so the next backup saves this content (F25, F16)."
+        )
     else:
         note = f"Changed on the {ramdisk}, where it already was: nothing is copied again (F27)."
     return _wrap("A write never touches a tardisk", "".join(parts) + f"<div>{_e(note)}</div>", "branch")
@@ -214,6 +230,7 @@ def bootstate(before: HostSnapshot | None, after: HostSnapshot) -> str:
     moves = bank_moves(before, after)
     hot = {_move_name(old, new)[0] for _label, old, new in moves}
     x0, x1, x2, x3 = (_STATE_X[s] for s in (BankState.VALID, BankState.UPGRADING, BankState.DIRTY, BankState.INVALID))
+    xe = _STATE_X[None]
     cy, r = 110, 52
     height = 340 + 40 * len(after.banks)
     parts = [
@@ -222,7 +239,11 @@ def bootstate(before: HostSnapshot | None, after: HostSnapshot) -> str:
         _arrow([(x1, 12), (x1, cy - r - 2)], "new image written" in hot),
         f'<text x="{x1 + 12}" y="26" {_FONT}'
         + (' class="esm-hotlabel"' if "new image written" in hot else "")
-        + ">new image written by an upgrade or a VIB (F33)</text>",
+        + ">new image written (F33)</text>",
+        _arrow([(xe, 12), (xe, cy - r - 2)], "re-laid: 6.x -> 7.0" in hot),
+        f'<text x="{xe - 12}" y="26" {_FONT} text-anchor="end"'
+        + (' class="esm-hotlabel"' if "re-laid: 6.x -> 7.0" in hot else "")
+        + ">6.x -> 7.0 re-lays the partitions (F45)</text>",
         _arrow([(x1 + r, cy), (x2 - r - 2, cy)], "first boot" in hot),
         _edge_label((x1 + x2) / 2, cy - 30, "first boot", "F6", "first boot" in hot),
         _arrow([(x2 + r, cy), (x3 - r - 2, cy)], "never confirmed" in hot),
@@ -372,10 +393,16 @@ def clock_strip(events: Sequence[Event], index: int) -> str:
         y = y_of["power"]
         parts.append(
             f'<rect x="{x(since):.1f}" y="{_TOP + 16}" width="{max(x(current.time) - x(since), 3):.1f}" '
-            f'height="{y - _TOP - 4}" fill="{DELETED}" opacity=".14" class="esm-later"/>'
+            f'height="{y - _TOP - 4}" fill="{DELETED}" fill-opacity=".14" class="esm-later"/>'
             f'<text x="{(x(since) + x(current.time)) / 2:.1f}" y="{y + 24}" {_FONT} text-anchor="middle" '
             f'fill="{DELETED}" class="esm-later">changes since the last backup: lost</text>'
         )
+        if before:
+            lane, t, _label, _saved, _i = before[-1]
+            parts.append(
+                f'<text x="{x(t) - 12:.1f}" y="{y_of[lane] + 5}" {_FONT} text-anchor="end" fill="{COMMIT}" '
+                f'font-weight="700" class="esm-later">state.tgz of {t:%H:%M} survives</text>'
+            )
     prev_t = events[index - 1].time if index else current.time
     dx = x(prev_t) - x(current.time)
     parts.append(
@@ -399,7 +426,7 @@ def clock_strip(events: Sequence[Event], index: int) -> str:
         parts.append(f"<g{new}>{tip}{shape}</g>")
         if i == index:
             parts.append(
-                f'<text x="{cx + 12:.1f}" y="{y - 10}" {_FONT} font-weight="700" class="esm-later">'
+                f'<text x="{cx + 14:.1f}" y="{y + 5}" {_FONT} font-weight="700" class="esm-later">'
                 f"{t:%H:%M} {_e(label)}</text>"
             )
     parts.append("</svg>")
