@@ -165,6 +165,24 @@ def test_a_host_can_be_exported_directly(tmp_path):
     assert text.count('<section class="frame"') == 7  # the title and 6 boot events; no file was changed
 
 
+def test_bad_input_is_a_typed_error_and_writes_nothing(tmp_path, history):
+    for wrong in (42, "lesson", [history[0], "not an event"]):
+        with pytest.raises(es.errors.InvalidValue, match=r"give host\.history, a list of its events, or the Host"):
+            es.export.html(wrong, tmp_path / "x.html")
+    with pytest.raises(es.errors.InvalidPath, match="it is a folder"):
+        es.export.html(history, tmp_path)
+    with pytest.raises(es.errors.InvalidPath, match="does not exist on this computer"):
+        es.export.html(history, tmp_path / "nope" / "x.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_host_that_did_nothing_exports_a_title_that_says_so(tmp_path):
+    text = es.export.html(es.Host.demo("7.0"), tmp_path / "empty.html", title="Nothing yet").read_text()
+    _, sections, templates = _parts(text)
+    assert [kind for kind, _ in sections] == ["title"] and not templates
+    assert "No events yet" in sections[0][1] and "host.boot()" in sections[0][1]
+
+
 def _png_colours(png: bytes) -> int:
     from PIL import Image
 

@@ -69,7 +69,9 @@ def test_clock_strip_marks_cron_at_minute_1_and_what_each_run_did(host):
 
 
 def test_clock_strip_has_hostd_by_hand_and_a_power_cut_in_their_own_lanes(host):
-    host.configure("hostname", "lab1")  # hostd backs up right after (F21)
+    """hostd backs up right after a change made through it (F21), auto-backup.sh can be run by hand (F14, KB
+    2043048), and a power cut runs no backup at all, so what changed since the last one is lost (F23)."""
+    host.configure("hostname", "lab1")
     host.fs.write("/etc/hosts", "10.0.0.5 nas\n")
     host.backup()
     host.fs.write("/etc/hosts", "10.0.0.6 nas\n")

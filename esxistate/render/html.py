@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import EsxiStateError, LayoutFailed
+from ..errors import EsxiStateError, InvalidPath, InvalidValue, LayoutFailed
 from ..events import Event, HostSnapshot
 from ..explain import explain
 from ..facts import annotate_html
@@ -187,7 +187,11 @@ def frames(events: Iterable[Event], *, title: str = "esxistate lesson") -> list[
     """The player's frames: the title, one per event, and the file the story changed."""
     evs = list(events)
     if not evs:
-        return [Frame("the story", f"{title}: no events yet (boot the host first)", "", "", "", "title")]
+        body = (
+            f'<div class="titleframe"><h2>{_html.escape(title)}</h2><p>No events yet: this host has not done anything. '
+            "Boot it (<code>host.boot()</code>), change a file, then export its history again.</p></div>"
+        )
+        return [Frame("the story", f"{title}: no events yet", "", body, "", "title")]
     out = [_title_frame(evs, title)]
     for i, e in enumerate(evs):
         out.append(
@@ -340,9 +344,29 @@ def render(events: Iterable[Event], *, title: str = "esxistate lesson") -> str:
     )
 
 
+def _events_of(events: Any) -> list[Event]:
+    """The events to export from a Host, its history or any iterable of events; InvalidValue for anything else."""
+    source = events.history if hasattr(events, "history") and not isinstance(events, list) else events
+    why = "give host.history, a list of its events, or the Host itself"
+    if isinstance(source, (str, bytes)) or not isinstance(source, Iterable):
+        raise InvalidValue("the events of es.export.html", events, why)
+    evs = list(source)
+    if not all(isinstance(e, Event) for e in evs):
+        raise InvalidValue("the events of es.export.html", events, why)
+    return evs
+
+
 def html(events: Iterable[Event] | Any, path: str | Path, *, title: str = "esxistate lesson") -> Path:
-    """Write the self-contained lesson file for `events` (a host's history, or a Host) and return its path."""
-    evs = events.history if hasattr(events, "history") and not isinstance(events, list) else events
+    """Write the self-contained lesson file for `events` (a host's history, or a Host) and return its path.
+
+    InvalidValue when `events` holds no events; InvalidPath when `path` is a folder or its folder does not exist
+    (nothing is written then)."""
+    evs = _events_of(events)
     out = Path(path)
-    out.write_text(render(evs, title=title), encoding="utf-8")
+    if out.is_dir():
+        raise InvalidPath(str(out), "it is a folder; name the .html file to write, like lesson.html")
+    if not out.parent.is_dir():
+        raise InvalidPath(str(out), f"the folder {out.parent} does not exist on this computer")
+    text = render(evs, title=title)
+    out.write_text(text, encoding="utf-8")
     return out

@@ -251,7 +251,9 @@ def bootstate(before: HostSnapshot | None, after: HostSnapshot) -> str:
         _arrow([(x2 - 20, cy + r - 4), (x2 - 60, 225), (x0 + 60, 225), (x0 + 16, cy + r - 2)], "boot confirmed" in hot),
         _edge_label((x0 + x2) / 2, 200, "boot confirmed", "F6", "boot confirmed" in hot, one_line=True),
         _arrow([(x0 - 16, cy + r - 2), (x0 - 20, 300), (x3 + 20, 300), (x3 + 16, cy + r - 2)], "Shift+R" in hot),
-        _edge_label((x0 + x3) / 2, 292, "Shift+R: the default bank is killed", "F8", "Shift+R" in hot, one_line=True),
+        _edge_label(
+            (x0 + x3) / 2, 292, "Shift+R marks the default bank INVALID", "F8", "Shift+R" in hot, one_line=True
+        ),
     ]
     for state, x in _STATE_X.items():
         fill = STATE_STYLE[state][0]
