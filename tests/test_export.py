@@ -80,6 +80,18 @@ def test_first_frame_is_the_title_named_after_the_story(tmp_path, history):
     assert "ESXi 6.7" in body and f"{len(history)} events" in body
 
 
+def test_without_a_title_the_lesson_is_named_after_what_the_story_does(tmp_path, history):
+    text = es.export.html(history, tmp_path / "l.html").read_text()
+    assert "<title>ESXi 6.7: a boot, an edit, a backup and a power cut</title>" in text
+    assert "<h2>ESXi 6.7: a boot, an edit, a backup and a power cut</h2>" in text
+    h = es.Host.demo("7.0")
+    h.boot()
+    h.upgrade("7.0U3")
+    h.reboot()
+    h.reboot(rollback=True)
+    assert lesson.story_title(h.history) == "ESXi 7.0: a boot, an upgrade, a backup and Shift+R"
+
+
 def test_captions_carry_summary_and_why(tmp_path, history):
     text = es.export.html(history, tmp_path / "lesson.html").read_text()
     captions, _, _ = _parts(text)

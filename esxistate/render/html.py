@@ -29,7 +29,7 @@ from ..facts import annotate_html
 from ..layers import is_twin
 from . import graph, motion, svg
 
-__all__ = ["Frame", "changed_file", "event_diagram", "event_frame", "frames", "html", "render"]
+__all__ = ["Frame", "changed_file", "event_diagram", "event_frame", "frames", "html", "render", "story_title"]
 
 _XML_PROLOGUE = re.compile(r"<\?xml[^>]*>\s*|<!DOCTYPE[^>]*>\s*|<!--.*?-->\s*", re.S)
 _NAMESPACES = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
@@ -121,6 +121,38 @@ def _excerpt(text: str | None, lines: int = 8) -> str:
     return f"<pre>{_html.escape(chr(10).join(rows[:lines]) + more)}</pre>"
 
 
+_CHAPTERS = (  # event kind -> how a title names it, in the order the story first reaches it
+    ("bootloader", "a boot"),
+    ("branch", "an edit"),
+    ("write", "an edit"),
+    ("delete", "an edit"),
+    ("configure", "a hostd change"),
+    ("backup", "a backup"),
+    ("power-loss", "a power cut"),
+    ("vib-install", "a VIB"),
+    ("vib-remove", "a VIB removed"),
+    ("upgrade", "an upgrade"),
+)
+
+
+def story_title(events: Sequence[Event]) -> str:
+    """A title named after what the story does, from its events: "ESXi 6.7: a boot, an edit, a backup and a power
+    cut"; Shift+R when a boot rolled back."""
+    if not events:
+        return "esxistate lesson"
+    words = dict(_CHAPTERS)
+    said: list[str] = []
+    for e in events:
+        word = "Shift+R" if e.kind == "bootloader" and e.details.get("rolled_back") else words.get(e.kind)
+        if word and word not in said:
+            said.append(word)
+    head = f"ESXi {events[0].snapshot.version}"
+    if not said:
+        return head
+    listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    return f"{head}: {listed}"
+
+
 def _title_frame(events: Sequence[Event], title: str) -> Frame:
     first, last = events[0], events[-1]
     snap = first.snapshot
@@ -183,9 +215,11 @@ def _closing_frame(events: Sequence[Event]) -> Frame | None:
     return Frame(f"{events[-1].time:%Y-%m-%d %H:%M} · the file", summary, "", scene, diagram, "focus")
 
 
-def frames(events: Iterable[Event], *, title: str = "esxistate lesson") -> list[Frame]:
-    """The player's frames: the title, one per event, and the file the story changed."""
+def frames(events: Iterable[Event], *, title: str | None = None) -> list[Frame]:
+    """The player's frames: the title (`story_title` when none is given), one per event, and the file the story
+    changed."""
     evs = list(events)
+    title = title or story_title(evs)
     if not evs:
         body = (
             f'<div class="titleframe"><h2>{_html.escape(title)}</h2><p>No events yet: this host has not done anything. '
@@ -309,9 +343,11 @@ _SCRIPT = """
 """
 
 
-def render(events: Iterable[Event], *, title: str = "esxistate lesson") -> str:
-    """The HTML text of the player for `events`."""
-    story = frames(events, title=title)
+def render(events: Iterable[Event], *, title: str | None = None) -> str:
+    """The HTML text of the player for `events`, titled `title` or after what the story does (`story_title`)."""
+    evs = list(events)
+    title = title or story_title(evs)
+    story = frames(evs, title=title)
     refs: dict[str, str] = {}  # diagram markup -> template id: each distinct diagram is stored once
     sections = []
     for k, f in enumerate(story):
@@ -356,8 +392,9 @@ def _events_of(events: Any) -> list[Event]:
     return evs
 
 
-def html(events: Iterable[Event] | Any, path: str | Path, *, title: str = "esxistate lesson") -> Path:
-    """Write the self-contained lesson file for `events` (a host's history, or a Host) and return its path.
+def html(events: Iterable[Event] | Any, path: str | Path, *, title: str | None = None) -> Path:
+    """Write the self-contained lesson file for `events` (a host's history, or a Host) and return its path. Without
+    a `title`, the lesson is named after what the story does (`story_title`).
 
     InvalidValue when `events` holds no events; InvalidPath when `path` is a folder or its folder does not exist
     (nothing is written then)."""
