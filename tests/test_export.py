@@ -252,6 +252,17 @@ def test_the_lesson_plays_offline_in_chromium(tmp_path, history):
         assert page.get_attribute("#caption", "data-index") == str(count - 1)
         page.keyboard.press("ArrowLeft")
         assert page.get_attribute("#caption", "data-index") == str(count - 2)
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # read a diagram to its end, then step
+        page.keyboard.press("ArrowRight")
+        tops = page.evaluate(
+            "[document.getElementById('caption').getBoundingClientRect().top,"
+            " document.querySelector('.controls').getBoundingClientRect().bottom]"
+        )
+        assert tops[0] >= tops[1] - 1  # the new caption shows under the controls, not above the window
+        page.keyboard.press("End")
+        page.keyboard.press("ArrowLeft")
         page.keyboard.press("+")
         assert page.inner_text("#zoomv") != "100%" and page.inner_text("#zoomv").endswith("%")
         page.keyboard.press("0")

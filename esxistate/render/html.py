@@ -301,6 +301,8 @@ _SCRIPT = """
     cap.innerHTML='<b>'+(i+1)+'/'+n+' \\u00b7 '+c.head+'</b><br>'+c.summary+
       (c.why?'<div class="why">Why: '+c.why+'</div>':'');
     cap.setAttribute('data-index', String(i));
+    var bar=document.querySelector('.controls').getBoundingClientRect().bottom;
+    if(cap.getBoundingClientRect().top<bar){window.scrollBy(0,cap.getBoundingClientRect().top-bar);}
   }
   function setZoom(z){
     chosen=true; zoom=Math.max(0.25,Math.min(4,z)); zv.textContent=Math.round(zoom*100)+'%';
