@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import time
 
-from _timing import Figure, median_of
+from _timing import Figure, interleaved
 
 import esxistate as es
 
@@ -26,7 +26,8 @@ def build_host(count: int, seed: int = 5) -> es.Host:
     rng = random.Random(seed)
     host = es.Host.demo("7.0")
     host.boot()
-    files = {f"/etc/lab/conf{i:03d}.cfg": f"# lab setting {i}\n" * rng.randint(8, 400) for i in range(count)}
+    lines = 400 if count <= 1_000 else 100  # 2,000 files and their twins must fit the etc ramdisk's 28 MiB
+    files = {f"/etc/lab/conf{i:03d}.cfg": f"# lab setting {i}\n" * rng.randint(8, lines) for i in range(count)}
     host.install_vib(es.Vib.build("lab-config", "1.0", files, modes=dict.fromkeys(files, 0o1644)))
     host.reboot()  # the new image becomes /bootbank, so backups go there (F15)
     for path in files:
@@ -35,11 +36,11 @@ def build_host(count: int, seed: int = 5) -> es.Host:
     return host
 
 
-def run(quick: bool = False) -> list[Figure]:
+def figure(count: int, *, name: str, bar: float, rounds: int) -> Figure:
+    """backup of `count` edited files against `tar czf` of the same files, `rounds` interleaved pairs."""
     tar = shutil.which("tar")
     if tar is None:
         raise SystemExit("bench_backup needs GNU tar on PATH")
-    count = 40 if quick else 200
     host = build_host(count)
     edits = iter(range(10**6))
 
@@ -54,11 +55,11 @@ def run(quick: bool = False) -> list[Figure]:
     names = es.StateArchive.from_bytes(host.bootbank.read("state.tgz")).names()  # exactly what backup.sh saved
     workdir = tempfile.mkdtemp(prefix="esxistate-bench-")
     try:
-        for name in names:
-            target = os.path.join(workdir, name)
+        for member in names:
+            target = os.path.join(workdir, member)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "wb") as f:
-                f.write(host.fs.read("/" + name))
+                f.write(host.fs.read("/" + member))
         out = os.path.join(workdir, "local.tgz")
 
         def baseline() -> float:
@@ -66,22 +67,22 @@ def run(quick: bool = False) -> list[Figure]:
             subprocess.run([tar, "czf", out, "-C", workdir, *names], check=True)
             return time.perf_counter() - start
 
-        ours(), baseline()
-        repeat = 5 if quick else 15
-        t_ours = median_of(ours, repeat=repeat)
-        t_base = median_of(baseline, repeat=repeat)
+        t_ours, t_base = interleaved(ours, baseline, rounds=rounds)
     finally:
         shutil.rmtree(workdir)
     size = sum(len(host.fs.read("/" + n)) for n in names)
-    return [
-        Figure(
-            "backup (auto-backup.sh) of 200 edited /etc files" if not quick else "backup of edited /etc files",
-            t_ours,
-            t_base,
-            "GNU tar czf of the same files",
-            1.5,
-            "at most",
-            detail=f"{len(names)} files saved, {size / 1024:.0f} KiB; ours also compares with state.tgz and "
-            "writes it by temporary name and rename",
-        )
-    ]
+    return Figure.paired(
+        name,
+        t_ours,
+        t_base,
+        "GNU tar czf of the same files",
+        bar,
+        "at most",
+        detail=f"{len(names)} files saved, {size / 1024:.0f} KiB; ours also compares with state.tgz and "
+        "writes it by temporary name and rename",
+    )
+
+
+def run(quick: bool = False) -> list[Figure]:
+    name = "backup (auto-backup.sh) of 200 edited /etc files" if not quick else "backup of edited /etc files"
+    return [figure(40 if quick else 200, name=name, bar=1.5, rounds=5 if quick else 15)]

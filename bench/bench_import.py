@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from _timing import Figure, median_of
+from _timing import Figure, interleaved
 
 _PROBE = "import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
 
@@ -22,9 +22,9 @@ def _import_time(module: str) -> float:
 
 
 def run(quick: bool = False) -> list[Figure]:
-    repeat = 3 if quick else 7
-    ours = median_of(lambda: _import_time("esxistate"), repeat=repeat)
-    base = median_of(lambda: _import_time("ipywidgets"), repeat=repeat)
+    ours, base = interleaved(
+        lambda: _import_time("esxistate"), lambda: _import_time("ipywidgets"), rounds=3 if quick else 7
+    )
     heavy = subprocess.run(
         [
             sys.executable,
@@ -36,7 +36,7 @@ def run(quick: bool = False) -> list[Figure]:
         text=True,
     ).stdout.strip()
     return [
-        Figure(
+        Figure.paired(
             "import esxistate",
             ours,
             base,

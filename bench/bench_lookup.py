@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from _timing import Figure, median_seconds
+from _timing import Figure, calls, interleaved
 
 from esxistate.entry import FILE, FileEntry
 from esxistate.image import ramdisk_specs
@@ -52,13 +52,12 @@ def run(quick: bool = False) -> list[Figure]:
             for p in probe:
                 get(p)
 
-        t_ours = median_seconds(ours) / len(probe)
-        t_base = median_seconds(baseline) / len(probe)
+        a, b = interleaved(calls(ours), calls(baseline), rounds=5 if quick else 9)
         out.append(
-            Figure(
+            Figure.paired(
                 f"path lookup (VisorFS.lookup), {layers} tardisk{'s' if layers > 1 else ''}",
-                t_ours,
-                t_base,
+                [t / len(probe) for t in a],
+                [t / len(probe) for t in b],
                 "dict.get of the same paths",
                 2.0,
                 "at most",

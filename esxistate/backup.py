@@ -126,12 +126,20 @@ def archived_files(state_tgz: bytes, key: bytes | None = None) -> dict[str, byte
     return {n: e.data for n, e in state.files.items()}
 
 
-def needs_backup(fs: VisorFS, bank: BootBank, version: str, key: bytes | None = None) -> tuple[bool, str]:
+def needs_backup(
+    fs: VisorFS, bank: BootBank, version: str, key: bytes | None = None, *, encrypt: bool = False
+) -> tuple[bool, str]:
     """auto-backup.sh's decision (F14): yes when there is no state.tgz, or at the FIRST file to save whose content
     differs from the archived copy (`diff -N`: a file missing from the archive differs). A deleted file is not in
-    the list, so deleting alone never triggers a backup; mode changes are not compared either."""
+    the list, so deleting alone never triggers a backup; mode changes are not compared either.
+
+    `encrypt`: the host saves its configuration encrypted (7.0 U2+, F36). A state.tgz still in the plain layout (the
+    first boot after an update to 7.0 U3) is then saved again, so the encryption that F36 says starts at that boot
+    reaches the boot bank; that this happens through the next backup is the simulator's choice."""
     if "state.tgz" not in bank.files:
         return True, "there is no state.tgz yet"
+    if encrypt and "local.tgz.ve" not in _member_names(bank.files["state.tgz"]):
+        return True, "state.tgz still holds a plain local.tgz and this 7.0 U2+ host saves its configuration encrypted"
     try:
         saved = archived_files(bank.files["state.tgz"], key)
     except (CorruptArchive, UnsafeArchive, EncryptedConfig):
@@ -143,6 +151,13 @@ def needs_backup(fs: VisorFS, bank: BootBank, version: str, key: bytes | None = 
         if old != entry.data:
             return True, f"/{path} differs from its copy in state.tgz"
     return False, "no file to save differs from state.tgz"
+
+
+def _member_names(state_tgz: bytes) -> set[str]:
+    try:
+        return set(archive.read_members(state_tgz, name="state.tgz"))
+    except (CorruptArchive, UnsafeArchive):
+        return set()
 
 
 def bank_steps(bank: BootBank, local_tgz: bytes, state_tgz: bytes, pid: int) -> Iterator[tuple[str, BootBank, str]]:

@@ -289,7 +289,7 @@ def auto_backup(host: Host, trigger: str) -> backup.BackupResult:
     if host.boot_device == LOST:
         return _alert(host, trigger)
     fs = host._require_on("run auto-backup.sh")
-    needed, why = backup.needs_backup(fs, memory_bank(host), host.version, host._tpm_key)
+    needed, why = backup.needs_backup(fs, memory_bank(host), host.version, host._tpm_key, encrypt=host.secure_config)
     if not needed:
         return host._skip(trigger, why)
     return backup_sh(host, trigger, is_shutdown=False, reason=why)

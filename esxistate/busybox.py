@@ -109,7 +109,7 @@ def _read_file(sh: Shell, cmd: str, name: str) -> tuple[str | None, str]:
 
 def grep_text(args: list[str], text: str, name: str | None = None, many: bool = False) -> str | None:
     """busybox grep over one text: -v -i -n -c -l -q -w -F; None when the pattern is not a valid regex."""
-    flags, values, words = _split_flags(args, "e")
+    flags, _values, words = _split_flags(args, "e")
     patterns = _all_values(args, "e") or [words[0] if words else ""]
     try:
         # each -e PATTERN is one alternative: a line matches when any of them does

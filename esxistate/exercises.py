@@ -44,35 +44,63 @@ The kinds (`KINDS`), and the answers `check` accepts (always case-insensitive):
 - "reverse": OSTEP's `-r` mode: the outcome is shown, which sequence of steps produced it? A letter (`B`) or the
   option's text. Exactly one option gives the outcome shown: the generator ran every option to make sure.
 
+The troubleshooting labs of lesson 11 (`LAB_KINDS`) are asked for by name: `generate(seed, kind="reboot-f")`.
+Each starts from a symptom an administrator meets, and `ex.host()` hands over the live host in that state, to
+investigate with `host.shell(...)` or `%%esxi`; `solve()` and `check()` replay the set-up on a host of their own,
+then the `then` steps the question asks about ("if the power failed now", "after reboot -f"):
+
+- "bootbank-tmp": /bootbank points into /tmp (KB 301134); does the change survive a power failure? `yes`/`no`.
+- "bootbank-lost": the boot device vanished (F47); is the change there after the restart? `yes`/`no`.
+- "shift-r": does Shift+R bring back the version from before the upgrade (F45, KB 1033604)? `yes`/`no`.
+- "reboot-f": after `reboot -f` (or `reboot`), is the change still there (F13, F23)? `yes`/`no`.
+- "ramdisk-full": which file fills the ramdisk that refused a write (F28, F29)? A full path.
+- "vib-conflict": two VIBs claim one file (F30); which option lets the new one install? A letter.
+- "restore-file": does state.tgz still hold the good copy of an overwritten file (KB 342062)? `yes`/`no`.
+- "config-bundle": after restore_config of another host's bundle, what is the hostname (F43)? A name.
+
 Teachers can build their own exercise from steps: `Exercise.from_steps("survives", (Step.append("/etc/hosts",
 "10.0.0.5 nas"), Step.power_loss()), subject="/etc/hosts", probe="10.0.0.5 nas")`.
 
-Simplifications, said plainly: every exercise starts from the demo image's fresh install (its state.tgz holds what
-the installer saved); the `dd` lines are written by `host.fs.write`, so a ramdisk is charged file bytes only (F28's
-numbers, not real page accounting); `esxcli` lines are carried out by `host.configure`, `host.install_vib` and
-`host.upgrade`, not by the shell.
+Simplifications, said plainly: every exercise starts from the demo image's fresh install (its state.tgz holds
+what the installer saved); the `dd` lines and a lab's pktcap-uw captures are files of zeros written by
+`host.fs.write`, so a ramdisk is charged file bytes only (F28's numbers, not real page accounting); `esxcli` lines
+are carried out by `host.configure`, `host.install_vib` and `host.upgrade`, not by the shell; VIB files and
+configuration bundles reach /tmp by the engine's hand (the scp is not simulated).
 """
 
 from __future__ import annotations
 
 import random
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from . import bootdevice, image
-from .errors import RamdiskFull
+from .errors import EsxiStateError, MismatchedBundle, RamdiskFull, RollbackNotPossible, VibConflict
 from .events import Event, HostSnapshot
 from .host import DEFAULT_CLOCK, Host
 from .layers import norm, owner_of, twin_of
 from .statearchive import StateArchive
 from .vib import Vib
 
-__all__ = ["KINDS", "Exercise", "Feedback", "Step", "generate"]
+__all__ = ["KINDS", "LAB_KINDS", "Exercise", "Feedback", "Step", "generate"]
 
 KINDS: tuple[str, ...] = ("layer", "survives", "state", "bank", "fits", "reverse", "bootdevice")
+# The troubleshooting labs of lesson 11: a live host in a fault state (`Exercise.host()`), asked about by name only,
+# so that `generate(seed)` keeps drawing from KINDS and every earlier seed stays the same exercise.
+LAB_KINDS: tuple[str, ...] = (
+    "bootbank-tmp",
+    "bootbank-lost",
+    "shift-r",
+    "reboot-f",
+    "ramdisk-full",
+    "vib-conflict",
+    "restore-file",
+    "config-bundle",
+)
 VERSIONS: tuple[str, ...] = ("6.7", "7.0")
 MIB = 1024 * 1024
 LETTERS = "ABCD"
@@ -113,6 +141,14 @@ _VIBS: dict[str, tuple[str, tuple[tuple[str, str], ...], bool]] = {
     "lab-tool": ("1.0", (("/opt/lab/tool.sh", "#!/bin/sh\necho lab tool\n"),), False),
     "lab-motd": ("1.0", (("/etc/motd", "Welcome to the lab\n"),), True),
     "lab-drv": ("1.0", (("/usr/lib/vmware/vmkmod/lab_drv", "vmkernel module lab-drv (stand-in)\n"),), False),
+    # two pairs that claim one file (the vib-conflict lab): neither is flagged overlay
+    "lab-agent": ("1.0", (("/opt/lab/bin/agent", "#!/bin/sh\necho lab agent 1.0\n"),), False),
+    "lab-monitor": (
+        "2.1",
+        (("/opt/lab/bin/agent", "#!/bin/sh\necho monitor agent 2.1\n"), ("/opt/lab/bin/monitor", "#!/bin/sh\n")),
+        False,
+    ),
+    "oem-drv": ("1.2", (("/usr/lib/vmware/vmkmod/lab_drv", "vmkernel module oem-drv (stand-in)\n"),), False),
 }
 _TPM_TOOL = "/usr/lib/vmware/tpm/tpm2-util"  # shipped by tpm.v00, which only the 7.0 image has
 
@@ -186,10 +222,8 @@ class Step:
 
     @classmethod
     def install_vib(cls, name: str, *, live: bool = True) -> Step:
-        """`esxcli software vib install` of one of the lab VIBs (lab-tool, lab-motd, lab-drv)."""
-        if name not in _VIBS:
-            raise ValueError(f"lab VIBs are {', '.join(_VIBS)}")
-        return cls("install_vib", (name, bool(live)))
+        """`esxcli software vib install` of one of the lab VIBs (lab-tool, lab-motd, lab-drv, ...)."""
+        return cls("install_vib", (_known_vib(name), bool(live)))
 
     @classmethod
     def upgrade(cls, version: str = "7.0") -> Step:
@@ -211,6 +245,41 @@ class Step:
     def lose_boot_device(cls) -> Step:
         """The boot device stops answering while the host runs (F47)."""
         return cls("lose_device")
+
+    @classmethod
+    def reboot_f(cls) -> Step:
+        """`reboot -f`: a restart without init, so the inittab's `/bin/backup.sh 1` never runs (F13, F23)."""
+        return cls("reboot_f")
+
+    @classmethod
+    def capture(cls, path: str, size: int) -> Step:
+        """`pktcap-uw --uplink vmnic0 -o path`, left running until the capture file is `size` bytes."""
+        return cls("capture", (norm(path), int(size)))
+
+    @classmethod
+    def put_vib(cls, name: str) -> Step:
+        """A lab VIB file copied to /tmp (with scp, from outside the host)."""
+        return cls("put_vib", (_known_vib(name),))
+
+    @classmethod
+    def install_file(cls, name: str, *, live: bool = True) -> Step:
+        """`esxcli software vib install -v /tmp/<name>-<version>.vib [--no-live-install]`."""
+        return cls("install_file", (_known_vib(name), bool(live)))
+
+    @classmethod
+    def remove_vib(cls, name: str) -> Step:
+        """`esxcli software vib remove -n name` (live: the lab VIBs allow it)."""
+        return cls("remove_vib", (name,))
+
+    @classmethod
+    def put_bundle(cls, hostname: str, version: str) -> Step:
+        """The configBundle that `vim-cmd hostsvc/firmware/backup_config` made on another host, copied to /tmp."""
+        return cls("put_bundle", (hostname, version))
+
+    @classmethod
+    def restore_config(cls, hostname: str, *, force: bool = False) -> Step:
+        """`vim-cmd hostsvc/firmware/restore_config /tmp/configBundle-<hostname>.tgz [1]` (F43)."""
+        return cls("restore_config", (hostname, bool(force)))
 
     # -- doing and showing ------------------------------------------------------------------------------------------
 
@@ -248,6 +317,22 @@ class Step:
             host.restore_bootbanks()
         elif op == "lose_device":
             host.lose_boot_device()
+        elif op == "reboot_f":
+            host.power_loss()  # what the shell's `reboot -f` does: no init, no shutdown backup
+            host.boot()
+        elif op == "capture":
+            host.fs.write(a[0], bytes(a[1]))
+        elif op == "put_vib":
+            host.fs.write(_vib_file(a[0]), _lab_vib(a[0]).to_bytes())
+        elif op == "install_file":
+            vib = Vib.from_bytes(host.fs.read(_vib_file(a[0])), name=_vib_file(a[0]))
+            host.install_vib(vib, live=a[1] and vib.live_install)
+        elif op == "remove_vib":
+            host.remove_vib(a[0], live=True)
+        elif op == "put_bundle":
+            host.fs.write(_bundle_file(a[0]), _other_hosts_bundle(a[0], a[1]))
+        elif op == "restore_config":
+            host.restore_config(host.fs.read(_bundle_file(a[0])), force=a[1])
         else:
             raise ValueError(f"unknown step {op!r}")
 
@@ -292,6 +377,20 @@ class Step:
             return bootdevice.RESTORE_COMMAND
         if op == "lose_device":
             return f"(the boot device {bootdevice.DEVICE} stops answering)"
+        if op == "reboot_f":
+            return "reboot -f"
+        if op == "capture":
+            return f"pktcap-uw --uplink vmnic0 -o {a[0]}"
+        if op == "put_vib":
+            return f"(you copy {_vib_file(a[0]).rsplit('/', 1)[1]} to /tmp with scp)"
+        if op == "install_file":
+            return f"esxcli software vib install -v {_vib_file(a[0])}" + ("" if a[1] else " --no-live-install")
+        if op == "remove_vib":
+            return f"esxcli software vib remove -n {a[0]}"
+        if op == "put_bundle":
+            return f"(you copy {_bundle_file(a[0]).rsplit('/', 1)[1]}, made on {a[0]} (ESXi {a[1]}), to /tmp with scp)"
+        if op == "restore_config":
+            return f"vim-cmd hostsvc/firmware/restore_config {_bundle_file(a[0])}" + (" 1" if a[1] else "")
         raise ValueError(f"unknown step {op!r}")
 
     def lines(self, hostname: str, clock: datetime) -> list[str]:
@@ -300,8 +399,10 @@ class Step:
         if self.op == "wait":
             end = clock + timedelta(minutes=self.args[0])
             return [f"({self.args[0]} minutes pass: the clock goes from {clock:%H:%M} to {end:%H:%M})"]
-        if self.op in ("power_loss", "lose_device"):
+        if self.op in ("power_loss", "lose_device", "put_vib", "put_bundle"):
             return [self.command()]
+        if self.op == "capture":
+            return [prompt + self.command(), f"(left running, the capture grows to {self.args[1]:,} bytes)"]
         if self.op == "slow_reboot":
             return [
                 prompt + "reboot",
@@ -317,6 +418,12 @@ class Step:
             what += "; it is flagged overlay" if overlay else ""
             return [prompt + self.command(), what + ")"]
         return [prompt + self.command()]
+
+
+def _known_vib(name: str) -> str:
+    if name not in _VIBS:
+        raise ValueError(f"lab VIBs are {', '.join(_VIBS)}")
+    return name
 
 
 def _quote(text: str) -> str:
@@ -348,11 +455,17 @@ def _short(steps: Iterable[Step]) -> str:
 class _Played:
     host: Host
     boot: tuple[Event, ...]  # the first boot, before any step
-    trace: list[tuple[Step, tuple[Event, ...], RamdiskFull | None]]
+    trace: list[tuple[Step, tuple[Event, ...], EsxiStateError | None]]
+
+
+# What the last step of a set-up may meet and still be a story worth asking about: a full ramdisk (F28), Shift+R
+# refused after a 6.x -> 7.0 upgrade (F45), two VIBs claiming one file (F30), a bundle of another host (F43).
+_REFUSALS = (RamdiskFull, RollbackNotPossible, VibConflict, MismatchedBundle)
 
 
 def _play(version: str, start_minute: int, steps: Iterable[Step], *, last_may_fail: bool = False) -> _Played:
-    """Run `steps` on a fresh, booted demo host. Only a fits question's last write may fail (RamdiskFull)."""
+    """Run `steps` on a fresh, booted demo host. Only the last step may be refused, and only when `last_may_fail`:
+    a fits question's write (RamdiskFull) or a lab's last command (`_REFUSALS`); the host is then as before it."""
     host = Host.demo(version, clock=DEFAULT_CLOCK + timedelta(minutes=start_minute))
     boot = tuple(host.boot())
     steps = list(steps)
@@ -362,7 +475,7 @@ def _play(version: str, start_minute: int, steps: Iterable[Step], *, last_may_fa
         error = None
         try:
             step.apply(host)
-        except RamdiskFull as err:
+        except _REFUSALS as err:
             if not (last_may_fail and i == len(steps) - 1):
                 raise
             error = err
@@ -476,8 +589,14 @@ def _narrate(played: _Played, focus: Iterable[str] = ()) -> list[str]:
     bank = played.boot[-1].snapshot.bootbank
     last_label = bank.label if bank is not None else None
     out = [f"0. The first boot: {_restore_sentence(restore, ())}."]
-    for n, (step, events, _error) in enumerate(played.trace, 1):
+    for n, (step, events, error) in enumerate(played.trace, 1):
         said: list[str] = []
+        if step.op in ("put_vib", "put_bundle"):
+            out.append(f"{n}. {step.command()}: the file now sits on the tmp ramdisk.")
+            continue
+        if error is not None and not isinstance(error, RamdiskFull):
+            out.append(f"{n}. {step.command()}: refused, and the host is left as it was: {error}")
+            continue
         if step.op == "configure":
             rewritten = [e.paths[0] for e in events if e.kind in ("write", "branch") and e.paths]
             said.append(f"hostd changed {step.args[0]}: it rewrote {', '.join(rewritten)} (F44)")
@@ -548,8 +667,21 @@ def _narrate(played: _Played, focus: Iterable[str] = ()) -> list[str]:
                 )
             elif kind == "shutdown":
                 said.append("then the host powered off and its ramdisks were released")
+            elif kind == "power-loss" and step.op == "reboot_f":
+                said.append(
+                    "reboot -f restarts at once, without init: the inittab's shutdown lines, /bin/backup.sh 1 among "
+                    "them, never ran, and everything on the ramdisks was lost (F13, F23)"
+                )
             elif kind == "power-loss":
                 said.append("the power failed: no backup ran, and everything on the ramdisks was lost (F23)")
+            elif kind == "restore-config":
+                said.append(
+                    "firmwareConfig.sh wrote the bundle's state.tgz, kernelopt= and useropts.gz into "
+                    f"{e.snapshot.bootbank.label if e.snapshot.bootbank else 'the boot bank'} and rebooted at once "
+                    "with reboot -f, so no shutdown backup could overwrite them (F43)"
+                )
+            elif kind == "vib-remove":
+                said.append(f"{e.summary} (F33)")
             elif kind == "bootloader":
                 label = e.details.get("bank")
                 messages = e.details.get("messages", ())
@@ -649,6 +781,8 @@ class Exercise:
     start_minute: int = 0
     choices: tuple[tuple[Step, ...], ...] = field(default=(), repr=False)
     shown: tuple[str, ...] = field(default=(), repr=False)
+    then: tuple[Step, ...] = ()  # a lab's "what if": played by solve() after the set-up, never on `host()`
+    symptom: str = ""  # what a lab's administrator sees
 
     @classmethod
     def from_steps(
@@ -663,11 +797,15 @@ class Exercise:
         choices: Iterable[Iterable[Step]] = (),
         truth: int = 0,
         seed: int = -1,
+        then: Iterable[Step] = (),
+        symptom: str = "",
     ) -> Exercise:
         """An exercise of `kind` built from your own steps (the question text is written for you). For "fits", the
-        last step is the write asked about; for "reverse", give `choices` and the index of the true one."""
-        if kind not in KINDS:
-            raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+        last step is the write asked about; for "reverse", give `choices` and the index of the true one. A lab
+        (LAB_KINDS) takes the `symptom` its administrator sees and, for the kinds that ask "what if", the `then`
+        steps asked about."""
+        if kind not in KINDS and kind not in LAB_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS + LAB_KINDS)}")
         steps = tuple(setup)
         picked = tuple(tuple(c) for c in choices)
         shown: tuple[str, ...] = ()
@@ -677,8 +815,19 @@ class Exercise:
             shown = _observe(version, start_minute, picked[truth], _probes_of(picked))
         if kind == "fits" and (not steps or steps[-1].op not in ("fill", "write", "append")):
             raise ValueError("a fits exercise ends with the write it asks about")
+        if kind == "vib-conflict" and not picked:
+            raise ValueError("a vib-conflict lab needs the choices it asks between")
+        if kind == "ramdisk-full" and (not then or tuple(then)[-1].op not in ("fill", "write", "append")):
+            raise ValueError("a ramdisk-full lab's then step is the write the full ramdisk refuses")
         draft = cls(seed, kind, "", steps, (), version, subject, probe, start_minute, picked, shown)
+        draft = replace(draft, then=tuple(then), symptom=symptom)
         return _with_text(draft)
+
+    def host(self) -> Host:
+        """A live host in the state the set-up leaves: a fresh `Host.demo(version)`, booted, with every set-up step
+        played on it (a lab's `then` steps are not). Investigate it with `host.shell(...)` or, after `es.use(host)`,
+        in `%%esxi` cells; change it as you like: `solve()` and `check()` replay the set-up on a host of their own."""
+        return _play(self.version, self.start_minute, self.setup).host
 
     def solve(self) -> object:
         """The answer, computed by running the set-up on the engine (never stored)."""
@@ -693,10 +842,18 @@ class Exercise:
         except _Unreadable as problem:
             return Feedback(False, f"Your answer could not be read: {problem} (nothing was marked; try again)", False)
         if spec.same(given, worked.answer):
-            return Feedback(True, f"The answer is {worked.shown}.\n{worked.why()}")
+            return Feedback(True, self._fit(f"The answer is {worked.shown}.\n{worked.why()}"))
         hint = spec.hint(self, worked, given)
         head = f"You answered {spec.show(given)}; the answer is {worked.shown}: {hint}"
-        return Feedback(False, f"{head}\n{worked.why()}")
+        return Feedback(False, self._fit(f"{head}\n{worked.why()}"))
+
+    def _fit(self, text: str) -> str:
+        """A lab's explanation wrapped to 96 columns with room for Feedback's "Not quite. " in front (lesson
+        outputs stay narrow); other kinds as they were."""
+        if self.kind not in LAB_KINDS:
+            return text
+        first, _, rest = text.partition("\n")
+        return _wrap(first, 85) + "\n" + _wrap(rest)
 
     def __str__(self) -> str:
         return self.question
@@ -918,7 +1075,7 @@ def _line_there(host: Host, path: str, line: str) -> bool:
 
 
 def _work_survives(ex: Exercise) -> _Worked:
-    played = _play(ex.version, ex.start_minute, ex.setup)
+    played = _play(ex.version, ex.start_minute, ex.setup + ex.then)
     host = played.host
     there = _line_there(host, ex.subject, ex.probe)
     answer = "yes" if there else "no"
@@ -1479,6 +1636,528 @@ def _mutate(rng: random.Random, steps: tuple[Step, ...], sticky: str, other: str
     return tuple(out)
 
 
+# -- troubleshooting labs (lesson 11) ---------------------------------------------------------------------------------
+#
+# A lab is an exercise whose set-up leaves a host in a fault state a student meets in real life. `ex.host()` hands
+# over that host live, to investigate with the shell; `ex.then` holds what the question asks about ("if the power
+# failed now", "after reboot -f"), which only `solve()` and `check()` play, on a host of their own.
+
+
+def _vib_file(name: str) -> str:
+    return f"/tmp/{name}-{_VIBS[name][0]}.vib"
+
+
+def _lab_vib(name: str) -> Vib:
+    version, files, overlay = _VIBS[name]
+    return Vib.build(name, version, dict(files), overlay=overlay)
+
+
+def _bundle_file(hostname: str) -> str:
+    return f"/tmp/configBundle-{hostname}.tgz"
+
+
+@lru_cache(maxsize=8)
+def _other_hosts_bundle(hostname: str, version: str) -> bytes:
+    """What `vim-cmd hostsvc/firmware/backup_config` writes on another demo host, named `hostname` (F43)."""
+    other = Host.demo(version, hostname=hostname)
+    other.boot()
+    return other.fs.read(other.backup_config())
+
+
+@lru_cache(maxsize=8)
+def _free_after_boot(version: str, ramdisk: str) -> int:
+    host = Host.demo(version)
+    host.boot()
+    return next(r.free for r in host.ramdisks if r.name == ramdisk)
+
+
+def _wrap(text: str, width: int = 96) -> str:
+    """Each line wrapped to `width` columns; a continuation keeps the line's indent plus four spaces."""
+    out = []
+    for line in text.splitlines():
+        indent = line[: len(line) - len(line.lstrip())]
+        more = indent + ("   " if re.match(r"\s*\d+\. ", line) else "    ")
+        out.append(
+            textwrap.fill(
+                line,
+                width,
+                initial_indent="",
+                subsequent_indent=more,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            if len(line) > width
+            else line
+        )
+    return "\n".join(out)
+
+
+def _lab(
+    seed: int,
+    kind: str,
+    version: str,
+    setup: Iterable[Step],
+    then: Iterable[Step] = (),
+    *,
+    symptom: str,
+    subject: str = "",
+    probe: str = "",
+    start: int = 0,
+    choices: Iterable[Iterable[Step]] = (),
+) -> Exercise:
+    ex = Exercise(
+        seed,
+        kind,
+        "",
+        tuple(setup),
+        version=version,
+        subject=subject,
+        probe=probe,
+        start_minute=start,
+        choices=tuple(tuple(c) for c in choices),
+        then=tuple(then),
+        symptom=symptom,
+    )
+    return _with_text(ex)
+
+
+def _lab_ask(ex: Exercise) -> str:
+    then = ex.then[0].command() if ex.then else ""
+    if ex.kind == "bootbank-tmp":
+        return (
+            f'If the power failed now, would the line "{ex.probe}" still be in {ex.subject} once the host is back? '
+            "Answer yes or no."
+        )
+    if ex.kind in ("bootbank-lost", "reboot-f"):
+        how = "The power fails" if then.startswith("(") else f"The host is restarted with `{then}`"
+        return f'{how}. Once the host is back, is the line "{ex.probe}" still in {ex.subject}? Answer yes or no.'
+    if ex.kind == "shift-r":
+        return (
+            f"Does the host come back running ESXi {ex.version}, the version it ran before the upgrade? "
+            "Answer yes or no."
+        )
+    if ex.kind == "ramdisk-full":
+        return "Which file fills the ramdisk that refused the write? Answer with its full path."
+    if ex.kind == "restore-file":
+        return (
+            f'Does /bootbank/state.tgz still hold {ex.subject} with the line "{ex.probe}", so that you can copy it '
+            "back from there? Answer yes or no."
+        )
+    if ex.kind == "config-bundle":
+        return f"After `{then}`, what is this host's hostname? Answer with the name."
+    return f"Which of these makes {ex.subject} install? Answer with a letter."
+
+
+def _lab_text(ex: Exercise) -> Exercise:
+    start = DEFAULT_CLOCK + timedelta(minutes=ex.start_minute)
+    head = _wrap(f"Lab {ex.seed} ({ex.kind}). {ex.symptom}")
+    story = f"What was done on this ESXi {ex.version} host, booted from BOOTBANK1 at {start:%H:%M}:\n" + _wrap(
+        _render(ex.setup, start)
+    )
+    live = "The host is live in that state: .host() on this lab gives it; look around with its shell or %%esxi."
+    ask = _wrap(_lab_ask(ex))
+    options = tuple(_short(c) for c in ex.choices)
+    if options:
+        ask += "\n" + "\n".join(_wrap(f"  {LETTERS[i]}) {text}") for i, text in enumerate(options))
+    return _replace_text(ex, f"{head}\n\n{story}\n\n{live}\n{ask}", options)
+
+
+# lab: /bootbank points into /tmp (F47 a, KB 301134)
+
+
+def _gen_bootbank_tmp(rng: random.Random, seed: int) -> Exercise:
+    version = rng.choice(VERSIONS)
+    path = rng.choice(_INSTALLED[:1] + _STICKY)
+    steps = [Step.slow_reboot(), _edit(path), Step.backup()]
+    variant = rng.choice(("as-is", "as-is", "restored", "restored-saved"))
+    if variant == "restored":
+        steps.append(Step.restore_bootbanks())
+    elif variant == "restored-saved":
+        steps += [Step.restore_bootbanks(), Step.backup()]
+    elif rng.random() < 0.5:
+        steps.append(Step.wait(70))
+    symptom = (
+        "Every configuration change made on this host is gone after a reboot, although auto-backup.sh says "
+        "'Saving current state in /bootbank' each time."
+    )
+    start = rng.choice((0, 10, 30))
+    return _lab(
+        seed,
+        "bootbank-tmp",
+        version,
+        steps,
+        (Step.power_loss(),),
+        symptom=symptom,
+        subject=path,
+        probe=_EDITS[path][1],
+        start=start,
+    )
+
+
+def _hint_bootbank_tmp(ex: Exercise, worked: _Worked, given: object) -> str:
+    ops = [s.op for s in ex.setup]
+    if worked.answer == "yes":
+        return (
+            "after localcli's restore --bootbanks the links lead to the boot device again, and the backup after it "
+            f"saved the change into {worked.note('booted')}'s state.tgz (F47, F14)."
+        )
+    if "restore_bootbanks" in ops:
+        return (
+            "localcli re-pointed /bootbank to the boot device, but no backup has run since, so the boot device's "
+            "state.tgz still lacks the change: run /sbin/auto-backup.sh after the fix (F47, F14, F23)."
+        )
+    return (
+        "/bootbank points to /tmp: every backup since that boot wrote state.tgz into memory, and the boot "
+        "device's state.tgz never got the change (F47, KB 301134)."
+    )
+
+
+# lab: the boot device vanished (F47 b)
+
+
+def _gen_bootbank_lost(rng: random.Random, seed: int) -> Exercise:
+    version = rng.choice(VERSIONS)
+    path = rng.choice(_INSTALLED[:1] + _STICKY)
+    variant = rng.choice(("saved", "unsaved", "after"))
+    if variant == "saved":
+        steps = [_edit(path), Step.backup(), Step.lose_boot_device(), Step.backup()]
+    elif variant == "unsaved":
+        steps = [_edit(path), Step.lose_boot_device(), Step.backup()]
+    else:
+        steps = [Step.lose_boot_device(), _edit(path), Step.wait(70)]
+    symptom = f'vmkwarning logs "ALERT: {bootdevice.ALERT}", and auto-backup.sh prints the same line.'
+    return _lab(
+        seed,
+        "bootbank-lost",
+        version,
+        steps,
+        (rng.choice((Step.reboot(), Step.power_loss())),),
+        symptom=symptom,
+        subject=path,
+        probe=_EDITS[path][1],
+        start=rng.choice((0, 10, 30)),
+    )
+
+
+# lab: Shift+R after an upgrade (F8, F45, KB 1033604)
+
+
+def _gen_shift_r(rng: random.Random, seed: int) -> Exercise:
+    version = "6.7" if rng.random() < 0.6 else "7.0"
+    target = "7.0" if version == "6.7" else "7.0U3"
+    steps = [Step.upgrade(target), Step.reboot()]
+    if rng.random() < 0.4:
+        steps.append(Step.reboot())
+    symptom = (
+        f"This host was upgraded from ESXi {version} to {image.VERSIONS[target].release}. A colleague wants the "
+        f"old version back: at the next reboot they will press Shift+R at the boot loader and confirm."
+    )
+    return _lab(seed, "shift-r", version, steps, (Step.rollback(),), symptom=symptom)
+
+
+def _work_shift_r(ex: Exercise) -> _Worked:
+    played = _play(ex.version, ex.start_minute, ex.setup + ex.then, last_may_fail=True)
+    host, error = played.host, played.trace[-1][2]
+    answer = "yes" if host.version == ex.version else "no"
+    bank = host.bootbank
+    assert bank is not None
+    if error is not None:
+        end = (
+            f"So Shift+R cannot help: the boot loader refuses it, as step {len(played.trace)} says, and the host "
+            f"keeps running ESXi {host.version} from {bank.label} (F45, KB 1033604)."
+        )
+    else:
+        end = (
+            f"So the host runs ESXi {host.version} again, from {bank.label}: the update kept the previous image on "
+            "the other bank, and Shift+R marked the updated bank INVALID for good (F8, F45)."
+        )
+    notes = (("refused", "yes" if error is not None else "no"),)
+    return _Worked(answer, answer, tuple(_narrate(played)), end, notes)
+
+
+def _hint_shift_r(ex: Exercise, worked: _Worked, given: object) -> str:
+    if worked.note("refused") == "yes":
+        return (
+            "the 6.x -> 7.0 upgrade re-laid the boot device's partitions once 7.0's first boot was confirmed, so "
+            "no 6.x image is left to boot; only a reinstall or a copy of the boot device brings 6.7 back (F45, "
+            "KB 1033604)."
+        )
+    return "an update within 7.0 keeps the previous image on the altbootbank, and Shift+R boots it for good (F8, F45)."
+
+
+# lab: reboot -f versus reboot (F13, F23)
+
+
+def _gen_reboot_f(rng: random.Random, seed: int) -> Exercise:
+    version = rng.choice(VERSIONS)
+    path = rng.choice(_INSTALLED[:1] + _STICKY + ("/etc/rc.local.d/local.sh",))
+    steps = [_edit(path)]
+    middle = rng.choice(("none", "none", "none", "wait", "backup", "configure"))
+    if middle == "wait":
+        steps.append(Step.wait(rng.choice((5, 20, 45))))
+    elif middle == "backup":
+        steps.append(Step.backup())
+    elif middle == "configure":
+        setting = "dns-server" if path != "/etc/resolv.conf" else "root-password"
+        steps.append(Step.configure(setting, _SETTINGS[setting]))
+    then = rng.choice((Step.reboot_f(), Step.reboot_f(), Step.reboot()))
+    symptom = (
+        f"You changed {path} and the host must restart now; the runbook on the wall says `reboot -f` "
+        "because it is quicker."
+    )
+    return _lab(
+        seed,
+        "reboot-f",
+        version,
+        steps,
+        (then,),
+        symptom=symptom,
+        subject=path,
+        probe=_EDITS[path][1],
+        start=rng.choice((0, 10, 30, 50)),
+    )
+
+
+def _hint_reboot_f(ex: Exercise, worked: _Worked, given: object) -> str:
+    forced = ex.then[0].op == "reboot_f"
+    if worked.answer == "yes" and not forced:
+        return (
+            "`reboot` is orderly: init runs the inittab's shutdown lines, among them /bin/backup.sh 1, which saves "
+            "every persisted /etc file without comparing (F13, F22)."
+        )
+    if worked.answer == "yes":
+        return (
+            "reboot -f skips the shutdown backup, but a backup had already saved the change into "
+            f"{worked.note('saved_into')}'s state.tgz before it (F12, F14, F21)."
+        )
+    return "reboot -f restarts without init, so /bin/backup.sh 1 never ran, and no backup had saved the change (F23)."
+
+
+# lab: a full ramdisk (F28, F29)
+
+_CAPTURES = {
+    "etc": ("/etc/vmware/pktcap-vmk0.pcap", "/etc/ssh/pktcap-vmnic0.pcap", "/etc/pktcap.pcap"),
+    "opt": ("/opt/pktcap-vmk0.pcap", "/opt/pktcap-vmnic0.pcap"),
+}
+
+
+def _gen_ramdisk_full(rng: random.Random, seed: int) -> Exercise:
+    version = rng.choice(VERSIONS)
+    target = rng.choice(("etc", "etc", "opt"))
+    culprit = rng.choice(_CAPTURES[target])
+    decoy = Step.capture("/tmp/pktcap-vmnic1.pcap", rng.choice((4, 6, 8)) * MIB)  # big, but on the roomy tmp ramdisk
+    spare = rng.randint(4, 16)  # bytes left: fewer than the failing write needs
+    fill = Step.capture(culprit, _free_after_boot(version, target) - spare)
+    steps = [decoy, fill] if rng.random() < 0.5 else [fill, decoy]
+    failing = _edit("/etc/hosts") if target == "etc" else _edit("/opt/notes.txt")
+    symptom = f"`{failing.command()}` fails: 'sh: write error: No space left on device'."
+    return _lab(seed, "ramdisk-full", version, steps, (failing,), symptom=symptom, subject=failing.path or "")
+
+
+def _work_ramdisk_full(ex: Exercise) -> _Worked:
+    played = _play(ex.version, ex.start_minute, ex.setup + ex.then, last_may_fail=True)
+    host, error = played.host, played.trace[-1][2]
+    if not isinstance(error, RamdiskFull):
+        raise RuntimeError(f"lab {ex.seed}: the last write fitted, so nothing is full")
+    disk = next(r for r in host.ramdisks if r.name == error.ramdisk)
+    biggest, entry = max(disk.files.items(), key=lambda item: item[1].size)
+    end = (
+        f"So {ex.subject} lives on the {disk.name} ramdisk (mounted on {disk.mount}: the longest mount point above "
+        f"a path decides, F29). Its biggest file is {biggest}, {entry.size:,} bytes of the {disk.capacity:,} the "
+        f"ramdisk may hold; {disk.free} bytes are left and the write needed {error.needed}, so it was refused and "
+        f"nothing was written (F28). `rm {biggest}` gives the room back at once."
+    )
+    big = [f"{p}={r.name}" for r in host.ramdisks for p, e in r.files.items() if e.size >= MIB]
+    notes = (("ramdisk", disk.name), ("big", ";".join(big)))
+    return _Worked(biggest, biggest, tuple(_narrate(played)), end, notes)
+
+
+def _parse_path(ex: Exercise, answer: object) -> str:
+    if not isinstance(answer, str) or not answer.strip().strip("'\"").startswith("/"):
+        raise _Unreadable("Answer with a full path that starts with /, such as /etc/hosts.")
+    return norm(answer.strip().strip("'\""))
+
+
+def _hint_ramdisk_full(ex: Exercise, worked: _Worked, given: object) -> str:
+    big = dict(item.split("=", 1) for item in (worked.note("big") or "").split(";") if item)
+    disk = worked.note("ramdisk")
+    if isinstance(given, str) and given in big and big[given] != disk:
+        return (
+            f"{given} is big, but it is on the {big[given]} ramdisk; {ex.subject} is on the {disk} ramdisk, and each "
+            "ramdisk has its own maximum (F29). `vdf -h` shows which one is full."
+        )
+    return f"`vdf -h` shows the {disk} ramdisk full, and `du -h` on its mount point leads to the file (F28, F29)."
+
+
+# lab: two VIBs claim one file (F30)
+
+_CONFLICTS = (("lab-agent", "lab-monitor"), ("lab-drv", "oem-drv"))
+
+
+def _gen_vib_conflict(rng: random.Random, seed: int) -> Exercise:
+    installed, new = rng.choice(_CONFLICTS)
+    if rng.random() < 0.5:
+        installed, new = new, installed
+    version = rng.choice(VERSIONS)
+    setup = [Step.put_vib(installed), Step.install_file(installed), Step.put_vib(new)]
+    choices = [
+        (Step.install_file(new, live=False),),
+        (Step.reboot(), Step.put_vib(new), Step.install_file(new)),  # /tmp is a ramdisk: copy the file again
+        (Step.remove_vib(installed), Step.install_file(new)),
+    ]
+    rng.shuffle(choices)
+    paths = sorted(set(dict(_VIBS[installed][1])) & set(dict(_VIBS[new][1])))
+    words = str(VibConflict(_lab_vib(new).id, _lab_vib(installed).id, paths))
+    symptom = (
+        f"`esxcli software vib install -v {_vib_file(new)}` fails:\n [FileConflictError]\n {words}\n"
+        " Please refer to the log file for more details."
+    )
+    return _lab(seed, "vib-conflict", version, setup, symptom=symptom, subject=new, choices=choices)
+
+
+def _work_vib_conflict(ex: Exercise) -> _Worked:
+    runs = [_play(ex.version, ex.start_minute, ex.setup + c, last_may_fail=True) for c in ex.choices]
+    ok = [LETTERS[i] for i, p in enumerate(runs) if p.trace[-1][2] is None]
+    if len(ok) != 1:
+        raise RuntimeError(f"lab {ex.seed}: {len(ok)} options install the VIB, not exactly one")
+    answer = ok[0]
+    notes = tuple(
+        (LETTERS[i], f"refused again: {p.trace[-1][2]}" if p.trace[-1][2] else "it installs")
+        for i, p in enumerate(runs)
+    )
+    installed = ex.setup[1].args[0]
+    end = (
+        f"So option {answer}: esximage lets no two non-overlay VIBs ship one path (F30), live or staged, before "
+        f"or after a reboot; {installed} keeps the file until it is removed (or one of the two is rebuilt as an "
+        "overlay VIB, which may replace another VIB's files)."
+    )
+    return _Worked(answer, answer, tuple(_narrate(runs[LETTERS.index(answer)])), end, notes)
+
+
+def _hint_vib_conflict(ex: Exercise, worked: _Worked, given: object) -> str:
+    assert isinstance(given, str)
+    return f"option {given}: {worked.note(given)}."
+
+
+# lab: restore one /etc file from state.tgz (KB 342062, F38)
+
+_BROKEN = {
+    "/etc/hosts": "127.0.0.1 localhost",
+    "/etc/ntp.conf": "server 0.pool.ntp.org",
+    "/etc/resolv.conf": "search lab.local",
+}
+
+
+def _gen_restore_file(rng: random.Random, seed: int) -> Exercise:
+    version = rng.choice(VERSIONS)
+    path = rng.choice(tuple(_BROKEN))
+    other = rng.choice([p for p in _STICKY if p != path and p not in _BROKEN])
+    save = rng.choice((Step.backup(), Step.wait(70)))
+    steps = [_edit(path), save, Step.write(path, _BROKEN[path]), _edit(other)]
+    if rng.random() < 0.4:
+        steps.append(Step.wait(rng.choice((20, 70))))
+    symptom = (
+        f"Someone typed > instead of >> and overwrote {path}. Other changes made since the last backup must "
+        "not be lost."
+    )
+    return _lab(
+        seed,
+        "restore-file",
+        version,
+        steps,
+        symptom=symptom,
+        subject=path,
+        probe=_EDITS[path][1],
+        start=rng.choice((0, 10, 30)),
+    )
+
+
+def _work_restore_file(ex: Exercise) -> _Worked:
+    played = _play(ex.version, ex.start_minute, ex.setup)
+    bank = played.host.bootbank
+    assert bank is not None
+    saved = StateArchive.from_bytes(bank.read("state.tgz")).read_text(ex.subject.lstrip("/"))
+    answer = "yes" if ex.probe in saved.splitlines() else "no"
+    if answer == "yes":
+        end = (
+            f"So state.tgz still holds the good {ex.subject}. KB 342062's steps, for one file: cd /tmp; tar xzf "
+            f"/bootbank/state.tgz; tar xzf local.tgz; cp /tmp{ex.subject} {ex.subject}; then /sbin/auto-backup.sh "
+            "saves it with the other changes (F38, F14). Rebooting instead would not do: an orderly reboot saves "
+            "the broken file first (F13), a power cut loses the other changes (F23)."
+        )
+    else:
+        end = (
+            f"So a backup ran after the overwrite and saved the broken {ex.subject}: state.tgz keeps one copy only, "
+            "and the good line is gone from it (F14, F16). Another copy exists only where one was made before: a "
+            "configBundle, or the altbootbank's state.tgz after an image change (F43, F49)."
+        )
+    return _Worked(answer, answer, tuple(_narrate(played, (ex.subject,))), end)
+
+
+def _hint_restore_file(ex: Exercise, worked: _Worked, given: object) -> str:
+    if worked.answer == "yes":
+        return "the last backup ran before the file was overwritten, and none has run since (F14, F12)."
+    return "a backup ran after the overwrite: cron at minute 1 of the hour saves whatever differs (F12, F14)."
+
+
+# lab: a configuration bundle from another host (F43)
+
+
+def _gen_config_bundle(rng: random.Random, seed: int) -> Exercise:
+    version = rng.choice(VERSIONS)
+    other = rng.choice(("esxi-b", "esxi02", "lab-esx2"))
+    other_version = version if rng.random() < 0.75 else ("7.0" if version == "6.7" else "6.7")
+    force = rng.random() < 0.6
+    symptom = (
+        f"A colleague wants this host set up like {other}, and hands you the configuration bundle that "
+        f"vim-cmd hostsvc/firmware/backup_config made there."
+    )
+    return _lab(
+        seed,
+        "config-bundle",
+        version,
+        (Step.put_bundle(other, other_version),),
+        (Step.restore_config(other, force=force),),
+        symptom=symptom,
+        subject=other,
+    )
+
+
+def _work_config_bundle(ex: Exercise) -> _Worked:
+    played = _play(ex.version, ex.start_minute, ex.setup + ex.then, last_may_fail=True)
+    host, error = played.host, played.trace[-1][2]
+    answer = host.hostname
+    if error is not None:
+        end = f"So nothing was restored and the host is still {answer}: {error}"
+        why = getattr(error, "field", "")
+    else:
+        end = (
+            f"So the host rebooted into {ex.subject}'s configuration and is {answer} now: the bundle's state.tgz "
+            f"replaced its own, so esx.conf carries {ex.subject}'s /system/uuid ({host.uuid}) and hostname, "
+            "and /etc/hosts and /etc/shadow are its too; kernelopt= and useropts.gz came from the bundle (F43, F38)."
+        )
+        why = "restored"
+    return _Worked(answer, answer, tuple(_narrate(played)), end, (("why", why),))
+
+
+def _parse_hostname(ex: Exercise, answer: object) -> str:
+    if not isinstance(answer, str) or not re.fullmatch(r"[A-Za-z0-9.-]+", answer.strip()):
+        raise _Unreadable("Answer with a host name, such as esxi.")
+    return answer.strip().lower()
+
+
+def _hint_config_bundle(ex: Exercise, worked: _Worked, given: object) -> str:
+    why = worked.note("why")
+    if why == "UUID":
+        return (
+            "the bundle's Manifest.txt names another host's UUID, and without the force flag restore_config "
+            "refuses it (F43)."
+        )
+    if why == "release level":
+        return "a bundle restores only onto the release it was made on, even when forced (F43)."
+    return "forced, the restore writes the other host's state.tgz and reboots: /etc comes from it now (F43, F38)."
+
+
 # -- the kinds, together -----------------------------------------------------------------------------------------------
 
 
@@ -1505,11 +2184,21 @@ _SPECS: Mapping[str, _Spec] = {
     "fits": _Spec(_gen_fits, _work_fits, _parse_yes_no, _hint_fits),
     "reverse": _Spec(_gen_reverse, _work_reverse, _parse_letter, _hint_reverse),
     "bootdevice": _Spec(_gen_bootdevice, _work_survives, _parse_yes_no, _hint_bootdevice),
+    "bootbank-tmp": _Spec(_gen_bootbank_tmp, _work_survives, _parse_yes_no, _hint_bootbank_tmp),
+    "bootbank-lost": _Spec(_gen_bootbank_lost, _work_survives, _parse_yes_no, _hint_bootdevice),
+    "shift-r": _Spec(_gen_shift_r, _work_shift_r, _parse_yes_no, _hint_shift_r),
+    "reboot-f": _Spec(_gen_reboot_f, _work_survives, _parse_yes_no, _hint_reboot_f),
+    "ramdisk-full": _Spec(_gen_ramdisk_full, _work_ramdisk_full, _parse_path, _hint_ramdisk_full),
+    "vib-conflict": _Spec(_gen_vib_conflict, _work_vib_conflict, _parse_letter, _hint_vib_conflict),
+    "restore-file": _Spec(_gen_restore_file, _work_restore_file, _parse_yes_no, _hint_restore_file),
+    "config-bundle": _Spec(_gen_config_bundle, _work_config_bundle, _parse_hostname, _hint_config_bundle),
 }
 
 
 def _with_text(ex: Exercise) -> Exercise:
     """The exercise with its question written out: the set-up as shell lines, then what is asked."""
+    if ex.kind in LAB_KINDS:
+        return _lab_text(ex)
     start = DEFAULT_CLOCK + timedelta(minutes=ex.start_minute)
     saved = ", ".join(_installed_state(ex.version))
     head = (
@@ -1558,31 +2247,19 @@ def _with_text(ex: Exercise) -> Exercise:
 
 
 def _replace_text(ex: Exercise, question: str, options: tuple[str, ...]) -> Exercise:
-    return Exercise(
-        ex.seed,
-        ex.kind,
-        question,
-        ex.setup,
-        options,
-        ex.version,
-        ex.subject,
-        ex.probe,
-        ex.start_minute,
-        ex.choices,
-        ex.shown,
-    )
+    return replace(ex, question=question, options=options)
 
 
 def generate(seed: int, kind: str | None = None) -> Exercise:
-    """The exercise of `seed` (any int). `kind` is one of KINDS; None lets the seed choose one.
+    """The exercise of `seed` (any int). `kind` is one of KINDS or LAB_KINDS; None lets the seed choose one of KINDS.
 
     The same seed and kind always give the same exercise, and `generate(s)` equals `generate(s, generate(s).kind)`.
     Every set-up is run once here, so an exercise that comes back is one the engine can play.
     """
     if kind is None:
         kind = random.Random(seed).choice(KINDS)
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if kind not in KINDS and kind not in LAB_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS + LAB_KINDS)}, not {kind!r}")
     rng = random.Random(f"esxistate-exercise:{seed}:{kind}")
     ex = _SPECS[kind].make(rng, seed)
     _work(ex)  # plays the set-up once: a generator bug shows here, not in front of a student

@@ -290,6 +290,7 @@ class _Checkpoint:
     history_len: int = 0
     boot_device: str = bootdevice.OK
     maintenance: bool = False
+    secure: bool = False
 
 
 class Host:
@@ -310,6 +311,7 @@ class Host:
         self._clock = clock
         self._stateless = stateless
         self._secure = secure_config
+        self._secure_asked = secure_config  # the image's own rule (F36) may turn it on at a later boot
         self._network_image = network_image
         self._fs: VisorFS | None = None
         self._booted: int | None = None
@@ -333,16 +335,25 @@ class Host:
         version: str = "7.0",
         *,
         stateless: bool = False,
-        secure_config: bool = False,
+        secure_config: bool | None = None,
         clock: datetime = DEFAULT_CLOCK,
         hostname: str = "esxi",
     ) -> Host:
         """An installed ESXi host, powered off: BOOTBANK1 holds the image and the installer's state.tgz, BOOTBANK2
         is empty (as after a fresh install). `version` is one of `Host.versions()`: "6.7" (6.7 GA, build 8169922),
         "7.0" (7.0b, build 16324942) or "7.0U3" (7.0 Update 3g, build 20328353). `stateless=True` is an Auto Deploy
-        host (no boot bank, F41); `secure_config=True` is 7.0 U2+, whose state.tgz is encrypted (F36)."""
+        host (no boot bank, F41).
+
+        7.0 U3 encrypts its configuration as every 7.0 U2+ host does (state.tgz holds local.tgz.ve and
+        encryption.info, F36). `secure_config=True` on "7.0" builds a 7.0 host with that layout too, a simplification
+        that lets a lesson compare both layouts on one build; `secure_config=False` on 7.0 U3 is refused, because a
+        real 7.0 U2+ host has no way to turn the encryption off."""
         if version not in image.VERSIONS:
             raise UnsupportedVersion(version, cls.versions())
+        if secure_config is None:
+            secure_config = image.encrypts_config(version)
+        elif not secure_config and image.encrypts_config(version):
+            raise UnsupportedVersion(f"{version} without secure_config", tuple(v for v in cls.versions() if v < "7.0U"))
         if secure_config and not version.startswith("7"):
             raise UnsupportedVersion(f"{version} with secure_config", tuple(v for v in cls.versions() if v[0] == "7"))
         img = image.demo_image(version)
@@ -474,9 +485,6 @@ class Host:
             return None
         return self._banks[self._default_bank_index()]
 
-    def _banks_mounted(self) -> bool:
-        return self._fs is not None and not self._stateless
-
     def explain(self, path: str) -> Any:
         """Where `path` comes from and whether it survives a reboot, a power loss and the next cron run, with the
         ESXi facts behind each answer (see esxistate.explain)."""
@@ -579,6 +587,7 @@ class Host:
             len(self._history),
             boot_device=self._boot_device,
             maintenance=self._maintenance,
+            secure=self._secure,
         )
 
     def _rollback(self, cp: _Checkpoint, fs: VisorFS | None) -> None:
@@ -597,6 +606,7 @@ class Host:
         self._pid = cp.pid
         self._boot_device = cp.boot_device
         self._maintenance = cp.maintenance
+        self._secure = cp.secure
         del self._history[cp.history_len :]
 
     @contextlib.contextmanager
@@ -653,6 +663,9 @@ class Host:
         self._banks = list(choice.banks)
         self._booted = choice.index
         self._version = _version_of(bank.build)
+        # F36: the first boot of a 7.0 U2+ image encrypts the configuration; a rollback to an older image reads and
+        # writes the plain local.tgz its bank holds.
+        self._secure = self._secure_asked or image.encrypts_config(self._version)
         self._record(
             "bootloader",
             _sentences(choice.messages),
@@ -886,7 +899,7 @@ class Host:
                 unpacked = 0
             if unpacked > fs.ramdisk("tmp").free:
                 return self._skip(trigger, "Unable to extract system configuration.  Are you out of disk space?")
-        needed, why = backup.needs_backup(fs, bank, self._version, self._tpm_key)
+        needed, why = backup.needs_backup(fs, bank, self._version, self._tpm_key, encrypt=self._secure)
         if not needed:
             return self._skip(trigger, why)
         return self._backup_sh(trigger, is_shutdown=False, power_loss_after=power_loss_after, reason=why)

@@ -176,6 +176,12 @@ def version_key(version: str) -> tuple[int, int, int]:
     return int(m[1]), int(m[2]), int(m[3] or 0)
 
 
+def encrypts_config(version: str) -> bool:
+    """F36: from 7.0 Update 2 every host encrypts its archived configuration (state.tgz holds local.tgz.ve and
+    encryption.info), with no manual step, from the first boot of such an image on."""
+    return version_key(version) >= (7, 0, 2)
+
+
 def newer_than(version: str) -> tuple[str, ...]:
     """The simulated versions an upgrade or update can go to from `version`, oldest first."""
     return tuple(v for v in sorted(VERSIONS, key=version_key) if version_key(v) > version_key(version))

@@ -74,7 +74,7 @@ class Tardisk:
 
     name: str  # the module file on the boot bank, e.g. "s.v00"
     members: Mapping[str, FileEntry] = field(repr=False)
-    size: int = 0  # uncompressed bytes of its files (what vdf shows)
+    size: int = 0  # bytes of the decompressed tar in memory (F46): what vdf, esxcli and `ls -l /tardisks` show
     compressed_size: int = 0  # bytes of the module file on the boot bank
     system: bool = True  # state.tgz is not a system tardisk (S5)
     _children: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
@@ -85,7 +85,10 @@ class Tardisk:
         index of the same module bytes is reused from a small cache unless `cache=False`."""
         if cache:
             return _cached_tardisk(name, bytes(data), system)
-        members, size = archive.index(data, name=name, root="/")
+        members, _file_bytes = archive.index(data, name=name, root="/")
+        # The boot loader gunzips the module into memory (F46), so the tardisk is as large as its tar: gzip's trailer
+        # (ISIZE, RFC 1952) records that length, which is what vdf and /tardisks show (sample S3).
+        size = int.from_bytes(data[-4:], "little") if len(data) >= 18 else 0
         return cls._from_absolute(name, members, compressed_size=len(data), system=system, size=size)
 
     @classmethod

@@ -20,6 +20,14 @@ FIGURES = (
     "timeline: replay a frame of 100 events",
     "import esxistate",
     "memory of a 100-event history",
+    "backup of 100 edited /etc files",
+    "memory after writing 1,000 files on one ramdisk",
+    "fs.write on the 5,000-file image",
+    "advance(minutes=1) on the 5,000-file image",
+    "install_vib: the 100th",
+    "host.history at 5,000 events",
+    "export.html: the second export",
+    "layer_stack of a path 30 VIBs ship: width",
 )
 
 
@@ -35,5 +43,7 @@ def test_bench_run_prints_every_figure_with_ratio_bar_and_verdict():
         line = next((row for row in lines if row.startswith(name)), None)
         assert line is not None, f"{name!r} not printed:\n{proc.stdout}"
         assert re.search(r"\d(\.\d+)?x( faster)?\s+(<=|>=) [\d.]+x( faster)?\s+(pass|MISSED)$", line), line
-    assert re.search(r"^\d of 8 bars met in \d+ s", lines[-1])
+    assert re.search(r"^\d+ of 20 bars met in \d+ s", lines[-1])
+    spreads = [row for row in lines if "ratio min/median/max" in row]
+    assert len(spreads) >= 14  # every timed figure is interleaved pairs with their spread
     assert "heavy modules loaded by `import esxistate`: []" in proc.stdout  # ipywidgets/graphviz stay lazy

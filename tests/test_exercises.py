@@ -429,7 +429,7 @@ def test_importing_exercises_loads_no_display_library():
 
 
 def test_public_names():
-    assert exercises.__all__ == ["KINDS", "Exercise", "Feedback", "Step", "generate"]
+    assert exercises.__all__ == ["KINDS", "LAB_KINDS", "Exercise", "Feedback", "Step", "generate"]
     assert KINDS == ("layer", "survives", "state", "bank", "fits", "reverse", "bootdevice")
 
 
@@ -459,3 +459,197 @@ def test_engine_answer_is_accepted_and_a_perturbed_one_is_not(seed, kind):
     wrong = ex.check(perturb(ex, answer))
     assert not wrong.correct
     assert wrong.explanation.strip()
+
+
+# -- troubleshooting labs (lesson 11) ------------------------------------------------------------------------------
+
+
+def lab(kind: str, setup, then=(), **params) -> Exercise:
+    return Exercise.from_steps(kind, setup, then=then, symptom="(symptom)", **params)
+
+
+def test_lab_slow_boot_device_backup_goes_to_memory_until_localcli_and_a_backup():
+    """KB 301134, F47 (a): with /bootbank -> /tmp, auto-backup.sh "saves" into the tmp ramdisk, so a power failure
+    loses the change; localcli's restore --bootbanks re-points the links, and only a backup after it reaches the
+    boot device (F14, F23)."""
+    base = [Step.slow_reboot(), Step.append("/etc/hosts", HOSTS_LINE), Step.backup()]
+    ask_ = dict(subject="/etc/hosts", probe=HOSTS_LINE)
+    assert_answer(lab("bootbank-tmp", base, [Step.power_loss()], **ask_), "no")
+    fixed_late = lab("bootbank-tmp", [*base, Step.restore_bootbanks()], [Step.power_loss()], **ask_)
+    assert_answer(fixed_late, "no")
+    assert "no backup has run since" in str(fixed_late.check("yes"))
+    saved = lab("bootbank-tmp", [*base, Step.restore_bootbanks(), Step.backup()], [Step.power_loss()], **ask_)
+    assert_answer(saved, "yes")
+
+
+def test_lab_slow_boot_device_live_host_shows_the_symptom_and_takes_the_fix():
+    """The live host is in the state the card describes: `ls -l /` shows bootbank -> /tmp and auto-backup.sh
+    claims success (KB 301134); the documented fix then a backup keeps the change through a power cut (F47)."""
+    ex = exercises.generate(0, "bootbank-tmp")
+    ex = lab("bootbank-tmp", ex.setup[:3], ex.then, version=ex.version, subject=ex.subject, probe=ex.probe)
+    host = ex.host()
+    assert "bootbank -> /tmp\n" in host.shell("ls -l /")
+    assert host.shell("/sbin/auto-backup.sh") == ""  # nothing new to save into the /tmp copy
+    assert host.shell("localcli --plugin-dir=/usr/lib/vmware/esxcli/int/ boot system restore --bootbanks") == ""
+    assert "bootbank -> /vmfs/volumes/" in host.shell("ls -l /")
+    assert "Saving current state in /bootbank" in host.shell("/sbin/auto-backup.sh")
+    host.power_loss()
+    host.boot()
+    assert ex.probe in host.fs.read_text(ex.subject)
+
+
+def test_lab_lost_boot_device_keeps_what_was_saved_before_the_loss():
+    """F47 (b): once the device is gone every backup raises the alert and saves nothing; a power cycle brings the
+    device back as it was when lost (our model, said in bootdevice.py)."""
+    before = lab(
+        "bootbank-lost",
+        [Step.append("/etc/hosts", HOSTS_LINE), Step.backup(), Step.lose_boot_device(), Step.backup()],
+        [Step.reboot()],
+        subject="/etc/hosts",
+        probe=HOSTS_LINE,
+    )
+    assert_answer(before, "yes")
+    after = lab(
+        "bootbank-lost",
+        [Step.lose_boot_device(), Step.append("/etc/hosts", HOSTS_LINE), Step.wait(70)],
+        [Step.power_loss()],
+        subject="/etc/hosts",
+        probe=HOSTS_LINE,
+    )
+    assert_answer(after, "no")
+    assert after.host().shell("/sbin/auto-backup.sh") == "Bootbank cannot be found at path '/bootbank'\n"
+
+
+def test_lab_shift_r_is_refused_after_6_7_to_7_0_and_works_after_an_update():
+    """KB 1033604, F45: 6.x -> 7.0 re-lays the boot device, so Shift+R never brings 6.7 back; 7.0 -> 7.0 U3 keeps
+    the previous image on the altbootbank, so Shift+R boots 7.0 again (F8)."""
+    major = lab("shift-r", [Step.upgrade("7.0"), Step.reboot()], [Step.rollback()], version="6.7")
+    assert_answer(major, "no")
+    assert "KB 1033604" in str(major.check("yes"))
+    assert major.host().version == "7.0"
+    update = lab("shift-r", [Step.upgrade("7.0U3"), Step.reboot()], [Step.rollback()], version="7.0")
+    assert_answer(update, "yes")
+    assert update.host().version == "7.0U3"  # the live host is before the rollback: `then` is never played on it
+
+
+def test_lab_reboot_f_skips_the_shutdown_backup_and_reboot_runs_it():
+    """F13: an orderly reboot runs /bin/backup.sh 1; F23: reboot -f does not, so only an earlier backup keeps the
+    change (F14)."""
+    edit = Step.append("/etc/ntp.conf", NTP_LINE)
+    params = dict(subject="/etc/ntp.conf", probe=NTP_LINE)
+    assert_answer(lab("reboot-f", [edit], [Step.reboot_f()], **params), "no")
+    assert_answer(lab("reboot-f", [edit], [Step.reboot()], **params), "yes")
+    assert_answer(lab("reboot-f", [edit, Step.backup()], [Step.reboot_f()], **params), "yes")
+
+
+def test_lab_reboot_f_step_does_what_the_shell_does():
+    """Step.reboot_f is the shell's `reboot -f`: both leave the same files and the same state.tgz."""
+    ex = lab("reboot-f", [Step.append("/etc/ntp.conf", NTP_LINE)], [Step.reboot_f()])
+    by_step, by_shell = ex.host(), ex.host()
+    Step.reboot_f().apply(by_step)
+    by_shell.shell("reboot -f")
+    assert by_step.fs.read("/etc/ntp.conf") == by_shell.fs.read("/etc/ntp.conf")
+    assert by_step.bootbank.read("state.tgz") == by_shell.bootbank.read("state.tgz")
+
+
+def test_lab_full_ramdisk_answer_is_the_big_file_on_the_ramdisk_of_the_refused_path():
+    """F28, F29: the write is charged to the ramdisk of the longest mount point above its path; a bigger file on
+    another ramdisk (here tmp) is not the culprit."""
+    ex = exercises.generate(0, "ramdisk-full")
+    culprit = next(s.args[0] for s in ex.setup if s.op == "capture" and not s.args[0].startswith("/tmp/"))
+    assert_answer(ex, culprit)
+    wrong = ex.check("/tmp/pktcap-vmnic1.pcap")
+    assert not wrong.correct and "tmp ramdisk" in wrong.explanation
+    host = ex.host()
+    assert "No space left on device" in host.shell(ex.then[0].command())
+    host.shell(f"rm {culprit}")
+    assert host.shell(ex.then[0].command()) == ""
+
+
+def test_lab_vib_conflict_words_are_esxclis_and_only_removal_lets_the_new_vib_in():
+    """F30: two non-overlay VIBs may not ship one path, live or staged, before or after a reboot; the symptom is
+    what esxcli prints on the live host (esximage's FileConflictError wording)."""
+    ex = exercises.generate(1, "vib-conflict")
+    answer = ex.solve()
+    assert ex.options[exercises.LETTERS.index(answer)].startswith("esxcli software vib remove")
+    for letter in "ABC":
+        assert ex.check(letter).correct == (letter == answer)
+    new = ex.subject
+    printed = ex.host().shell(f"esxcli software vib install -v /tmp/{new}-{exercises._VIBS[new][0]}.vib")
+    assert printed.startswith(" [FileConflictError]\n")
+    assert printed in ex.symptom + "\n"
+
+
+def test_lab_restore_file_from_state_tgz_follows_kb342062():
+    """KB 342062 for one file: state.tgz still holds the good copy when no backup ran since the overwrite; cd /tmp,
+    tar xzf state.tgz then local.tgz, cp it back, auto-backup.sh (F38, F14). After a cron run the bad copy is
+    what state.tgz holds (F12)."""
+    setup = [
+        Step.append("/etc/hosts", HOSTS_LINE),
+        Step.backup(),
+        Step.write("/etc/hosts", "127.0.0.1 localhost"),
+        Step.append("/etc/ntp.conf", NTP_LINE),
+    ]
+    ex = lab("restore-file", setup, subject="/etc/hosts", probe=HOSTS_LINE)
+    assert_answer(ex, "yes")
+    host = ex.host()
+    for line in ("cd /tmp", "tar xzf /bootbank/state.tgz", "tar xzf local.tgz", "cp /tmp/etc/hosts /etc/hosts"):
+        host.shell(line)
+    assert HOSTS_LINE in host.fs.read_text("/etc/hosts")
+    assert "Saving current state in /bootbank" in host.shell("/sbin/auto-backup.sh")
+    host.power_loss()
+    host.boot()
+    assert HOSTS_LINE in host.fs.read_text("/etc/hosts") and NTP_LINE in host.fs.read_text("/etc/ntp.conf")
+    late = lab("restore-file", [*setup, Step.wait(70)], subject="/etc/hosts", probe=HOSTS_LINE)
+    assert_answer(late, "no")
+
+
+def test_lab_config_bundle_from_another_host_needs_force_and_the_same_release():
+    """F43: restore_config refuses another host's UUID unless forced, and another release even when forced; forced,
+    the other host's state.tgz replaces ours and the host comes back under the other name."""
+    put = [Step.put_bundle("esxi-b", "7.0")]
+    assert_answer(lab("config-bundle", put, [Step.restore_config("esxi-b")], subject="esxi-b"), "esxi")
+    forced = lab("config-bundle", put, [Step.restore_config("esxi-b", force=True)], subject="esxi-b")
+    assert_answer(forced, "esxi-b")
+    assert "forced, the restore writes" in str(forced.check("esxi"))
+    other_release = lab(
+        "config-bundle", [Step.put_bundle("esxi-b", "6.7")], [Step.restore_config("esxi-b", force=True)]
+    )
+    assert_answer(other_release, "esxi")
+    assert "Mismatched Bundle" in other_release.host().shell(
+        "vim-cmd hostsvc/firmware/restore_config /tmp/configBundle-esxi-b.tgz 1"
+    )
+
+
+def perturb_lab(ex: Exercise, answer: object) -> object:
+    if answer in ("yes", "no"):
+        return "no" if answer == "yes" else "yes"
+    if ex.kind == "ramdisk-full":
+        return "/tmp/pktcap-vmnic1.pcap"
+    if ex.kind == "config-bundle":
+        return "esxi" if answer != "esxi" else ex.subject
+    return next(letter for letter in "ABC" if letter != answer)
+
+
+@pytest.mark.parametrize("kind", exercises.LAB_KINDS)
+def test_every_lab_answers_itself_refuses_a_wrong_answer_and_fits_100_columns(kind):
+    for seed in range(6):
+        ex = exercises.generate(seed, kind)
+        answer = ex.solve()
+        assert ex.check(answer).correct
+        wrong = ex.check(perturb_lab(ex, answer))
+        assert wrong.marked and not wrong.correct
+        for line in (ex.question + "\n" + str(wrong)).splitlines():
+            assert len(line) <= 100, line
+
+
+def test_labs_are_asked_for_by_name_only():
+    """generate(seed) keeps drawing from KINDS, so every seed of lesson 09 stays the same exercise."""
+    assert not {exercises.generate(seed).kind for seed in range(40)} & set(exercises.LAB_KINDS)
+
+
+def test_a_lab_built_by_hand_without_its_question_is_refused():
+    with pytest.raises(ValueError, match="choices"):
+        lab("vib-conflict", [Step.install_vib("lab-agent")])
+    with pytest.raises(ValueError, match="then step"):
+        lab("ramdisk-full", [Step.capture("/etc/pktcap.pcap", 1024)])

@@ -264,7 +264,8 @@ def test_a_tardisk_counts_only_the_copy_a_later_duplicate_member_leaves():
     )
     tardisk = Tardisk.from_bytes("dup.v00", data, cache=False)
     assert tardisk.members["/opt/a"].data == b"zzz"
-    assert tardisk.size == 13 and "/opt" in tardisk.members  # the directory the archive omits is implied
+    assert "/opt" in tardisk.members  # the directory the archive omits is implied
+    assert tardisk.size == len(archive.gunzip(data))  # in memory it is the whole decompressed tar (F46)
     members, total = archive.index(data)
     assert total == 13 and set(members) == {"opt/a", "opt/b"}
 

@@ -524,6 +524,42 @@ def test_secure_config_state_holds_encrypted_envelope():
     assert h.fs.read_text("/etc/hosts") == "secret\n"
 
 
+def _state_is_encrypted(bank) -> bool:
+    return es.StateArchive.from_bytes(bank.read("state.tgz")).encrypted
+
+
+def test_7_0_u3_encrypts_its_configuration_without_being_asked():
+    """F36: from 7.0 Update 2 the archived configuration is encrypted with no manual enabling; a 7.0 U3 host cannot
+    be built without it."""
+    h = es.Host.demo("7.0U3")
+    h.boot()
+    h.fs.write("/etc/hosts", "u3\n")
+    h.backup()
+    assert h.secure_config and _state_is_encrypted(h.bootbank)
+    with pytest.raises(errors.UnsupportedVersion, match="without secure_config"):
+        es.Host.demo("7.0U3", secure_config=False)
+    assert not es.Host.demo("7.0").secure_config  # 7.0b (before U2) keeps a plain local.tgz
+
+
+def test_the_first_boot_of_7_0_u3_encrypts_and_a_rollback_to_7_0_reads_its_plain_local_tgz():
+    """F36: encryption "happens on first boot after install/upgrade to 7.0 U2"; F45, F8: Shift+R from 7.0 U3 boots
+    the 7.0 bank, whose state.tgz the staging backup and the shutdown backup wrote in the plain layout (F49, F20)."""
+    h = es.Host.demo("7.0")
+    h.boot()
+    h.fs.write("/etc/hosts", "kept\n")
+    h.upgrade("7.0U3")
+    assert not h.secure_config and not _state_is_encrypted(h.altbootbank)  # staged by 7.0, still plain
+    h.reboot()
+    assert h.version == "7.0U3" and h.secure_config and h.fs.read_text("/etc/hosts") == "kept\n"
+    h.backup()
+    assert _state_is_encrypted(h.bootbank) and not _state_is_encrypted(h.altbootbank)
+    h.reboot(rollback=True)
+    assert h.version == "7.0" and not h.secure_config and h.fs.read_text("/etc/hosts") == "kept\n"
+    h.fs.write("/etc/hosts", "back on 7.0\n")
+    h.backup()
+    assert not _state_is_encrypted(h.bootbank)
+
+
 def test_clock_only_moves_forward(host):
     t = host.clock
     with pytest.raises(errors.InvalidValue):

@@ -207,6 +207,20 @@ def test_ls_l_tardisks_shows_the_decompressed_size():
     assert size > len(h.bootbank.files["s.v00"])  # bigger than the gzip'd module on the boot bank
 
 
+def test_vdf_esxcli_and_tardisks_agree_on_every_tardisk_size():
+    """F46 and sample S3: vdf's tardisk sizes are the uncompressed tar sizes, larger than the .v00 file on the boot
+    bank; `esxcli system visorfs tardisk list` and `ls -l /tardisks` show the same decompressed bytes."""
+    h = booted()
+    listed = {ln.split()[-1]: int(ln.split()[4]) for ln in h.shell("ls -l /tardisks").splitlines()[1:]}
+    tardisk_part = h.shell("vdf").split("-----")[0].splitlines()[1:]
+    vdf = {ln.split()[0]: int(ln.split()[1]) for ln in tardisk_part}
+    esxcli = {r.split()[0]: int(r.split()[2]) for r in h.shell("esxcli system visorfs tardisk list").splitlines()[2:]}
+    for td in h.tardisks:
+        real = len(es.archive.gunzip(h.bootbank.files[td.name]))
+        assert listed[td.name] == esxcli[td.name] == real, td.name
+        assert vdf[td.name] == real // 1024, td.name
+
+
 def test_live_install_and_removal_show_in_tardisks():
     """F46, F33: a live install mounts its payload under /tardisks at once (a published failure shows esximage
     moving a payload to `/tardisks/esxcli_n.t00`); a live removal removes it (a published one fails with "can't
