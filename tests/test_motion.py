@@ -142,7 +142,21 @@ def test_power_cut_lists_each_changed_file_s_fate_from_explain(host):
         ("/etc/pam.d/system-auth", False),
     ]
     assert fates[1][2].startswith("back to the older copy in state.tgz") and fates[2][2].startswith("lost")
-    assert "etc/rc.local.d/local.sh" in saved and "etc/pam.d/system-auth" not in saved
+    assert "/etc/rc.local.d/local.sh" in saved and "/etc/pam.d/system-auth" not in saved
+
+
+def test_power_cut_on_an_encrypted_configuration_names_its_members_and_claims_no_fate():
+    """From 7.0 U2 state.tgz holds local.tgz.ve and encryption.info (F36): without the host's key the scene cannot
+    say which copy comes back, so it says so instead of guessing."""
+    h = es.Host.demo("7.0", secure_config=True)
+    h.boot()
+    h.fs.write("/etc/hosts", "10.0.0.5 nas\n")
+    h.power_loss()
+    fates, saved = motion.lost_at_power_cut(h.history, len(h.history) - 1)
+    assert saved == ["encryption.info", "local.tgz.ve"]
+    assert fates == [("/etc/hosts", None, fates[0][2])] and "encrypted (F36)" in fates[0][2]
+    scene = motion.scene(h.history, len(h.history) - 1)
+    assert '<span class="esm-mono">/etc/hosts</span>' in scene and "esm-lost" not in scene
 
 
 def test_scenes_play_without_script_and_quiet_events_have_none(host):

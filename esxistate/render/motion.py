@@ -442,10 +442,11 @@ def clock_strip(events: Sequence[Event], index: int) -> str:
 # -- a power cut (F23, F38) ----------------------------------------------------------------------------------------
 
 
-def lost_at_power_cut(events: Sequence[Event], index: int) -> tuple[list[tuple[str, bool, str]], list[str]]:
-    """([(path, kept, what happens to it)] for every file changed since the last boot, [names in state.tgz]) just
+def lost_at_power_cut(events: Sequence[Event], index: int) -> tuple[list[tuple[str, bool | None, str]], list[str]]:
+    """([(path, kept, what happens to it)] for every file changed since the last boot, [what state.tgz holds]) just
     before the power cut at `index`. The engine's `explain` decides each path's fate: kept only when it has a .#
-    twin and state.tgz already holds this very content (F16, F23, F38)."""
+    twin and state.tgz already holds this very content (F16, F23, F38). An encrypted state.tgz (7.0 U2+, F36) cannot
+    be read without the host's key: then `kept` is None and the list names its two members."""
     before = next((e.snapshot for e in reversed(events[:index]) if e.snapshot.powered_on), None)
     if before is None:
         return [], []
@@ -457,17 +458,23 @@ def lost_at_power_cut(events: Sequence[Event], index: int) -> tuple[list[tuple[s
             for p in e.paths:
                 if p not in changed:
                     changed.append(p)
-    fates = []
-    for p in reversed(changed):
-        ex = explain(before, p, events[:index])
-        fates.append((p, bool(ex.twin and ex.matches_state), str(ex.on_power_loss)))
     saved: list[str] = []
+    encrypted = False
     bank = before.bootbank
     if bank is not None and "state.tgz" in bank.files:
         try:
-            saved = StateArchive.from_bytes(bank.files["state.tgz"]).names()
+            state = StateArchive.from_bytes(bank.files["state.tgz"])
+            encrypted = state.encrypted
+            saved = sorted(state.members) if encrypted else ["/" + n for n in state.names()]
         except EsxiStateError:
             saved = []
+    fates: list[tuple[str, bool | None, str]] = []
+    for p in reversed(changed):
+        if encrypted:
+            fates.append((p, None, "state.tgz is encrypted (F36): the next boot restores what the last backup saved"))
+            continue
+        ex = explain(before, p, events[:index])
+        fates.append((p, bool(ex.twin and ex.matches_state), str(ex.on_power_loss)))
     return fates, saved
 
 
@@ -476,10 +483,10 @@ def power_cut(events: Sequence[Event], index: int) -> str:
     fates, saved = lost_at_power_cut(events, index)
     rows = []
     for path, kept, fate in fates:
-        cls = "esm-kept" if kept else "esm-lost"
-        rows.append(f'<li><span class="esm-mono {cls}">{_e(path)}</span>: {_e(fate)}</li>')
+        cls = {True: " esm-kept", False: " esm-lost", None: ""}[kept]
+        rows.append(f'<li><span class="esm-mono{cls}">{_e(path)}</span>: {_e(fate)}</li>')
     lost_html = "".join(rows) or "<li>no file was changed since the last boot</li>"
-    saved_html = "".join(f'<li class="esm-mono esm-kept">/{_e(n)}</li>' for n in saved) or "<li>no state.tgz</li>"
+    saved_html = "".join(f'<li class="esm-mono esm-kept">{_e(n)}</li>' for n in saved) or "<li>no state.tgz</li>"
     body = (
         '<div class="esm-dark"><b>Memory: the ramdisks and every branched file in them</b><br>'
         "The power is gone: no shutdown, so /bin/backup.sh 1 never runs (F23).</div>"
