@@ -23,9 +23,14 @@ the same seed always gives the same question, so a class can share "exercise 123
     >>> feedback.correct
     False
     >>> print(feedback)
-    Not quite. You answered no; the answer is yes: a backup saved the change into BOOTBANK1's state.tgz ...
+    Not quite. You answered no; the answer is yes: a backup saved the change into ...
+    The step that decides it: 2. /sbin/auto-backup.sh: ...
     Why, step by step:
     ...
+
+The step that decides the answer comes first: the engine replays the set-up without each step in turn, and the
+last step whose absence changes the answer is the one that decides it. Printed feedback and questions wrap at 100
+columns (`wrap`).
 
 `print(ex.question)` shows the set-up and the question; `ex.options` holds the choices of multiple-choice kinds.
 The kinds (`KINDS`), and the answers `check` accepts (always case-insensitive):
@@ -72,7 +77,6 @@ from __future__ import annotations
 
 import random
 import re
-import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -84,6 +88,7 @@ from .events import Event, HostSnapshot
 from .host import DEFAULT_CLOCK, Host
 from .layers import norm, owner_of, twin_of
 from .statearchive import StateArchive
+from .text import wrap
 from .vib import Vib
 
 __all__ = ["KINDS", "LAB_KINDS", "Exercise", "Feedback", "Step", "generate"]
@@ -537,16 +542,21 @@ def _boot_messages(messages: Iterable[str]) -> str:
     return "the boot loader: " + "; ".join(said)
 
 
-def _restore_sentence(event: Event, focus: Iterable[str]) -> str:
+def _restore_sentence(event: Event, focus: Iterable[str], *, again: bool = False) -> str:
+    """What the boot restored. `again`: the full sentence was already said once (at the first boot), so a later
+    boot is told in a few words."""
     files = tuple(event.details.get("files", ()))
     if not files:
         return "the boot found no state.tgz to restore: /etc is the image's own (F38)"
     bank = event.snapshot.bootbank
     where = f"{bank.label}'s state.tgz" if bank is not None else "state.tgz"
-    said = (
-        f"at boot, local.tgz from {where} was unpacked onto the fresh ramdisks: {_rel(files)} came back, each /etc "
-        "file with its .# twin; everything else is the image's copy again (F38, F25)"
-    )
+    if again:
+        said = f"at boot, {where} was restored as at the first boot: {_rel(files)} came back (F38)"
+    else:
+        said = (
+            f"at boot, local.tgz from {where} was unpacked onto the fresh ramdisks: {_rel(files)} came back, each "
+            "/etc file with its .# twin; everything else is the image's copy again (F38, F25)"
+        )
     for p in focus:
         if p in files:
             continue
@@ -689,7 +699,7 @@ def _narrate(played: _Played, focus: Iterable[str] = ()) -> list[str]:
                     said.append(_boot_messages(messages))
                 last_label = label
             elif kind == "restore":
-                said.append(_restore_sentence(e, focus))
+                said.append(_restore_sentence(e, focus, again=True))
             elif kind == "slow-boot-device":
                 said.append(
                     "the boot device was claimed late: /bootbank and /altbootbank point to /tmp, the tmp ramdisk (F47)"
@@ -734,8 +744,8 @@ class Feedback:
 
     def __str__(self) -> str:
         if not self.marked:
-            return self.explanation
-        return ("Correct. " if self.correct else "Not quite. ") + self.explanation
+            return wrap(self.explanation)
+        return wrap(("Correct. " if self.correct else "Not quite. ") + self.explanation)
 
 
 class _Unreadable(ValueError):
@@ -840,12 +850,18 @@ class Exercise:
         try:
             given = spec.parse(self, answer)
         except _Unreadable as problem:
-            return Feedback(False, f"Your answer could not be read: {problem} (nothing was marked; try again)", False)
+            return Feedback(False, f"{problem} Your answer could not be read, so nothing was marked: try again.", False)
+        why = worked.why()
+        decides = _deciding(self)
+        if decides is not None:  # that step first, in full; in the list below it points back up
+            step = worked.steps[decides]
+            number, _, rest = step.partition(": ")
+            why = f"The step that decides it: {step}\n" + why.replace(step, f"{number}: {_short_step(rest)}")
         if spec.same(given, worked.answer):
-            return Feedback(True, self._fit(f"The answer is {worked.shown}.\n{worked.why()}"))
+            return Feedback(True, self._fit(f"The answer is {worked.shown}.\n{why}"))
         hint = spec.hint(self, worked, given)
         head = f"You answered {spec.show(given)}; the answer is {worked.shown}: {hint}"
-        return Feedback(False, self._fit(f"{head}\n{worked.why()}"))
+        return Feedback(False, self._fit(f"{head}\n{why}"))
 
     def _fit(self, text: str) -> str:
         """A lab's explanation wrapped to 96 columns with room for Feedback's "Not quite. " in front (lesson
@@ -856,7 +872,7 @@ class Exercise:
         return _wrap(first, 85) + "\n" + _wrap(rest)
 
     def __str__(self) -> str:
-        return self.question
+        return wrap(self.question)
 
     def __repr__(self) -> str:
         return f"Exercise(seed={self.seed}, kind={self.kind!r}, version={self.version!r}, steps={len(self.setup)})"
@@ -865,6 +881,35 @@ class Exercise:
 @lru_cache(maxsize=256)
 def _work(ex: Exercise) -> _Worked:
     return _SPECS[ex.kind].work(ex)
+
+
+def _short_step(text: str) -> str:
+    """A step already told in full above: its first clause, then a pointer back."""
+    first = text.split("; ")[0].split(": ")[0]
+    return f"{first} ... (the deciding step, above)"
+
+
+_REPLAYED = ("layer", "survives", "state", "bank", "bootdevice")  # kinds whose answer comes from their set-up
+
+
+@lru_cache(maxsize=256)
+def _deciding(ex: Exercise) -> int | None:
+    """The step that decides the answer: the last one without which the set-up gives another answer (the engine
+    replays the set-up once without each step, from the last). Its index in the worked steps ("0." is the first
+    boot, so step n is n), or None when no single step does (or for kinds whose answer is not a replay)."""
+    if ex.kind not in _REPLAYED:
+        return None
+    work = _SPECS[ex.kind].work
+    truth = _work(ex).answer
+    for i in reversed(range(len(ex.setup))):
+        without = replace(ex, setup=ex.setup[:i] + ex.setup[i + 1 :])
+        try:
+            other = work(without).answer
+        except (EsxiStateError, RuntimeError, ValueError):
+            continue  # without this step the rest cannot even run: it does not decide on its own
+        if other != truth:
+            return i + 1
+    return None
 
 
 # -- answer forms ----------------------------------------------------------------------------------------------------
@@ -1672,24 +1717,8 @@ def _free_after_boot(version: str, ramdisk: str) -> int:
 
 
 def _wrap(text: str, width: int = 96) -> str:
-    """Each line wrapped to `width` columns; a continuation keeps the line's indent plus four spaces."""
-    out = []
-    for line in text.splitlines():
-        indent = line[: len(line) - len(line.lstrip())]
-        more = indent + ("   " if re.match(r"\s*\d+\. ", line) else "    ")
-        out.append(
-            textwrap.fill(
-                line,
-                width,
-                initial_indent="",
-                subsequent_indent=more,
-                break_long_words=False,
-                break_on_hyphens=False,
-            )
-            if len(line) > width
-            else line
-        )
-    return "\n".join(out)
+    """Lab text wrapped to `width` columns (esxistate.text.wrap: at spaces, continuations under their text)."""
+    return wrap(text, width)
 
 
 def _lab(

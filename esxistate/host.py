@@ -466,13 +466,30 @@ class Host:
 
     @property
     def hostname(self) -> str:
+        """The name in esx.conf: the running one, or, while the host is off, the one the next boot will restore
+        from the default bank's state.tgz. "localhost" (the image's own esx.conf) only when neither says more."""
+        data = None
         if self._fs is not None:
             hit = self._fs.lookup("/etc/vmware/esx.conf")
-            if hit is not None:
-                m = re.search(rb'^/adv/Misc/HostName = "([^"]*)"', hit.data, re.M)
-                if m:
-                    return m.group(1).decode()
-        return "localhost"
+            data = hit.data if hit is not None else None
+        else:
+            data = self._saved_esx_conf()
+        m = re.search(rb'^/adv/Misc/HostName = "([^"]*)"', data or b"", re.M)
+        return m.group(1).decode() if m else "localhost"
+
+    def _saved_esx_conf(self) -> bytes | None:
+        """esx.conf as the default bank's state.tgz holds it (None: no bank, no state.tgz, or it cannot be read)."""
+        bank = self._next_bank()
+        if bank is None or "state.tgz" not in bank.files:
+            return None
+        try:
+            saved = statearchive.StateArchive.from_bytes(bank.files["state.tgz"])
+            if saved.encrypted:
+                return None
+            entry = saved.files.get("etc/vmware/esx.conf")
+        except EsxiStateError:
+            return None
+        return entry.data if entry is not None else None
 
     def _default_bank_index(self) -> int:
         try:

@@ -653,3 +653,24 @@ def test_a_lab_built_by_hand_without_its_question_is_refused():
         lab("vib-conflict", [Step.install_vib("lab-agent")])
     with pytest.raises(ValueError, match="then step"):
         lab("ramdisk-full", [Step.capture("/etc/pktcap.pcap", 1024)])
+
+
+def test_feedback_puts_the_deciding_step_first_and_folds_later_boots():
+    """The power cut (F23) decides exercise 8: without it the backup's copy would simply stay. Later boots are told
+    in a few words, since step 0 already said what a boot restores (F38)."""
+    ex = exercises.generate(8, kind="survives")
+    text = ex.check("no").explanation
+    lines = text.splitlines()
+    assert lines[1].startswith("The step that decides it: ")
+    deciding = lines[1].removeprefix("The step that decides it: ")
+    number = deciding.split(".", 1)[0]
+    assert f"{number}. " in text.split("Why, step by step:", 1)[1]
+    assert "(the deciding step, above)" in text
+    assert text.count("each /etc file with its .# twin") == 1  # the full boot sentence once, at step 0
+
+
+def test_printed_feedback_and_questions_fit_100_columns():
+    for kind in exercises.KINDS:
+        ex = exercises.generate(5, kind=kind)
+        for text in (str(ex), str(ex.check(ex.solve()))):
+            assert all(len(line) <= 100 for line in text.splitlines()), kind

@@ -536,7 +536,7 @@ def test_display_hooks_have_a_stable_text_form(host67, no_layout):
     host67.shutdown()
     assert "BOOTBANK1" in render.snapshot_bundle(host67.snapshot())["text/html"]  # off: the boot banks
     d = render.bootbanks(host67)
-    assert repr(d) == "Diagram(bootbanks: Boot banks of localhost (ESXi 6.7))"
+    assert repr(d) == "Diagram(bootbanks: Boot banks of esxi (ESXi 6.7))"  # off: the name state.tgz will restore
     assert d.copy().source == d.source and d.copy().rows == d.rows
 
 
@@ -544,13 +544,55 @@ def test_display_hooks_have_a_stable_text_form(host67, no_layout):
 def test_with_graphviz_pure_a_diagram_shows_as_svg(host67):
     d = render.layer_stack(host67, "/etc/hosts")
     bundle = d._repr_mimebundle_()
-    assert set(bundle) == {"image/svg+xml", "text/plain"}
+    assert set(bundle) == {"image/svg+xml", "image/png", "text/plain"}
     svg_text = bundle["image/svg+xml"]
     assert svg_text.lstrip().startswith("<?xml") and "graphviz-pure" in svg_text
     assert "serves /etc/hosts" in svg_text and "#1f4e79" in svg_text
     svg._run.cache_clear()
     assert svg.fit_width(render.to_svg(d.source)) == svg_text  # the same picture every time
     assert '<svg width="880px" height="620px"' in svg_text  # 1092pt wide: scaled to fit a notebook column
+
+
+@pytest.mark.exe("graphviz-pure")
+def test_a_diagram_carries_a_small_png_of_the_same_layout_at_the_size_its_svg_is_shown(host67):
+    """A notebook opened without running it shows image/png (JupyterLab renders SVG only from trusted outputs): the
+    PNG is laid out by the same program, one pixel per CSS pixel of the SVG as shown, in a small palette."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    host67.fs.write("/etc/hosts", "x\n")
+    for d in (render.layer_stack(host67, "/etc/hosts"), render.bootbanks(host67)):
+        bundle = d._repr_mimebundle_()
+        data = base64.b64decode(bundle["image/png"])
+        shown = re.search(r'<svg width="([\d.]+)(pt|px)"', bundle["image/svg+xml"])
+        width = float(shown[1]) * (4 / 3 if shown[2] == "pt" else 1)
+        with Image.open(io.BytesIO(data)) as picture:
+            assert picture.mode == "P" and len(picture.getcolors()) <= svg.PNG_COLOURS
+            assert abs(picture.width - width) <= 2 and picture.width <= svg.MAX_WIDTH_PX
+        assert len(data) < 60_000  # stored in every lesson: a few tens of kB, not the 130 kB the program writes
+        svg._png.cache_clear()
+        assert base64.b64decode(d._repr_mimebundle_()["image/png"]) == data  # the same bytes every time
+    assert "image/png" not in render.layer_stack(host67)._repr_mimebundle_(exclude=["image/png"])
+
+
+@pytest.mark.exe("graphviz-pure")
+def test_without_pillow_the_png_is_the_one_the_layout_program_wrote(host67, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pillow(name, *args, **kwargs):
+        if name == "PIL" or name.startswith("PIL."):
+            raise ImportError("no Pillow here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pillow)
+    svg._png.cache_clear()
+    data = svg.png_picture(render.bootbanks(host67).source)
+    svg._png.cache_clear()
+    assert data is not None and data.startswith(b"\x89PNG") and data[25] == 6  # colour type 6: the program's RGBA
 
 
 def test_fit_width_scales_only_wide_diagrams_and_keeps_the_viewbox():

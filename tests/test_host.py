@@ -608,3 +608,15 @@ def test_an_upgrade_after_a_live_install_carries_the_newest_state():
     h.power_loss()  # no shutdown backup: the staged bank must already hold the newest state.tgz
     h.boot()
     assert h.version == "7.0" and h.fs.read_text("/etc/hosts") == "saved to the altbootbank\n"
+
+
+def test_a_powered_off_host_is_named_by_the_state_tgz_its_next_boot_restores():
+    """Off, a host has no running esx.conf; the name is the one in the default bank's state.tgz (F38), so a
+    diagram of a host that is off does not call it "localhost"."""
+    host = es.Host.demo("6.7")
+    assert not host.powered_on and host.hostname == "esxi"
+    host.boot()
+    host.configure("hostname", "lab01")
+    host.shutdown()
+    assert host.hostname == "lab01"
+    assert "Boot banks of lab01" in repr(es.render.bootbanks(host))

@@ -1,8 +1,11 @@
-"""JupyterLab in a real browser: open lesson 02, run all cells, and check that the SVG diagram and the live
-Dashboard show, and that clicking a Dashboard button changes the diagram. A screenshot is kept in tmp_path."""
+"""JupyterLab in a real browser (one server for the module): open lesson 02, run all cells, and check that the SVG
+diagram and the live Dashboard show and that clicking a Dashboard button changes the diagram; and open lessons as
+they are stored, without running or trusting them, and check that every diagram and every widget's still shows as a
+picture. Screenshots are kept in the test's tmp dir (and copied to $ESXISTATE_SAVE_SCREENSHOTS when it is set)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -23,13 +26,24 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path):
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server whose root holds a copy of every lesson, in its own config, data and runtime dirs: no
+    notebook is trusted there (the trust database lives in the data dir), as on a student's first opening."""
     pytest.importorskip("jupyterlab", reason="needs jupyterlab (pip install -e '.[test]')")
+    tmp_path = tmp_path_factory.mktemp("lab")
     work = tmp_path / "nb"
     work.mkdir()
-    shutil.copy(NOTEBOOKS / "02-overlays.ipynb", work)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"))
+    (work / "stored").mkdir()
+    for lesson in NOTEBOOKS.glob("*.ipynb"):
+        shutil.copy(lesson, work)
+        shutil.copy(lesson, work / "stored")  # opened as stored, never run (the other test runs lessons in work/)
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "rt"),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+    )
     subprocess.run(
         [sys.executable, "-m", "jupyter", "labextension", "disable", "@jupyterlab/apputils-extension:announcements"],
         env=env,
@@ -119,3 +133,75 @@ def test_lesson_02_runs_in_jupyterlab_with_live_widgets(lab, tmp_path):
         if os.environ.get("ESXISTATE_SAVE_SCREENSHOTS"):
             shutil.copy(tmp_path / "dashboard.png", Path(os.environ["ESXISTATE_SAVE_SCREENSHOTS"]) / "dashboard.png")
         browser.close()
+
+
+def _stored_outputs(lesson: Path) -> tuple[int, int, int, int]:
+    """(cells, diagram outputs, widget outputs, widget outputs whose still holds a diagram) stored in `lesson`."""
+    cells = json.loads(lesson.read_text(encoding="utf-8"))["cells"]
+    diagrams = widgets = pictured = 0
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                widgets += 1
+                pictured += "<img" in "".join(data.get("text/html", ""))
+            elif "image/svg+xml" in data:
+                diagrams += 1
+    return len(cells), diagrams, widgets, pictured
+
+
+_PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+_PICTURES = f"""() => [...document.querySelectorAll('{_PANEL} .jp-OutputArea-output img')].map(img => {{
+    const box = img.getBoundingClientRect();
+    return {{natural: img.naturalWidth, width: box.width, height: box.height,
+            still: img.closest('.esxistate-still') !== null,
+            png: img.closest('.jp-RenderedImage') !== null && img.src.startsWith('data:image/png')}};
+}})"""
+
+
+@pytest.mark.exe("chromium")
+def test_lessons_opened_without_running_show_every_diagram_and_widget_as_a_picture(lab, tmp_path):
+    """A lesson as stored, opened in JupyterLab without running or trusting it: JupyterLab renders only its safe
+    mimetypes then (image/png and sanitized text/html; not image/svg+xml, not the widget view), so each diagram shows
+    as its PNG and each widget as its still, and no repr or DOT text is left on the page."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        for name in ("02-overlays.ipynb", "deck.ipynb"):
+            cells, diagrams, widgets, pictured = _stored_outputs(NOTEBOOKS / name)
+            assert diagrams + pictured > 0, f"{name} stores no picture to look for"
+            page.goto(f"{lab}/lab/tree/stored/{name}?reset", timeout=90_000)  # ?reset: no tab from before
+            no_kernel = page.locator(".jp-Dialog button:has-text('No Kernel')")
+            try:  # a kernel prompt: decline it, nothing is to run here
+                no_kernel.wait_for(timeout=5_000)
+                no_kernel.click()
+            except sync_api.TimeoutError:
+                pass
+            page.wait_for_function(f"document.querySelectorAll('{_PANEL} .jp-Cell').length >= {cells}", timeout=90_000)
+            images = page.locator(f"{_PANEL} .jp-OutputArea-output img")
+            for i in range(images.count()):  # lay every picture out, as a student scrolling through would
+                images.nth(i).scroll_into_view_if_needed(timeout=30_000)
+                picture = images.nth(i).element_handle()
+                page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture, timeout=30_000)
+            found = page.evaluate(_PICTURES)
+            assert all(f["natural"] > 0 and f["width"] > 0 and f["height"] > 0 for f in found), found
+            assert sum(f["png"] for f in found) == diagrams, f"{name}: diagram PNGs {found}"
+            assert sum(f["still"] for f in found) == pictured, f"{name}: pictures in stills {found}"
+            assert page.locator(f"{_PANEL} .jp-OutputArea .esxistate-still").count() == widgets
+            assert page.locator(f"{_PANEL} .jp-RenderedSVG").count() == 0  # untrusted: the SVG was not rendered
+            text = page.locator(_PANEL).inner_text()
+            for leftover in ("children=(", "digraph", "Error displaying widget", "Loading widget"):
+                assert leftover not in text, f"{name} shows {leftover!r}"
+            stem = name.removesuffix(".ipynb")
+            page.locator(f"{_PANEL} .jp-RenderedImage img").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / f"{stem}-diagram.png"))
+            page.locator(f"{_PANEL} .esxistate-still").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / f"{stem}-still.png"))
+        browser.close()
+    if os.environ.get("ESXISTATE_SAVE_SCREENSHOTS"):
+        for shot in tmp_path.glob("*.png"):
+            shutil.copy(shot, Path(os.environ["ESXISTATE_SAVE_SCREENSHOTS"]) / shot.name)

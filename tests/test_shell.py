@@ -320,3 +320,19 @@ def test_a_redirect_to_a_name_ending_in_slash_is_refused_as_sh_does():
     assert h.shell("echo x > /etc/hosts/") == "sh: can't create /etc/hosts/: Not a directory\n"
     assert h.shell("echo x > /etc/newdir/") == "sh: can't create /etc/newdir/: Is a directory\n"
     assert h.fs.read("/etc/hosts") == before and not h.fs.exists("/etc/newdir")
+
+
+def test_bare_esxi_magic_prints_its_usage(capsys, ipython):
+    ipython.run_line_magic("esxi", "")
+    out = capsys.readouterr().out
+    assert out.startswith("usage: %esxi COMMAND") and "%esxi why F27" in out
+
+
+def test_running_load_ext_again_prints_nothing(capsys, ipython):
+    """A lesson re-run from the top runs `%load_ext esxistate` again: no "already loaded" line."""
+    ipython.run_cell("%load_ext esxistate")
+    capsys.readouterr()
+    ipython.run_cell("%load_ext esxistate")
+    assert "already loaded" not in capsys.readouterr().out
+    ipython.run_cell("%esxi")
+    assert "usage: %esxi COMMAND" in capsys.readouterr().out

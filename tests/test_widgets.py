@@ -9,6 +9,7 @@ import esxistate as es
 
 pytest.importorskip("ipywidgets")
 
+from esxistate.render.still import STILL_NOTE
 from esxistate.render.widgets import SAMPLE_VIB, Dashboard, Quiz, Shell, Timeline
 
 
@@ -199,3 +200,100 @@ def test_dashboard_fault_buttons_slow_and_lost_boot_device():
     assert "already lost" in d.message.value
     d.buttons["power_loss"].click()
     assert d.buttons["slow_boot"].disabled is False and d.buttons["restore_bootbanks"].disabled
+
+
+# -- the still: what a widget shows where no kernel runs the notebook ----------------------------------------------
+
+VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def _png_of(still: str) -> bytes:
+    import base64
+    import re
+
+    match = re.search(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', still)
+    assert match, "the still holds no PNG picture"
+    return base64.b64decode(match[1])
+
+
+@pytest.mark.parametrize("make", [Dashboard, Timeline, Shell, lambda host: Quiz(3)])
+def test_every_widget_keeps_its_live_view_and_adds_a_still_and_a_readable_text(host, make):
+    """The widget view stays in the bundle (a running notebook shows the live widget: JupyterLab ranks it first);
+    text/html is the still, text/plain a sentence instead of the repr `Quiz(children=(HTML(value=...`."""
+    widget = make(host)
+    bundle = widget._repr_mimebundle_()
+    assert bundle[VIEW]["model_id"] == widget.model_id
+    assert "esxistate-still" in bundle["text/html"] and STILL_NOTE in bundle["text/html"]
+    assert "children=(" not in bundle["text/plain"] and bundle["text/plain"].endswith(f"({STILL_NOTE})")
+    assert "<svg" not in bundle["text/html"]  # a sanitizer strips inline SVG: diagrams are PNG in a still
+    assert set(widget._repr_mimebundle_(include=["text/plain"])) == {"text/plain"}
+    assert "text/html" not in widget._repr_mimebundle_(exclude=["text/html"])
+
+
+def test_the_dashboard_still_shows_what_it_shows_now_with_the_diagram_as_a_png(host):
+    d = Dashboard(host, path="/etc/hosts")
+    still = d.still()
+    assert "ESXi 6.7 host" in still and "<button disabled" in still and "Install sample VIB" in still
+    assert "localhost.localdomain" in still  # the file in the editor
+    assert "BOOTBANK1" in still and "<code>etc" in still  # boot banks and ramdisks
+    first = _png_of(still)
+    assert first.startswith(b"\x89PNG")
+    d.path.value = "/etc/motd"
+    d.buttons["install"].click()
+    later = d.still()
+    assert "Welcome to the esxistate lab" in later and "localhost.localdomain" not in later
+    assert _png_of(later) != first  # the diagram now shows lab_motd.v00 serving /etc/motd
+    assert d._repr_mimebundle_()["text/plain"].startswith("Dashboard: ESXi 6.7 host esxi · running")
+    d.buttons["power_loss"].click()
+    assert "powered off" in d.still() and "<img" not in d.still()
+
+
+def test_the_timeline_still_follows_its_slider(host):
+    host.fs.write("/etc/hosts", "x\n")
+    t = Timeline(host)
+    first = t.still()  # the boot loader: nothing in memory yet, so the picture is the boot banks it chooses from
+    assert "1/" in first and _png_of(first).startswith(b"\x89PNG")
+    t.slider.value = t.slider.max
+    assert f"{t.slider.max + 1}/{t.slider.max + 1}" in t.still() and _png_of(t.still()).startswith(b"\x89PNG")
+    assert t._repr_mimebundle_()["text/plain"].startswith(f"Timeline: {t.slider.max + 1}/")
+
+
+def test_the_quiz_still_shows_its_choices_or_its_answer_box_never_both():
+    with_choices = Quiz(19)
+    assert with_choices.exercise.options
+    still = with_choices.still()
+    assert still.count("○") == len(with_choices.exercise.options) and "your answer" not in still
+    typed = Quiz(3)
+    assert "your answer" in typed.still() and "○" not in typed.still()
+    assert typed._repr_mimebundle_()["text/plain"].startswith("Quiz: Exercise 3 (survives)")
+
+
+def test_the_shell_still_shows_the_transcript(host):
+    s = Shell(host)
+    s.run("vdf -h")
+    assert "[root@esxi:~] vdf -h" in s.still() and "Ramdisk" in s.still()
+    assert s._repr_mimebundle_()["text/plain"].startswith("Shell on esxi: [root@esxi:~] vdf -h")
+
+
+def test_without_a_layout_program_the_still_shows_the_diagram_as_a_table(host, monkeypatch):
+    from esxistate.render import svg
+
+    monkeypatch.setattr(svg, "find_executable", lambda: None)
+    still = Dashboard(host).still()
+    assert "<img" not in still and "serves /etc/hosts" in still and "pip install graphviz-pure" in still
+
+
+def test_quiz_shows_choices_once_as_buttons():
+    """A multiple-choice exercise lists its options in the question text; the widget shows them as radio buttons
+    only, not a second time in the question."""
+    q = Quiz(3, kind="reverse")
+    assert q.choices.options and "  A) " in q.exercise.question
+    assert "  A) " not in q.question.value and "Which sequence was it?" in q.question.value
+
+
+def test_quiz_an_answer_it_cannot_read_is_not_marked_wrong(host):
+    q = Quiz(8, kind="survives")
+    q.answer.value = "maybe"
+    q.check.click()
+    assert "Answer yes or no" in q.feedback.value
+    assert "Not quite" not in q.feedback.value and "Correct" not in q.feedback.value

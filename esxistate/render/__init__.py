@@ -28,15 +28,20 @@ from .graph import (
     tardisk_bundle,
 )
 from .svg import LayoutFailed, display_bundle, find_executable, to_png, to_svg
+from .table import Table, columns
+from .vanished import diagnose, why_vanished
 
 __all__ = [
     "Diagram",
     "LayoutFailed",
+    "Table",
     "backup_flow",
     "boot_config",
     "boot_flow",
     "bootbanks",
     "bootconfig_bundle",
+    "columns",
+    "diagnose",
     "display_bundle",
     "find_executable",
     "host_bundle",
@@ -48,4 +53,5 @@ __all__ = [
     "tardisk_bundle",
     "to_png",
     "to_svg",
+    "why_vanished",
 ]

@@ -7,12 +7,18 @@ own rendering looks for `dot` and `graphviz.version()` cannot read graphviz-pure
 
 No layout program is not an error a student should see: `display_bundle` then returns an HTML table of the
 diagram's content with a one-line hint, never a traceback.
+
+A diagram also carries a small PNG laid out by the same program (`png_picture`), because a notebook is read in
+places that will not show its SVG: JupyterLab does not render SVG (nor unsanitized HTML) from a notebook that was not
+run and trusted on that machine, while it always renders image/png. A viewer that renders SVG still shows the SVG.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
+import io
 import os
 import re
 import shutil
@@ -33,6 +39,8 @@ __all__ = [
     "find_executable",
     "html_table",
     "plain_text",
+    "png_base64",
+    "png_picture",
     "to_png",
     "to_svg",
 ]
@@ -171,22 +179,83 @@ def fit_width(svg: str, max_px: int = MAX_WIDTH_PX) -> str:
     return svg[: match.start()] + scaled + svg[match.end() :]
 
 
+# -- the PNG a stored notebook shows where SVG is not rendered -------------------------------------------------------
+
+PNG_COLOURS = 32  # palette of a stored picture: a diagram has a few fills and the grey steps of smoothed text
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def _palette_png(data: bytes) -> bytes:
+    """`data` (graphviz-pure's RGBA PNG) on a white page with at most PNG_COLOURS colours: about a third of the
+    bytes, and the same picture to the eye. Without Pillow the PNG is kept as the layout program wrote it.
+
+    Pillow's median cut, without dithering (text stays crisp), is deterministic: the same PNG in gives the same
+    bytes out for a given Pillow version."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return data
+    with Image.open(io.BytesIO(data)) as picture:
+        rgba = picture.convert("RGBA")
+    page = Image.new("RGB", rgba.size, "white")
+    page.paste(rgba, mask=rgba.getchannel("A"))
+    small = page.quantize(colors=PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    small.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def png_picture(dot_source: str, max_px: int = MAX_WIDTH_PX) -> bytes | None:
+    """A small PNG of `dot_source` at the size a notebook shows its SVG (one pixel per CSS pixel, at most `max_px`
+    wide, as `fit_width` scales the SVG); None when no layout program is installed. LayoutFailed if it rejects the
+    DOT. The layout program draws it, so it is the same picture as the SVG, with the same bytes on every machine."""
+    exe = find_executable()
+    return None if exe is None else _png(exe, dot_source, max_px)
+
+
+@functools.lru_cache(maxsize=64)
+def _png(exe: str, dot_source: str, max_px: int) -> bytes:
+    match = _SVG_SIZE.search(_run(exe, "svg", dot_source, ()).decode("utf-8"))
+    width_px = float(match[1]) * 4 / 3 if match else 0.0  # 96 dpi: one pt is 4/3 CSS px
+    dpi = 96.0 if width_px <= max_px else 96.0 * max_px / width_px
+    return _palette_png(_run(exe, "png", dot_source, (f"-Gdpi={dpi:.2f}",)))
+
+
+def png_base64(dot_source: str) -> str | None:
+    """`png_picture` as the base64 text a notebook stores (None without a layout program)."""
+    data = png_picture(dot_source)
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
+def _wanted(mimetype: str, include: Iterable[str] | None, exclude: Iterable[str] | None) -> bool:
+    return (include is None or mimetype in include) and (exclude is None or mimetype not in exclude)
+
+
 def display_bundle(
     digraph: Any,
     *,
     text: str | None = None,
     include: Iterable[str] | None = None,
     exclude: Iterable[str] | None = None,
+    png: bool = True,
 ) -> dict[str, str]:
-    """A Jupyter mimebundle for a diagram: {'image/svg+xml', 'text/plain'} when a layout program is installed, else
-    {'text/html': a table of the same content with a one-line hint, 'text/plain'}. `text` replaces the text/plain
-    form (an object's own stable repr). Never raises for a missing or failing layout program."""
+    """A Jupyter mimebundle for a diagram: {'image/svg+xml', 'image/png', 'text/plain'} when a layout program is
+    installed, else {'text/html': a table of the same content with a one-line hint, 'text/plain'}. `text` replaces
+    the text/plain form (an object's own stable repr); `png=False` leaves the PNG out (a live widget or the HTML
+    player only wants the SVG). Never raises for a missing or failing layout program.
+
+    A live, trusted notebook shows the SVG; a notebook opened without running it shows the PNG (JupyterLab renders
+    SVG only from trusted outputs); text-only tools read text/plain."""
     plain = plain_text(digraph) if text is None else text
-    hint = INSTALL_HINT
+    hint, picture = INSTALL_HINT, None
     try:
         svg = to_svg(digraph.source)
+        picture = png_base64(digraph.source) if png and _wanted("image/png", include, exclude) else None
     except (LayoutFailed, OSError, subprocess.SubprocessError) as err:
         svg, hint = None, f"{err} (shown as a table instead)"
     if svg is not None:
-        return filter_bundle({"image/svg+xml": fit_width(svg), "text/plain": plain}, include, exclude)
+        bundle = {"image/svg+xml": fit_width(svg), "text/plain": plain}
+        if picture is not None:
+            bundle["image/png"] = picture
+        return filter_bundle(bundle, include, exclude)
     return filter_bundle({"text/html": html_table(digraph, hint), "text/plain": plain}, include, exclude)

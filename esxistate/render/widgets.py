@@ -3,6 +3,9 @@
 Every widget reads snapshots and events; actions call the engine's public API (host.fs.write, host.backup(), ...),
 and an engine error is shown as a message in the widget, never a traceback. Widgets are plain ipywidgets
 containers, so a test drives them as a browser would: set `.value`, call `.click()`, read the children.
+
+Where no kernel runs the notebook, each widget shows its still instead (`still.Still`): a static picture of what it
+showed when it was displayed, with its diagram as a PNG.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ..events import Event
 from ..facts import annotate_html
 from . import graph, motion, svg
 from .html import event_diagram
+from .still import Still, diagram_picture, text_of
 
 __all__ = ["Dashboard", "Quiz", "Shell", "Timeline", "diagram_html"]
 
@@ -34,7 +38,7 @@ SAMPLE_VIB = Vib.build(
 
 def diagram_html(diagram: Any) -> str:
     """The diagram as inline SVG (or the readable table when no layout program is installed)."""
-    bundle = svg.display_bundle(diagram)
+    bundle = svg.display_bundle(diagram, png=False)
     if "image/svg+xml" in bundle:
         return f'<div class="esxi-diagram" style="max-width:100%;overflow:auto">{bundle["image/svg+xml"]}</div>'
     return bundle.get("text/html", f"<pre>{html.escape(bundle.get('text/plain', ''))}</pre>")
@@ -60,7 +64,7 @@ def _message(text: str, kind: str = "info") -> str:
     return f'<div style="color:{colour};white-space:pre-wrap">{html.escape(text)}</div>'
 
 
-class Dashboard(W.VBox):
+class Dashboard(Still, W.VBox):
     """The whole host at a glance: layer diagram, file browser and editor, ramdisk use, boot banks, clock, actions.
 
     Every action goes through the engine and then refreshes every panel; an engine error is shown in `message`.
@@ -70,6 +74,7 @@ class Dashboard(W.VBox):
         self.host = host
         self.header = W.HTML()
         self.diagram = W.HTML()
+        self.drawn: graph.Diagram | None = None  # the diagram now in `diagram`, for the still's PNG
         self.path = W.Text(value=path, continuous_update=False, layout=W.Layout(width="460px"))
         self.browser = W.Select(options=[], rows=7, layout=W.Layout(width="460px"))
         self.content = W.Textarea(rows=6, layout=W.Layout(width="460px"))
@@ -177,6 +182,7 @@ class Dashboard(W.VBox):
         self.buttons["restore_bootbanks"].disabled = h.boot_device == bootdevice.OK
         self.banks.value = self._banks_html()
         if not h.powered_on:
+            self.drawn = None
             self.diagram.value = _message("The host is powered off: the ramdisks are gone. Press Power on.")
             self.ramdisks.children = ()
             self.browser.options = []
@@ -184,7 +190,8 @@ class Dashboard(W.VBox):
             return
         path = self.path.value
         file_path = None if path.endswith("/") else path
-        self.diagram.value = diagram_html(graph.layer_stack(h.snapshot(), file_path or self._directory()))
+        self.drawn = graph.layer_stack(h.snapshot(), file_path or self._directory())
+        self.diagram.value = diagram_html(self.drawn)
         self.ramdisks.children = tuple(
             self._ramdisk_bar(r) for r in h.ramdisks if r.name in ("root", "etc", "var", "tmp", "opt")
         )
@@ -203,6 +210,12 @@ class Dashboard(W.VBox):
         except EsxiStateError as err:
             self.content.value = ""
             self.message.value = _message(str(err), "error")
+
+    def still_caption(self) -> str:
+        return f"Dashboard: {text_of(self.header.value)}; file {self.path.value}"
+
+    def still_pictures(self) -> dict[int, str]:
+        return {id(self.diagram): diagram_picture(self.drawn)} if self.drawn is not None else {}
 
     def _ramdisk_bar(self, rd: Any) -> W.HBox:
         bar = W.FloatProgress(value=rd.used, min=0, max=max(rd.capacity, 1), layout=W.Layout(width="140px"))
@@ -225,7 +238,7 @@ class Dashboard(W.VBox):
         return f"<table style='font-size:90%'>{head}{''.join(rows)}</table>"
 
 
-class Timeline(W.VBox):
+class Timeline(Still, W.VBox):
     """Replay `host.history` frame by frame: a Play and a slider (linked), previous/next, the caption, the scene that
     animates the event (a branching write, the clock strip of backups, the boot banks' bootstate, a power cut; see
     `motion`) and the diagram that fits it.
@@ -297,8 +310,17 @@ class Timeline(W.VBox):
         )
         self.diagram.value = self.frame(index)
 
+    def still_caption(self) -> str:
+        return f"Timeline: {text_of(self.caption.value)}"
 
-class Shell(W.VBox):
+    def still_pictures(self) -> dict[int, str]:
+        if not self._events:
+            return {}
+        diagram = event_diagram(self._events, min(max(self.slider.value, 0), len(self._events) - 1))
+        return {id(self.diagram): diagram_picture(diagram)}
+
+
+class Shell(Still, W.VBox):
     """A terminal-like shell on the host: a prompt, an input line (Enter runs it), the transcript and a history."""
 
     def __init__(self, host: Host) -> None:
@@ -341,6 +363,9 @@ class Shell(W.VBox):
             self.line.value = change["new"]
             self.line.observe(lambda c: self.run(c["new"]) if c["new"] else None, "value")
 
+    def still_caption(self) -> str:
+        return f"Shell on {self.host.hostname}: {text_of(self.output.value)}"
+
     def _show(self) -> None:
         self.prompt.value = f"<code>{html.escape(self._prompt_text())}</code>"
         self.output.value = (
@@ -349,7 +374,7 @@ class Shell(W.VBox):
         )
 
 
-class Quiz(W.VBox):
+class Quiz(Still, W.VBox):
     """A seeded exercise: the question, an answer box (or choices), Check, and feedback that explains why."""
 
     def __init__(self, seed: int = 0, kind: str | None = None) -> None:
@@ -373,11 +398,11 @@ class Quiz(W.VBox):
         self.seed = seed
         self.exercise = self._generate(seed, self.kind)
         ex = self.exercise
+        options = list(getattr(ex, "options", ()) or ())
         self.question.value = (
             f"<b>Exercise {seed} ({html.escape(ex.kind)})</b><pre style='white-space:pre-wrap'>"
-            f"{html.escape(ex.question)}</pre>"
+            f"{html.escape(_without_listed_options(ex.question, options))}</pre>"
         )
-        options = list(getattr(ex, "options", ()) or ())
         self.choices.options = [str(o) for o in options]
         self.choices.value = None
         self.choices.layout.display = "" if options else "none"
@@ -385,15 +410,30 @@ class Quiz(W.VBox):
         self.answer.value = ""
         self.feedback.value = ""
 
+    def still_caption(self) -> str:
+        return f"Quiz: {text_of(self.question.value)}"
+
     def _check(self) -> None:
         given = self.choices.value if self.choices.options else self.answer.value
         if given in (None, ""):
             self.feedback.value = _message("Give an answer first.", "error")
             return
         result = self.exercise.check(given)
+        if not result.marked:  # an answer the exercise cannot read is not marked wrong: say what it expects
+            self.feedback.value = _message(result.explanation, "why")
+            return
         head = "Correct." if result.correct else "Not quite."
         colour = "#1a4d2e" if result.correct else "#8a1c1c"
         self.feedback.value = (
             f'<div style="white-space:pre-wrap"><b style="color:{colour}">{head}</b> '
             f"{html.escape(result.explanation)}</div>"
         )
+
+
+def _without_listed_options(question: str, options: list[str]) -> str:
+    """The question without its trailing "  A) ..." lines: the radio buttons below show the same choices."""
+    lines = question.splitlines()
+    listed = [f"  {chr(ord('A') + i)}) {text}" for i, text in enumerate(options)]
+    if options and lines[-len(options) :] == listed:
+        return "\n".join(lines[: -len(options)])
+    return question
