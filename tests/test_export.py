@@ -1,15 +1,23 @@
-"""The offline HTML lesson: one self-contained file, one frame per event, captions that carry the why; and a real
-headless-Chromium run that steps through it from file:// with no network request."""
+"""The offline HTML lesson: one self-contained file that opens on the story's title, has a frame per event with its
+scene and diagram, ends on the file the story changed, stores each distinct diagram once; and a real headless
+Chromium run from file:// that steps it with the keys, finds no blank frame and reads its text at a readable size."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
+from collections import Counter
 
 import pytest
 
 import esxistate as es
+from esxistate.render import html as lesson
+
+CAPTIONS = re.compile(r'<script id="captions" type="application/json">(.*?)</script>', re.S)
+SECTION = re.compile(r'<section class="frame" data-kind="([^"]*)" data-n="(\d+)">(.*?)</section>', re.S)
+TEMPLATE = re.compile(r'<template id="(dg\d+)">(.*?)</template>', re.S)
 
 
 @pytest.fixture
@@ -23,61 +31,249 @@ def history() -> list[es.Event]:
     return h.history
 
 
+def _long_story() -> list[es.Event]:
+    """A 7.0 host over three hours: edits, cron, hostd, a backup, a power cut, an update and its rollback."""
+    h = es.Host.demo("7.0")
+    h.boot()
+    for i in range(5):
+        h.fs.write("/etc/hosts", f"10.0.0.{i} nas\n")
+    h.advance(hours=3)
+    h.configure("hostname", "lab2")
+    h.backup()
+    h.power_loss()
+    h.boot()
+    h.upgrade("7.0U3")
+    h.reboot()
+    h.reboot(rollback=True)
+    return h.history
+
+
+def _parts(text: str) -> tuple[list[dict], list[tuple[str, str]], dict[str, str]]:
+    captions = json.loads(CAPTIONS.search(text)[1])
+    sections = [(kind, body) for kind, _n, body in SECTION.findall(text)]
+    templates = dict(TEMPLATE.findall(text))
+    return captions, sections, templates
+
+
+def _diagram_of(section_body: str, templates: dict[str, str]) -> str:
+    ref = re.search(r'data-ref="(dg\d+)"', section_body)
+    return templates[ref[1]] if ref else ""
+
+
 def test_lesson_file_is_self_contained(tmp_path, history):
     path = es.export.html(history, tmp_path / "lesson.html")
     text = path.read_text()
     assert "http://" not in text and "https://" not in text and "//cdn" not in text
     assert not re.search(r"""(src|href)\s*=\s*["'](?!#)""", text)  # nothing loaded from anywhere
-    assert text.count('<div class="frame"') == len(history)
-    assert text.count("<svg") == sum(1 for e in history if e.snapshot.powered_on)
+    captions, sections, _templates = _parts(text)
+    assert len(sections) == len(captions) == len(history) + 2  # the title, one per event, the changed file
+    assert [kind for kind, _ in sections] == ["title", *(e.kind for e in history), "focus"]
+
+
+def test_first_frame_is_the_title_named_after_the_story(tmp_path, history):
+    text = es.export.html(history, tmp_path / "l.html", title="An edit that survives").read_text()
+    captions, sections, _ = _parts(text)
+    kind, body = sections[0]
+    assert kind == "title" and "<h2>An edit that survives</h2>" in body
+    assert "<title>An edit that survives</title>" in text and captions[0]["summary"].startswith("An edit that survives")
+    assert 'data-go="2"' in body and "bootloader" in body  # the moments of the story, each a jump to its frame
+    assert "ESXi 6.7" in body and f"{len(history)} events" in body
+
+
+def test_without_a_title_the_lesson_is_named_after_what_the_story_does(tmp_path, history):
+    text = es.export.html(history, tmp_path / "l.html").read_text()
+    assert "<title>ESXi 6.7: a boot, an edit, a backup and a power cut</title>" in text
+    assert "<h2>ESXi 6.7: a boot, an edit, a backup and a power cut</h2>" in text
+    h = es.Host.demo("7.0")
+    h.boot()
+    h.upgrade("7.0U3")
+    h.reboot()
+    h.reboot(rollback=True)
+    assert lesson.story_title(h.history) == "ESXi 7.0: a boot, an upgrade, a backup and Shift+R"
 
 
 def test_captions_carry_summary_and_why(tmp_path, history):
     text = es.export.html(history, tmp_path / "lesson.html").read_text()
-    data = json.loads(re.search(r'<script id="captions" type="application/json">(.*?)</script>', text, re.S)[1])
-    assert [c["kind"] for c in data] == [e.kind for e in history]
-    branch = data[[e.kind for e in history].index("write")]
+    captions, _, _ = _parts(text)
+    events = captions[1 : 1 + len(history)]
+    assert [c["head"].rpartition(" · ")[2] for c in events] == [e.kind for e in history]
+    branch = events[[e.kind for e in history].index("write")]
     assert "/etc/hosts" in branch["summary"] and "(F27, F16)" in re.sub(r"<[^>]+>", "", branch["why"])
     assert '<abbr title="F27 (confirmed): A tardisk is read-only' in branch["why"]  # the fact on hover
+
+
+def test_each_distinct_diagram_is_stored_once_and_an_event_costs_under_100_kib():
+    events = _long_story()
+    text = lesson.render(events, title="Three hours of a 7.0 host")
+    _, sections, templates = _parts(text)
+    assert len(set(templates.values())) == len(templates)  # no diagram stored twice
+    refs = Counter(re.findall(r'data-ref="(dg\d+)"', text))
+    assert set(refs) == set(templates) and max(refs.values()) > 1  # frames share the diagrams they have in common
+    assert not any('class="graph"' in body for _kind, body in sections)  # frames point to diagrams, never copy them
+    assert len(text.encode("utf-8")) / len(events) < 100 * 1024
+
+
+def test_every_event_frame_has_a_picture_even_when_the_host_is_off(tmp_path, history):
+    """The boot loader and a power cut run with nothing in memory: their frames show the boot banks (F5-F7)."""
+    text = es.export.html(history, tmp_path / "lesson.html").read_text()
+    _, sections, templates = _parts(text)
+    for (kind, body), event in zip(sections[1:-1], history, strict=True):
+        diagram = _diagram_of(body, templates)
+        assert "<svg" in diagram, kind
+        if not event.snapshot.powered_on:
+            assert "Boot banks of" in diagram
+
+
+def test_power_cut_frame_shows_the_host_going_dark_and_what_is_lost():
+    """An edit made after the last backup is lost at a power cut; state.tgz on the boot bank survives (F23, F38)."""
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.fs.write("/etc/hosts", "10.0.0.5 nas\n")
+    h.power_loss()
+    text = lesson.render(h.history)
+    _, sections, _ = _parts(text)
+    body = dict(sections)["power-loss"]
+    assert 'data-scene="power-cut"' in body and 'class="esm-dark"' in body
+    assert '<span class="esm-mono esm-lost">/etc/hosts</span>: back to the older copy in state.tgz' in body
+    assert '<li class="esm-mono esm-kept">/etc/hosts</li>' in body  # the copy state.tgz holds comes back at boot
+    assert 'data-scene="clock"' in body and "changes since the last backup: lost" in body
+
+
+def test_backup_frame_shows_the_backup_flow(tmp_path, history):
+    text = es.export.html(history, tmp_path / "lesson.html").read_text()
+    _, sections, templates = _parts(text)
+    backup = next(body for kind, body in sections if kind == "backup")
+    diagram = _diagram_of(backup, templates)
+    assert "Backup flow of" in diagram and "rename_state" in diagram and "local.tgz" in diagram
+    assert 'data-scene="clock"' in backup  # and where it sits among the other backups
+
+
+def test_last_frame_focuses_the_file_the_story_changed(tmp_path, history):
+    text = es.export.html(history, tmp_path / "lesson.html").read_text()
+    _, sections, templates = _parts(text)
+    kind, body = sections[-1]
+    assert kind == "focus" and "The file this story changed: <code>/etc/hosts</code>" in body
+    assert "holds what the story last wrote into it" in body  # the backup ran before the power cut
+    assert "10.0.0.5 nas" in body and "serves /etc/hosts" in _diagram_of(body, templates)
+
+
+def test_last_frame_says_when_the_story_s_write_was_lost():
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.fs.write("/etc/rc.local.d/local.sh", "#!/bin/sh\necho hello\nexit 0\n")
+    h.power_loss()
+    h.boot()
+    _, sections, _ = _parts(lesson.render(h.history))
+    kind, body = sections[-1]
+    assert kind == "focus" and "<code>/etc/rc.local.d/local.sh</code>" in body
+    assert "no longer holds what the story last wrote into it" in body and "echo hello" in body
 
 
 def test_a_host_can_be_exported_directly(tmp_path):
     h = es.Host.demo("7.0")
     h.boot()
     text = es.export.html(h, tmp_path / "x.html", title="Boot of a 7.0 host").read_text()
-    assert "<title>Boot of a 7.0 host</title>" in text and text.count('<div class="frame"') == 6
+    assert "<title>Boot of a 7.0 host</title>" in text
+    assert text.count('<section class="frame"') == 7  # the title and 6 boot events; no file was changed
+
+
+def test_bad_input_is_a_typed_error_and_writes_nothing(tmp_path, history):
+    for wrong in (42, "lesson", [history[0], "not an event"]):
+        with pytest.raises(es.errors.InvalidValue, match=r"give host\.history, a list of its events, or the Host"):
+            es.export.html(wrong, tmp_path / "x.html")
+    with pytest.raises(es.errors.InvalidPath, match="it is a folder"):
+        es.export.html(history, tmp_path)
+    with pytest.raises(es.errors.InvalidPath, match="does not exist on this computer"):
+        es.export.html(history, tmp_path / "nope" / "x.html")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_host_that_did_nothing_exports_a_title_that_says_so(tmp_path):
+    text = es.export.html(es.Host.demo("7.0"), tmp_path / "empty.html", title="Nothing yet").read_text()
+    _, sections, templates = _parts(text)
+    assert [kind for kind, _ in sections] == ["title"] and not templates
+    assert "No events yet" in sections[0][1] and "host.boot()" in sections[0][1]
+
+
+def _png_colours(png: bytes) -> int:
+    from PIL import Image
+
+    return len(Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1 << 20) or ())
 
 
 @pytest.mark.exe("chromium")
 def test_the_lesson_plays_offline_in_chromium(tmp_path, history):
+    """Every frame, stepped with the keys: none is blank, the first is the title, text is at least 16 px, diagrams
+    open at 80% of their native size or more, and no request leaves file://."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
-    path = es.export.html(history, tmp_path / "lesson.html")
+    pytest.importorskip("PIL", reason="needs Pillow to look at the screenshots")
+    path = es.export.html(history, tmp_path / "lesson.html", title="An edit, a backup, a power cut")
+    count = len(history) + 2
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=shutil.which("chromium"),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
         )
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
         page.goto(path.as_uri())
         first = page.inner_text("#caption")
-        assert first.startswith(f"1/{len(history)}") and "bootloader" in first
-        assert "Powered off" in page.inner_text(".frame.on")  # the boot loader runs before memory holds anything
+        assert first.startswith(f"1/{count}") and "the story" in first
+        assert page.inner_text(".frame.on h2") == "An edit, a backup, a power cut"
+        assert page.inner_text("#pos") == f"1 / {count}" and page.input_value("#slider") == "1"
+        px = page.evaluate("parseFloat(getComputedStyle(document.getElementById('caption')).fontSize)")
+        assert px >= 16
         captions = [first]
-        on = [e.snapshot.powered_on for e in history]
-        for i in range(1, len(history)):
-            page.click("#next")
-            captions.append(page.inner_text("#caption"))
-            assert page.locator(".frame.on svg").count() == (1 if on[i] else 0)
-        assert len(set(captions)) == len(history)  # every step shows a different caption
-        assert "power-loss" in captions[[e.kind for e in history].index("power-loss")]
-        page.click("#prev")
-        assert page.get_attribute("#caption", "data-index") == str(len(history) - 2)
-        page.fill("#slider", "0")
+        for k in range(count):
+            if k:
+                page.keyboard.press("ArrowRight")
+                captions.append(page.inner_text("#caption"))
+            assert page.get_attribute("#caption", "data-index") == str(k)
+            assert page.inner_text("#pos") == f"{k + 1} / {count}" and page.input_value("#slider") == str(k + 1)
+            frame = page.locator(".frame.on")
+            box = frame.bounding_box()
+            assert box is not None and box["height"] > 200, k
+            assert len(frame.inner_text()) > 60, k
+            assert _png_colours(frame.screenshot()) > 8, k  # not a blank or single-colour frame
+            if 0 < k < count - 1:
+                scale = page.evaluate(
+                    "(() => {const s = document.querySelector('.frame.on .esm-diagram svg');"
+                    " return s.getBoundingClientRect().width / (s.viewBox.baseVal.width * 4 / 3);})()"
+                )
+                assert scale >= 0.79, k  # graphviz's 14 pt labels stay at 15 px or more
+        assert len(set(captions)) == count  # every step shows a different caption
+        assert "power-loss" in captions[1 + [e.kind for e in history].index("power-loss")]
+        page.keyboard.press("ArrowRight")  # past the end: stays on the last frame
+        assert page.get_attribute("#caption", "data-index") == str(count - 1)
+        page.keyboard.press("Home")
+        assert page.get_attribute("#caption", "data-index") == "0"
+        page.keyboard.press("End")
+        assert page.get_attribute("#caption", "data-index") == str(count - 1)
+        page.keyboard.press("ArrowLeft")
+        assert page.get_attribute("#caption", "data-index") == str(count - 2)
+        page.keyboard.press("Home")
+        page.keyboard.press("ArrowRight")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # read a diagram to its end, then step
+        page.keyboard.press("ArrowRight")
+        tops = page.evaluate(
+            "[document.getElementById('caption').getBoundingClientRect().top,"
+            " document.querySelector('.controls').getBoundingClientRect().bottom]"
+        )
+        assert tops[0] >= tops[1] - 1  # the new caption shows under the controls, not above the window
+        page.keyboard.press("End")
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("+")
+        assert page.inner_text("#zoomv") != "100%" and page.inner_text("#zoomv").endswith("%")
+        page.keyboard.press("0")
+        assert page.inner_text("#zoomv") == "100%"
+        page.fill("#slider", "1")
         page.dispatch_event("#slider", "input")
+        assert page.get_attribute("#caption", "data-index") == "0"
+        page.click('.frame.on [data-go="2"]')
+        assert page.get_attribute("#caption", "data-index") == "1"
         page.click("#play")
-        page.wait_for_function("document.getElementById('caption').dataset.index === '1'", timeout=5000)
+        page.wait_for_function("document.getElementById('caption').dataset.index === '2'", timeout=8000)
         page.screenshot(path=str(tmp_path / "lesson.png"))
         browser.close()
     assert all(url.startswith("file:") for url in requests), requests

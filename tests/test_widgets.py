@@ -109,6 +109,40 @@ def test_timeline_play_drives_the_slider(host):
     assert t.slider.value == 3 and "4/" in t.caption.value
 
 
+def test_timeline_position_agrees_with_the_caption(host):
+    """The slider's own readout counted from 0 while the caption said "1/N": the slider now shows no number and
+    the position beside it counts as the caption does."""
+    t = Timeline(host)
+    count = len(host.history)
+    assert t.slider.readout is False
+    for value in (0, 3, count - 1):
+        t.slider.value = value
+        number = f"{value + 1}/{count}"
+        assert t.position.value == f"<b>{value + 1} / {count}</b>" and f"<b>{number} · " in t.caption.value
+    assert t.children[0].children[2] is t.position  # beside the slider
+
+
+def test_timeline_frames_carry_the_scenes_that_animate_them(host):
+    """The same CSS scenes as the offline lesson: a branching write, the clock strip, a power cut, bootstate."""
+    host.fs.write("/etc/rc.local.d/local.sh", "#!/bin/sh\necho hello\nexit 0\n")
+    host.advance(hours=1)
+    host.power_loss()
+    t = Timeline(host)
+    kinds = [e.kind for e in host.history]
+    t.slider.value = kinds.index("branch")
+    assert (
+        'data-scene="branch"' in t.diagram.value and "esm-copy" in t.diagram.value and "@keyframes" in t.diagram.value
+    )
+    t.slider.value = kinds.index("clock")
+    assert 'data-scene="clock"' in t.diagram.value
+    t.slider.value = kinds.index("power-loss")
+    assert 'data-scene="power-cut"' in t.diagram.value and "Boot banks of" in t.diagram.value
+    t.slider.value = 0
+    assert 'data-scene="bootstate"' in t.diagram.value
+    t.slider.value = kinds.index("vmkernel")
+    assert "esm-scene" not in t.diagram.value and "<style>" not in t.diagram.value  # nothing to animate
+
+
 def test_shell_widget_runs_commands_and_keeps_history(host):
     s = Shell(host)
     s.line.value = "echo 10.0.0.5 nas >> /etc/hosts"
@@ -217,7 +251,8 @@ def test_the_dashboard_still_shows_what_it_shows_now_with_the_diagram_as_a_png(h
 def test_the_timeline_still_follows_its_slider(host):
     host.fs.write("/etc/hosts", "x\n")
     t = Timeline(host)
-    assert "1/" in t.still() and "<img" not in t.still()  # the first event: the boot loader, nothing in memory yet
+    first = t.still()  # the boot loader: nothing in memory yet, so the picture is the boot banks it chooses from
+    assert "1/" in first and _png_of(first).startswith(b"\x89PNG")
     t.slider.value = t.slider.max
     assert f"{t.slider.max + 1}/{t.slider.max + 1}" in t.still() and _png_of(t.still()).startswith(b"\x89PNG")
     assert t._repr_mimebundle_()["text/plain"].startswith(f"Timeline: {t.slider.max + 1}/")

@@ -21,8 +21,8 @@ from .. import Host, Vib, bootdevice
 from ..errors import EsxiStateError
 from ..events import Event
 from ..facts import annotate_html
-from . import graph, svg
-from .html import event_diagram, event_frame
+from . import graph, motion, svg
+from .html import event_diagram
 from .still import Still, diagram_picture, text_of
 
 __all__ = ["Dashboard", "Quiz", "Shell", "Timeline", "diagram_html"]
@@ -239,10 +239,13 @@ class Dashboard(Still, W.VBox):
 
 
 class Timeline(Still, W.VBox):
-    """Replay `host.history` frame by frame: a Play and a slider (linked), previous/next, the diagram, the caption.
+    """Replay `host.history` frame by frame: a Play and a slider (linked), previous/next, the caption, the scene that
+    animates the event (a branching write, the clock strip of backups, the boot banks' bootstate, a power cut; see
+    `motion`) and the diagram that fits it.
 
-    Frames are rendered once and cached, so scrubbing back is instant. The history is read when the timeline is
-    made; call `reload()` to pick up later events.
+    `slider.value` is the event's index in the history; the position beside the slider counts from 1, as the
+    caption does ("3 / 17"). Frames are rendered once and cached, so scrubbing back is instant. The history is read
+    when the timeline is made; call `reload()` to pick up later events.
     """
 
     def __init__(self, host_or_events: Host | list[Event], *, interval_ms: int = 900) -> None:
@@ -250,8 +253,9 @@ class Timeline(Still, W.VBox):
         self._cache: dict[int, str] = {}
         self._source = host_or_events
         self.play = W.Play(min=0, max=0, step=1, interval=interval_ms)
-        self.slider = W.IntSlider(min=0, max=0, description="event", continuous_update=True)
+        self.slider = W.IntSlider(min=0, max=0, description="event", continuous_update=True, readout=False)
         W.jslink((self.play, "value"), (self.slider, "value"))
+        self.position = W.HTML(layout=W.Layout(width="auto", margin="0 8px"))
         self.prev = W.Button(description="◀ previous", layout=W.Layout(width="auto"))
         self.next = W.Button(description="next ▶", layout=W.Layout(width="auto"))
         self.prev.on_click(lambda _b: self._step(-1))
@@ -260,7 +264,9 @@ class Timeline(Still, W.VBox):
         self.diagram = W.HTML()
         self.slider.observe(lambda change: self.show(change["new"]), "value")
         self.play.observe(lambda change: setattr(self.slider, "value", change["new"]), "value")
-        super().__init__([W.HBox([self.play, self.slider, self.prev, self.next]), self.caption, self.diagram])
+        super().__init__(
+            [W.HBox([self.play, self.slider, self.position, self.prev, self.next]), self.caption, self.diagram]
+        )
         self.reload()
 
     def reload(self) -> None:
@@ -279,22 +285,27 @@ class Timeline(Still, W.VBox):
         self.slider.value = min(max(self.slider.value + delta, 0), self.slider.max)
 
     def frame(self, index: int) -> str:
-        """The rendered diagram of event `index` (rendered once, then served from the cache)."""
+        """The scene and diagram of event `index` (rendered once, then served from the cache)."""
         cached = self._cache.get(index)
         if cached is None:
-            cached = event_frame(self._events[index])
+            scene = motion.scene(self._events, index)
+            style = f"<style>{motion.STYLE}</style>" if scene else ""
+            cached = style + scene + diagram_html(event_diagram(self._events, index))
             self._cache[index] = cached
         return cached
 
     def show(self, index: int) -> None:
         if not self._events:
             self.caption.value = _message("No events yet: boot the host first.")
+            self.position.value = "0 / 0"
             self.diagram.value = ""
             return
         index = min(max(index, 0), len(self._events) - 1)
         event = self._events[index]
+        count = len(self._events)
+        self.position.value = f"<b>{index + 1} / {count}</b>"
         self.caption.value = (
-            f"<b>{index + 1}/{len(self._events)} · {event.time:%Y-%m-%d %H:%M} · {html.escape(event.kind)}</b>"
+            f"<b>{index + 1}/{count} · {event.time:%Y-%m-%d %H:%M} · {html.escape(event.kind)}</b>"
             f"<br>{html.escape(event.summary)}<br><i>Why: {annotate_html(html.escape(event.why))}</i>"
         )
         self.diagram.value = self.frame(index)
@@ -305,8 +316,8 @@ class Timeline(Still, W.VBox):
     def still_pictures(self) -> dict[int, str]:
         if not self._events:
             return {}
-        diagram = event_diagram(self._events[min(max(self.slider.value, 0), len(self._events) - 1)])
-        return {id(self.diagram): diagram_picture(diagram)} if diagram is not None else {}
+        diagram = event_diagram(self._events, min(max(self.slider.value, 0), len(self._events) - 1))
+        return {id(self.diagram): diagram_picture(diagram)}
 
 
 class Shell(Still, W.VBox):
