@@ -353,11 +353,12 @@ FACTS: Mapping[str, Fact] = _facts(
     ),
     Fact(
         "F36",
-        "From 7.0 Update 2 a host with secure configuration encrypts the saved configuration: state.tgz then holds "
-        "local.tgz.ve and encryption.info instead of a readable local.tgz.",
+        "From 7.0 Update 2 every host encrypts the saved configuration, with no switch, from the first boot of such an "
+        "image: state.tgz then holds local.tgz.ve and encryption.info instead of a readable local.tgz.",
         "confirmed",
         (_DISSECT, _ENCRYPT_DOC),
-        "The simulator's envelope is not real encryption: it only shows that local.tgz can no longer be read.",
+        "The simulator's envelope is not real encryption: it only shows that local.tgz can no longer be read. 7.0 U3 "
+        "encrypts by itself; secure_config=True gives a 7.0 GA host the same layout for comparison.",
     ),
     Fact(
         "F37",
