@@ -77,7 +77,9 @@ class Explanation:
         return f"Explanation({self.path!r}, served by {self.layer})"
 
 
-def _saved(snap: HostSnapshot) -> dict[str, bytes] | None:
+def _saved(snap: HostSnapshot, key: bytes | None = None) -> dict[str, bytes] | None:
+    """Path -> bytes of what the boot bank's state.tgz holds; None when that cannot be read: no boot bank, a damaged
+    archive, or an encrypted one (F36) without the host's own key. The host can read its own (it does at boot)."""
     bank = snap.bootbank
     if bank is None:
         return None
@@ -86,7 +88,11 @@ def _saved(snap: HostSnapshot) -> dict[str, bytes] | None:
     try:
         state = StateArchive.from_bytes(bank.files["state.tgz"])
         if state.encrypted:
-            return None
+            if key is None:
+                return None
+            from .backup import archived_files
+
+            return {"/" + n: data for n, data in archived_files(bank.files["state.tgz"], key).items()}
         return {"/" + n: e.data for n, e in state.files.items()}
     except EsxiStateError:
         return None
@@ -112,13 +118,15 @@ def _saved_since(history: Sequence[Event], path: str) -> datetime | None:
     return None
 
 
-def explain(snap: HostSnapshot, path: str, history: Sequence[Event] = ()) -> Explanation:
-    """Where `path` comes from and what would happen to it (see the module docstring)."""
+def explain(snap: HostSnapshot, path: str, history: Sequence[Event] = (), *, key: bytes | None = None) -> Explanation:
+    """Where `path` comes from and what would happen to it (see the module docstring). `key` opens an encrypted
+    state.tgz (F36), as the host itself can; without it, what a power loss brings back is said to be unknown."""
     p = norm(path)
     res = snap.resolve(p)
     entry = res.entry
     twin = twin_of(p) if snap.powered_on and snap.exists(twin_of(p)) else None
-    saved = _saved(snap)
+    saved = _saved(snap, key)
+    unreadable = saved is None and snap.bootbank is not None and "state.tgz" in snap.bootbank.files
     key = CONFIGSTORE_BACKUP if p == CONFIGSTORE_RUNTIME else p
     in_state = None if saved is None else key in saved
     matches = None
@@ -169,6 +177,12 @@ def explain(snap: HostSnapshot, path: str, history: Sequence[Event] = ()) -> Exp
             power = Outcome("kept: state.tgz already holds this content", ("F23", "F38"))
         elif in_state:
             power = Outcome("back to the older copy in state.tgz", ("F23", "F38"))
+        elif unreadable:
+            power = Outcome(
+                "whatever the last backup saved comes back; the encrypted state.tgz cannot be read here "
+                "to say which copy that is",
+                ("F23", "F36"),
+            )
         else:
             power = Outcome(f"lost: {image}", ("F23",))
         if not _cron_active(snap):

@@ -507,7 +507,7 @@ class Host:
         ESXi facts behind each answer (see esxistate.explain)."""
         from .explain import explain
 
-        return explain(self.snapshot(), path, self._history)
+        return explain(self.snapshot(), path, self._history, key=self._tpm_key)
 
     def diff(self, a: Any, b: Any = None) -> Any:
         """Files added, changed, removed, branched and persisted between two events or snapshots (b: now)."""

@@ -620,3 +620,22 @@ def test_a_powered_off_host_is_named_by_the_state_tgz_its_next_boot_restores():
     host.shutdown()
     assert host.hostname == "lab01"
     assert "Boot banks of lab01" in repr(es.render.bootbanks(host))
+
+
+def test_explain_reads_an_encrypted_state_tgz_as_the_host_does_and_never_guesses_without_the_key():
+    """F36: a 7.0 U2+ host unpacks its own encrypted state.tgz at boot, so after a power loss the older saved copy
+    comes back (F23, F38), not the tardisk's. Read from a bare snapshot, without the host's key, the answer is
+    'cannot tell', never 'lost'."""
+    from esxistate.explain import explain
+
+    h = es.Host.demo("7.0U3")
+    h.boot()
+    h.fs.write("/etc/hosts", "saved\n")
+    h.backup()
+    h.fs.write("/etc/hosts", "unsaved\n")
+    assert "back to the older copy in state.tgz" in str(h.explain("/etc/hosts"))
+    bare = str(explain(h.snapshot(), "/etc/hosts"))
+    assert "cannot be read here" in bare and "lost" not in bare
+    h.power_loss()
+    h.boot()
+    assert h.fs.read_text("/etc/hosts") == "saved\n"
