@@ -162,8 +162,9 @@ class Ramdisk:
     """A ramdisk as it is at one moment: memory only, emptied by every boot (F27, F29).
 
     `used` counts the bytes of the files it holds (branched copies, new files, `.#` twins); a write that would
-    take it past `capacity` fails with RamdiskFull. Simplification: real VisorFS also charges pages and inodes;
-    we charge file bytes only, so the numbers stay small and exact.
+    take it past `capacity` fails with RamdiskFull, and a new name past `max_inodes` with RamdiskInodesFull (one
+    inode per file, directory, `.#` twin or whiteout). Simplification: real VisorFS charges whole pages; we charge
+    file bytes, so the numbers stay small and exact.
     """
 
     name: str
