@@ -1466,6 +1466,8 @@ class Host:
         boundary.check_bool("live", live)
         boundary.check_step(power_loss_after)
         _check_vib_name(vib)
+        for path in vib.files:  # paths a file system can store; the renderers and the export print them
+            boundary.check_path(path)
         fs = self._require_on(f"install VIB {vib.name}")
         if self._stateless:
             raise VibError(

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..boundary import printable
 from ..events import Event
 from ..facts import annotate_html
 from . import graph, svg
@@ -127,5 +128,5 @@ def html(events: Iterable[Event] | Any, path: str | Path, *, title: str = "esxis
     """Write the self-contained lesson file for `events` (a host's history, or a Host) and return its path."""
     evs = events.history if hasattr(events, "history") and not isinstance(events, list) else events
     out = Path(path)
-    out.write_text(render(evs, title=title), encoding="utf-8")
+    out.write_text(printable(render(evs, title=title)), encoding="utf-8")  # a lone surrogate shows as \udcxx
     return out
