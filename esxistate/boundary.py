@@ -50,7 +50,7 @@ def check_path(path: Any) -> str:
         ) from None
     if len(raw) >= PATH_MAX:
         raise NameTooLong(printable(path[:60]) + "...", f"a path must be shorter than {PATH_MAX} bytes")
-    if any(len(part.encode("utf-8")) > NAME_MAX for part in path.split("/")):
+    if len(raw) > NAME_MAX and max(map(len, raw.split(b"/"))) > NAME_MAX:
         raise NameTooLong(printable(path[:60]) + "...", f"one name in a path may have at most {NAME_MAX} bytes")
     return path
 

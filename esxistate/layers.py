@@ -278,11 +278,14 @@ def merged_listdir(directory: str, tardisks: Iterable[Tardisk], ramdisks: Iterab
     names: set[str] = set()
     for td in tardisks:
         names.update(td.children(directory))
-    for rd in ramdisks:
-        for p in rd.files:
-            if p != "/" and parent_of(p) == directory:
-                names.add(posixpath.basename(p))
     prefix = directory.rstrip("/") + "/"
+    cut = len(prefix)
+    for rd in ramdisks:
+        if not (rd.holds(directory) or rd.mount.startswith(prefix)):
+            continue  # a ramdisk mounted elsewhere holds nothing in this directory
+        for p in rd.files:  # a direct child: under the prefix, no further slash (plain string tests, no dirname)
+            if p.startswith(prefix) and p.find("/", cut) < 0 and len(p) > cut:
+                names.add(p[cut:])
     return sorted(n for n in names if exists(prefix + n))
 
 
