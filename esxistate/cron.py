@@ -38,7 +38,9 @@ def _values(spec: str, lo: int, hi: int) -> frozenset[int]:
         step = 1
         if "/" in part:
             part, step_s = part.split("/", 1)
-            step = int(step_s) if _NUMBER.fullmatch(step_s) and int(step_s) > 0 else 1
+            if not _NUMBER.fullmatch(step_s):
+                continue  # a step that is not ASCII digits: this part never matches
+            step = max(int(step_s), 1)  # */0 counts as */1, as the engine always has
         if part == "*":
             first, last = 0, hi  # a step counts from 0, as the engine always has: */2 in day of month is 2, 4, ...
         elif "-" in part:

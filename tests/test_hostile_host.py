@@ -476,7 +476,9 @@ def _field(spec: str, value: int) -> bool:
         step = 1
         if "/" in part:
             part, step_s = part.split("/", 1)
-            step = int(step_s) if re.fullmatch("[0-9]+", step_s) and int(step_s) > 0 else 1
+            if not re.fullmatch("[0-9]+", step_s):
+                continue
+            step = max(int(step_s), 1)
         if part == "*":
             lo, hi = 0, 10_000
         elif "-" in part:
@@ -493,7 +495,7 @@ def _field(spec: str, value: int) -> bool:
     return False
 
 
-_SPECS = ["*", "1", "0", "*/5", "*/7", "1-5", "10-20/3", "1,31", "2", "29", "*/0", "x", "\u00b2", "0-59/15", "7"]
+_SPECS = ["*", "1", "0", "*/5", "*/7", "1-5", "10-20/3", "1,31", "2", "29", "*/0", "x", "\u00b2", "*/\u00b9", "0-59/15"]
 
 
 def test_the_cron_jump_finds_the_runs_the_minute_walk_finds():
