@@ -1311,7 +1311,7 @@ class Host:
         fs = self._require_on("read its UUID")
         hit = fs.lookup("/etc/vmware/esx.conf")
         m = re.search(rb'^/system/uuid = "([^"]*)"', hit.data if hit is not None else b"", re.M)
-        return m.group(1).decode() if m else ""
+        return m.group(1).decode("utf-8", "replace") if m else ""
 
     @_operation("back up the configuration")
     def backup_config(self) -> str:

@@ -279,7 +279,7 @@ class Shell:
         now = self.host.clock.replace(tzinfo=timezone.utc)
         stamp = t.strftime("%b %e %H:%M") if abs((now - t).days) < 182 else t.strftime("%b %e  %Y")
         if entry.kind == LINK:
-            name += " -> " + entry.data.decode()
+            name += " -> " + entry.data.decode("utf-8", "replace")
         return f"{mode_string(entry)} {1:>4} {'root':<8} {'root':<8} {entry.st_size:>9} {stamp} {name}\n"
 
     def _cat(self, args: list[str]) -> str:
