@@ -10,6 +10,8 @@ import tarfile
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import esxistate as es
 from esxistate import boundary, cron, errors
@@ -498,25 +500,20 @@ def _field(spec: str, value: int) -> bool:
 _SPECS = ["*", "1", "0", "*/5", "*/7", "1-5", "10-20/3", "1,31", "2", "29", "*/0", "x", "\u00b2", "*/\u00b9", "0-59/15"]
 
 
-def test_the_cron_jump_finds_the_runs_the_minute_walk_finds():
-    from hypothesis import given
-    from hypothesis import strategies as st
+_FIELDS = st.tuples(*(st.sampled_from(_SPECS) for _ in range(5)))
 
-    fields = st.tuples(*(st.sampled_from(_SPECS) for _ in range(5)))
 
-    @given(
-        schedule=st.lists(fields, min_size=1, max_size=3),
-        start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 1, 1)),
-        minutes=st.integers(min_value=0, max_value=3 * 24 * 60),
-    )
-    def same(schedule, start, minutes):
-        end = start + timedelta(minutes=minutes)
-        expected = _minute_walk(schedule, start, end)
-        got = []
-        t = start
-        while (t := cron.next_run(schedule, t, end)) is not None:
-            got.append(t)
-        assert got == expected
-        assert cron.count_runs(schedule, start, end) == len(expected)
-
-    same()
+@given(
+    schedule=st.lists(_FIELDS, min_size=1, max_size=3),
+    start=st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 1, 1)),
+    minutes=st.integers(min_value=0, max_value=3 * 24 * 60),
+)
+def test_the_cron_jump_finds_the_runs_the_minute_walk_finds(schedule, start, minutes):
+    end = start + timedelta(minutes=minutes)
+    expected = _minute_walk(schedule, start, end)
+    got = []
+    t = start
+    while (t := cron.next_run(schedule, t, end)) is not None:
+        got.append(t)
+    assert got == expected
+    assert cron.count_runs(schedule, start, end) == len(expected)
