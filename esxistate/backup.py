@@ -199,6 +199,6 @@ def count_run(old: bytes | None, now: str) -> bytes:
     lines = (old or b"").decode("utf-8", "replace").splitlines()
     count = next((ln.strip() for ln in lines if "#" not in ln and ln.strip()), "0")
     created = next((ln for ln in lines if "# CREATED:" in ln), f"# CREATED: {now}")
-    number = int(count) + 1 if count.isdigit() else 1
+    number = int(count) + 1 if count.isascii() and count.isdigit() else 1  # `expr` reads ASCII digits only
     header = "# This file is owned and updated by /sbin/backup.sh"
     return f"{header}\n{' '.join(created.split())}\n# MODIFIED: {now}\n{number}\n".encode()

@@ -124,7 +124,7 @@ class BootBank:
     @property
     def updated(self) -> int:
         value = self._safeboot_key("updated")
-        return int(value) if value and value.isdigit() else 0
+        return int(value) if value and value.isascii() and value.isdigit() else 0
 
     @property
     def build(self) -> str:

@@ -47,7 +47,7 @@ def _split_flags(args: list[str], with_value: str = "") -> tuple[set[str], dict[
     i = 0
     while i < len(args):
         a = args[i]
-        if a.startswith("-") and len(a) > 1 and a != "--" and not a[1:].isdigit():
+        if a.startswith("-") and len(a) > 1 and a != "--" and not a[1:].isdecimal():
             for j, ch in enumerate(a[1:]):
                 if ch in with_value:
                     tail = a[j + 2 :]
@@ -72,7 +72,7 @@ def _all_values(args: list[str], flag: str) -> list[str]:
         a = args[i]
         if a == "--":
             break
-        if a.startswith("-") and len(a) > 1 and not a[1:].isdigit():
+        if a.startswith("-") and len(a) > 1 and not a[1:].isdecimal():
             at = a.find(flag, 1)
             if at > 0 and all(ch.isalpha() for ch in a[1:at]):
                 if a[at + 1 :]:
@@ -85,12 +85,16 @@ def _all_values(args: list[str], flag: str) -> list[str]:
 
 
 def _walk(sh: Shell, path: str) -> list[tuple[str, FileEntry]]:
-    """`path` and everything under it, depth first, directories before their contents (find's order)."""
-    entry = sh.host.fs.stat(path)
-    out = [(path, entry)]
-    if entry.kind == DIR:
-        for name in sh.host.fs.listdir(path):
-            out += _walk(sh, posixpath.join(path, name))
+    """`path` and everything under it, depth first, directories before their contents (find's order). A loop
+    with its own stack, not recursion, so a tree of any depth is walked."""
+    out: list[tuple[str, FileEntry]] = []
+    todo = [path]
+    while todo:
+        here = todo.pop()
+        entry = sh.host.fs.stat(here)
+        out.append((here, entry))
+        if entry.kind == DIR:
+            todo.extend(posixpath.join(here, name) for name in reversed(sh.host.fs.listdir(here)))
     return out
 
 
@@ -157,8 +161,8 @@ def grep(sh: Shell, args: list[str]) -> str:
 
 def _count(args: list[str]) -> int:
     _flags, values, _words = _split_flags(args, "n")
-    n = values.get("n", next((a[1:] for a in args if a[1:].isdigit() and a.startswith("-")), "10"))
-    return int(n) if n.lstrip("+").isdigit() else 10
+    n = values.get("n", next((a[1:] for a in args if a[1:].isdecimal() and a.startswith("-")), "10"))
+    return int(n) if n.lstrip("+").isdecimal() else 10
 
 
 def head_tail(which: str, args: list[str], text: str) -> str:
@@ -170,7 +174,7 @@ def head_tail(which: str, args: list[str], text: str) -> str:
 def _head_tail_files(which: str) -> Callable[[Shell, list[str]], str]:
     def command(sh: Shell, args: list[str]) -> str:
         _flags, _values, words = _split_flags(args, "n")
-        files = [w for w in words if not (w.startswith("-") and w[1:].isdigit())]  # `tail -1 FILE`
+        files = [w for w in words if not (w.startswith("-") and w[1:].isdecimal())]  # `tail -1 FILE`
         out = []
         for i, name in enumerate(files):
             text, error = _read_file(sh, which, name)
@@ -305,20 +309,35 @@ def du(sh: Shell, args: list[str]) -> str:
             out.append(f"du: {name}: {_err(err)}\n")
             continue
 
-        def visit(path: str, entry: FileEntry, shown: str, top: str = p) -> int:
-            total = _blocks(entry) // 2
-            if entry.kind == DIR:
-                for child in sh.host.fs.listdir(path):
-                    sub = posixpath.join(path, child)
-                    total += visit(sub, sh.host.fs.stat(sub), posixpath.join(shown, child))
-            if "s" not in flags and (entry.kind == DIR or "a" in flags or path == top):
-                out.append(f"{_human(total * 1024) if 'h' in flags else total}\t{shown}\n")
-            return total
-
-        size = visit(p, entry, name)
+        size = _du_tree(sh, p, entry, name, flags, out)
         if "s" in flags:
             out.append(f"{_human(size * 1024) if 'h' in flags else size}\t{name}\n")
     return "".join(out)
+
+
+def _du_tree(sh: Shell, top: str, entry: FileEntry, name: str, flags: set[str], out: list[str]) -> int:
+    """du's walk: children before their directory, each line with the KiB under it. A loop with its own stack,
+    not recursion, so a tree of any depth is measured."""
+    totals: dict[str, int] = {}
+    stack: list[tuple[str, FileEntry, str, bool]] = [(top, entry, name, False)]
+    while stack:
+        path, here, shown, expanded = stack.pop()
+        if here.kind == DIR and not expanded:
+            stack.append((path, here, shown, True))
+            children = sh.host.fs.listdir(path)
+            for child in reversed(children):
+                sub = posixpath.join(path, child)
+                stack.append((sub, sh.host.fs.stat(sub), posixpath.join(shown, child), False))
+            totals[path] = _blocks(here) // 2
+            continue
+        total = totals.pop(path, _blocks(here) // 2)
+        if "s" not in flags and (here.kind == DIR or "a" in flags or path == top):
+            out.append(f"{_human(total * 1024) if 'h' in flags else total}\t{shown}\n")
+        if path != top:
+            totals[posixpath.dirname(path) or "/"] += total
+        else:
+            return total
+    return 0
 
 
 def find(sh: Shell, args: list[str]) -> str:
@@ -361,7 +380,7 @@ def _find_test(test: str, value: str, path: str, entry: FileEntry, depth: int) -
         return fnmatch.fnmatchcase(base.lower(), value.lower())
     if test == "-type":
         return (entry.kind == DIR) == (value == "d")
-    return not value.isdigit() or depth <= int(value)
+    return not value.isdecimal() or depth <= int(value)
 
 
 # -- changing files -------------------------------------------------------------------------------------------------

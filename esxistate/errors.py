@@ -9,8 +9,10 @@ from __future__ import annotations
 
 __all__ = [
     "BadBootConfig",
+    "BadVibName",
     "BaseImageVib",
     "BootDeviceError",
+    "BootFailed",
     "CorruptArchive",
     "DirectoryNotEmpty",
     "EncryptedConfig",
@@ -18,6 +20,7 @@ __all__ = [
     "FileExists",
     "HostPoweredOff",
     "HostPoweredOn",
+    "InternalError",
     "InvalidBundle",
     "InvalidPath",
     "InvalidValue",
@@ -25,11 +28,13 @@ __all__ = [
     "LayoutFailed",
     "LiveInstallNotAllowed",
     "MismatchedBundle",
+    "NameTooLong",
     "NoBootableBank",
     "NoSuchFile",
     "NotADirectory",
     "OperationNotPermitted",
     "RamdiskFull",
+    "RamdiskInodesFull",
     "ReadOnlyFile",
     "RollbackNotPossible",
     "UnknownBackupStep",
@@ -46,9 +51,32 @@ __all__ = [
 
 
 class EsxiStateError(Exception):
-    """Base of every esxistate error. `errno_text` is what an ESXi shell prints for it, if anything."""
+    """Base of every esxistate error. `errno_text` is what an ESXi shell prints for it, if anything.
+
+    `host_changed` is False for nearly every error: the host is as it was. It is True only where ESXi itself leaves
+    a mark before it fails (BootFailed: the boot loader writes bootstate=2 before it loads the new image, F6)."""
 
     errno_text: str | None = None
+    host_changed: bool = False
+
+
+class InternalError(EsxiStateError):
+    """A bug in esxistate, not a mistake of yours: an operation met an exception it did not expect. The host was put
+    back exactly as it was before the operation, so you can go on; `.cause` keeps the original exception."""
+
+    def __init__(self, operation: str, cause: BaseException) -> None:
+        super().__init__(
+            f"esxistate hit an internal error while it tried to {operation} ({type(cause).__name__}: "
+            f"{_short(cause)}). This is a bug in the simulator, not in what you did; the host was put back exactly "
+            "as it was before."
+        )
+        self.operation = operation
+        self.cause = cause
+
+
+def _short(cause: BaseException) -> str:
+    text = str(cause).encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 # -- file system -----------------------------------------------------------------------------------------------
@@ -69,6 +97,12 @@ class InvalidPath(PathError):
 
     def __init__(self, path: str, why: str = "paths must be absolute, like /etc/hosts") -> None:
         super().__init__(path, f"{path!r} is not a usable path: {why}.")
+
+
+class NameTooLong(InvalidPath):
+    """A path or one name in it longer than Linux allows (PATH_MAX 4096 bytes, NAME_MAX 255), ENAMETOOLONG."""
+
+    errno_text = "File name too long"
 
 
 class NoSuchFile(PathError):
@@ -139,6 +173,25 @@ class RamdiskFull(PathError):
         self.ramdisk = ramdisk
         self.needed = needed
         self.free = free
+
+
+class RamdiskInodesFull(RamdiskFull):
+    """A new file or directory needs an inode and the ramdisk's file table has none left: every ramdisk is made
+    with a maximum number of inodes (`Maximum Inodes` in `esxcli system visorfs ramdisk list`, 4096 for etc, S4,
+    F29). The first sentence is hostd's esx.problem.visorfs.ramdisk.inodetable.full event (F28); we leave out its
+    closing "by the application '<app>'" because the simulator runs no processes. The shell prints ENOSPC."""
+
+    def __init__(self, ramdisk: str, path: str, max_inodes: int) -> None:
+        PathError.__init__(
+            self,
+            path,
+            f"The file table of the ramdisk '{ramdisk}' is full.  As a result, the file {path} could not be "
+            f"created. (All {max_inodes} inodes of {ramdisk} are in use: remove a file first.)",
+        )
+        self.ramdisk = ramdisk
+        self.needed = 0
+        self.free = 0
+        self.max_inodes = max_inodes
 
 
 # -- archives and boot.cfg -------------------------------------------------------------------------------------
@@ -255,6 +308,19 @@ class VibConflict(VibError):
         self.paths = paths
 
 
+class BadVibName(VibError):
+    """A VIB whose name cannot become a boot bank module: boot.cfg's `modules=` line separates a module's file name
+    from its options at the first blank and separates modules with `---` (F3), and module files are FAT 8.3 names
+    (F11), so a name with a blank, a `---`, a control character or a character outside ASCII would write a boot.cfg
+    that no later boot can load. Refused at install time, before anything is written."""
+
+    def __init__(self, name: str, why: str) -> None:
+        shown = name.encode("utf-8", "backslashreplace").decode("utf-8")
+        super().__init__(f"VIB name {shown!r} cannot be installed: {why}.")
+        self.name = name
+        self.why = why
+
+
 class VibNotInstalled(VibError):
     def __init__(self, name: str) -> None:
         super().__init__(f"No VIB named {name!r} is installed on this host.")
@@ -308,6 +374,29 @@ class HostPoweredOn(EsxiStateError):
 class NoBootableBank(EsxiStateError):
     def __init__(self, detail: str) -> None:
         super().__init__(f"No hypervisor found: {detail}.")
+
+
+class BootFailed(EsxiStateError):
+    """The boot loader could not load the image of the bank it chose, on that image's first try. Safeboot had
+    already marked the bank DIRTY (bootstate=2) on disk before loading it (F6), and that mark stays: the host is
+    left powered off, and the next power-on finds the bank DIRTY, marks it INVALID ("system has failed to upgrade")
+    and boots the other bank. The one error that leaves the host changed (`host_changed` is True)."""
+
+    host_changed = True
+
+    def __init__(self, bank: str, why: str, fallback: str | None) -> None:
+        then = (
+            f"power on again and safeboot marks {bank} INVALID and falls back to {fallback} (F6)"
+            if fallback
+            else f"power on again and safeboot marks {bank} INVALID; no other bank can boot (F6)"
+        )
+        super().__init__(
+            f"The boot stopped: the loader could not load the new image on {bank} ({why.rstrip('.')}). {bank} was "
+            f"already marked DIRTY (bootstate=2), so {then}."
+        )
+        self.bank = bank
+        self.why = why
+        self.fallback = fallback
 
 
 class RollbackNotPossible(EsxiStateError):

@@ -12,23 +12,27 @@ Every public operation either succeeds or raises an `EsxiStateError` and leaves 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
-from . import archive, backup, bootdevice, configstore, image, statearchive, tardisksdir, why
+from . import archive, backup, bootdevice, boundary, configstore, cron, image, statearchive, tardisksdir, why
 from .bootbank import BankState, BootBank, choose_bank
 from .bootcfg import is_vmkernel_module
 from .entry import DIR, FILE, FileEntry
 from .errors import (
+    BadVibName,
     BaseImageVib,
+    BootFailed,
     CorruptArchive,
     EsxiStateError,
     HostPoweredOff,
     HostPoweredOn,
+    InternalError,
     InvalidValue,
     IsADirectory,
     LiveInstallNotAllowed,
@@ -61,6 +65,9 @@ REBOOT_MESSAGE = (
 )
 SETTINGS = ("hostname", "root-password", "ntp-server", "dns-server")
 DEFAULT_CLOCK = datetime(2026, 1, 12, 9, 0, 0)
+CRON_RUNS_LISTED = 200  # an event lists at most this many cron runs one by one; a longer advance gives the count
+_F = TypeVar("_F", bound=Callable[..., Any])
+_RAW = ("utf-8", "surrogateescape")  # file bytes as text and back, unchanged even when they are not UTF-8
 _LAST: list[Host | None] = [None]  # the most recently created host, for `%esxi` without `es.use()`
 
 
@@ -79,6 +86,41 @@ def _date(t: datetime) -> str:
 
 def _epoch(t: datetime) -> int:
     return int(t.replace(tzinfo=timezone.utc).timestamp())
+
+
+def _operation(what: str) -> Callable[[_F], _F]:
+    """The boundary of a public operation that changes the host: it runs inside the host's all-or-nothing guard
+    (Host._atomic), so it succeeds, or raises a typed error with the host as it was (InternalError for a bug)."""
+
+    def wrap(method: _F) -> _F:
+        @functools.wraps(method)
+        def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+            host = self._host if isinstance(self, HostFS) else self
+            with host._atomic(what):
+                return method(self, *args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return wrap
+
+
+def _query(what: str) -> Callable[[_F], _F]:
+    """The boundary of a public operation that only reads: no checkpoint is needed, but an unexpected exception
+    still surfaces as InternalError, never as a raw one."""
+
+    def wrap(method: _F) -> _F:
+        @functools.wraps(method)
+        def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except EsxiStateError:
+                raise
+            except Exception as err:
+                raise InternalError(what, err) from err
+
+        return guarded  # type: ignore[return-value]
+
+    return wrap
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +163,9 @@ class HostFS:
     def _bank_path(self, path: str) -> tuple[BootBank, str] | None:
         return bootdevice.bank_path(self._host, path)  # through /bootbank, /altbootbank or /vmfs/volumes (F47)
 
+    @_query("read a file")
     def read(self, path: str) -> bytes:
+        boundary.check_path(path)
         fs = self._fs(f"read {path}")
         mounted = tardisksdir.entry(self._host, path)  # /tardisks: the decompressed modules (F46)
         if mounted is not None:
@@ -138,10 +182,13 @@ class HostFS:
             raise NoSuchFile(norm(path))
         return fs.read(path)
 
+    @_query("read a file")
     def read_text(self, path: str) -> str:
         return self.read(path).decode("utf-8", "replace")
 
+    @_query("look for a file")
     def exists(self, path: str) -> bool:
+        boundary.check_path(path)
         fs = self._fs(f"look for {path}")
         if bootdevice.virtual_dir(self._host, path) is not None:
             return True
@@ -156,7 +203,9 @@ class HostFS:
             return not name or name in bank.files or any(f.startswith(name + "/") for f in bank.files)
         return fs.exists(path)
 
+    @_query("stat a file")
     def stat(self, path: str) -> FileEntry:
+        boundary.check_path(path)
         fs = self._fs(f"stat {path}")
         if bootdevice.virtual_dir(self._host, path) is not None:
             return FileEntry(DIR, 0o755)
@@ -173,7 +222,9 @@ class HostFS:
             raise NoSuchFile(norm(path))
         return fs.entry(norm(path))
 
+    @_query("list a directory")
     def listdir(self, path: str) -> list[str]:
+        boundary.check_path(path)
         fs = self._fs(f"list {path}")
         names = bootdevice.virtual_dir(self._host, path)
         if names is not None:
@@ -202,18 +253,23 @@ class HostFS:
     def lstat(self, path: str) -> FileEntry:
         """Like `stat`, but a symbolic link (/bootbank, /altbootbank, /vmfs/volumes/BOOTBANK1) is the link itself,
         as `ls -l` of its directory shows it (F47)."""
+        boundary.check_path(path)
         self._fs(f"stat {path}")
         link = bootdevice.lstat(self._host, path)
         return link if link is not None else self.stat(path)
 
+    @_query("resolve a path")
     def resolve(self, path: str) -> Resolution:
+        boundary.check_path(path)
         return self._fs(f"resolve {path}").resolve(path)
 
     @property
     def layers(self) -> tuple[Tardisk | Ramdisk, ...]:
         return self._fs("list the layers").layers
 
+    @_query("find a ramdisk")
     def owner(self, path: str) -> str:
+        boundary.check_path(path)
         return self._fs(f"find the ramdisk of {path}").owner(path)
 
     # -- changing -------------------------------------------------------------------------------------------------
@@ -225,46 +281,73 @@ class HostFS:
             raise ReadOnlyFile(norm(path), "/tardisks lists the mounted tardisks; the image tools mount them (F46)")
 
     def write(self, path: str, data: bytes | str, *, append: bool = False, mode: int | None = None) -> Change:
-        """Write a file (str is encoded as UTF-8). Branches a tardisk file onto its ramdisk (F27)."""
+        """Write a file (str is encoded as UTF-8). Branches a tardisk file onto its ramdisk (F27). `mode` is the
+        permission bits as a number (0o644); RamdiskFull when the ramdisk has no room or no free inode (F28)."""
+        host = self._host
+        boundary.check_path(path)
+        boundary.check_bool("append", append)
+        boundary.check_mode(mode, optional=True)
+        if not isinstance(data, (str, bytes, bytearray, memoryview)):
+            raise InvalidValue("a file's content", data, "write text (str) or bytes")
+        if isinstance(data, str):
+            try:
+                body = data.encode()
+            except UnicodeEncodeError:
+                raise InvalidValue(
+                    "a file's content", boundary.printable(data[:40]), "text with a lone surrogate: give bytes"
+                ) from None
+        else:
+            body = bytes(data)
+        try:
+            return self._write(path, body, append, mode)
+        except RamdiskFull as err:  # hostd logs it (F28), and the log entry stays though nothing was written
+            host._record("ramdisk-full", str(err).split(" (")[0], (err.path,), {"ramdisk": err.ramdisk})
+            raise
+
+    @_operation("write a file")
+    def _write(self, path: str, body: bytes, append: bool, mode: int | None) -> Change:
         host = self._host
         fs = self._fs(f"write {path}")
         self._guard_bank(path)
-        if not isinstance(data, (str, bytes, bytearray, memoryview)):
-            raise InvalidValue("a file's content", data, "write text (str) or bytes")
-        if isinstance(path, str) and len(path) > 1 and path.endswith("/"):  # `echo x > /etc/hosts/`
+        if len(path) > 1 and path.endswith("/"):  # `echo x > /etc/hosts/`
             p = norm(path)
             raise NotADirectory(p) if fs.exists(p) and not fs.entry(p).is_dir else IsADirectory(p)
-        body = data.encode() if isinstance(data, str) else bytes(data)
-        try:
-            change = fs.write(path, body, now=_epoch(host.clock), append=append, mode=mode)
-        except RamdiskFull as err:
-            host._record("ramdisk-full", str(err).split(" (")[0], (err.path,), {"ramdisk": err.ramdisk})
-            raise
+        change = fs.write(path, body, now=_epoch(host.clock), append=append, mode=mode)
         host._record_change(change)
         return change
 
+    @_operation("delete a file")
     def delete(self, path: str) -> Change:
+        boundary.check_path(path)
         fs = self._fs(f"delete {path}")
         self._guard_bank(path)
         change = fs.delete(path)
         self._host._record_change(change, whiteout=fs.resolve(change.path).deleted)
         return change
 
+    @_operation("make a directory")
     def mkdir(self, path: str, mode: int = 0o755) -> Change:
+        boundary.check_path(path)
+        boundary.check_mode(mode)
         fs = self._fs(f"create {path}")
         self._guard_bank(path)
         change = fs.mkdir(path, now=_epoch(self._host.clock), mode=mode)
         self._host._record_change(change)
         return change
 
+    @_operation("remove a directory")
     def rmdir(self, path: str) -> Change:
+        boundary.check_path(path)
         fs = self._fs(f"remove {path}")
         self._guard_bank(path)
         change = fs.rmdir(path)
         self._host._record_change(change, whiteout=fs.resolve(change.path).deleted)
         return change
 
+    @_operation("change a file's mode")
     def chmod(self, path: str, mode: int) -> Change:
+        boundary.check_path(path)
+        boundary.check_mode(mode)
         fs = self._fs(f"chmod {path}")
         self._guard_bank(path)
         change = fs.chmod(path, mode, now=_epoch(self._host.clock))
@@ -475,7 +558,8 @@ class Host:
         else:
             data = self._saved_esx_conf()
         m = re.search(rb'^/adv/Misc/HostName = "([^"]*)"', data or b"", re.M)
-        return m.group(1).decode() if m else "localhost"
+        # esx.conf is bytes anyone may write: a name that is not UTF-8 shows with U+FFFD marks
+        return m.group(1).decode("utf-8", "replace") if m else "localhost"
 
     def _saved_esx_conf(self) -> bytes | None:
         """esx.conf as the default bank's state.tgz holds it (None: no bank, no state.tgz, or it cannot be read)."""
@@ -502,6 +586,7 @@ class Host:
             return None
         return self._banks[self._default_bank_index()]
 
+    @_query("explain a path")
     def explain(self, path: str) -> Any:
         """Where `path` comes from and whether it survives a reboot, a power loss and the next cron run, with the
         ESXi facts behind each answer (see esxistate.explain)."""
@@ -509,6 +594,7 @@ class Host:
 
         return explain(self.snapshot(), path, self._history, key=self._tpm_key)
 
+    @_query("compare two moments")
     def diff(self, a: Any, b: Any = None) -> Any:
         """Files added, changed, removed, branched and persisted between two events or snapshots (b: now)."""
         from .explain import diff
@@ -517,13 +603,15 @@ class Host:
 
     def shell(self, command: str) -> str:
         """Run an ESXi shell command line and return what it prints (errors included, never a traceback).
-        The session keeps its working directory between calls."""
+        The session keeps its working directory between calls. InvalidValue if `command` is not text."""
+        boundary.check_shell_line(command)
         if self._shell is None:
             from .shell import Shell
 
             self._shell = Shell(self)
         return self._shell.run(command)
 
+    @_query("take a snapshot")
     def snapshot(self) -> HostSnapshot:
         """The host now, as an immutable value."""
         fs = self._fs
@@ -627,13 +715,23 @@ class Host:
         del self._history[cp.history_len :]
 
     @contextlib.contextmanager
-    def _atomic(self) -> Iterator[None]:
-        """All or nothing: on an EsxiStateError the host goes back to how it was, then the error is raised."""
+    def _atomic(self, operation: str = "change the host") -> Iterator[None]:
+        """All or nothing: on any exception the host goes back to how it was, then a typed error is raised. An
+        EsxiStateError is raised as it is (unless it says ESXi itself left a mark, `host_changed`, see BootFailed);
+        any other exception is a bug and becomes InternalError, which says so. Ctrl-C (KeyboardInterrupt) also puts
+        the host back, then stops as Python does."""
         cp = self._checkpoint()
         fs = self._fs
         try:
             yield
-        except EsxiStateError:
+        except EsxiStateError as err:
+            if not err.host_changed:
+                self._rollback(cp, fs)
+            raise
+        except Exception as err:
+            self._rollback(cp, fs)
+            raise InternalError(operation, err) from err
+        except BaseException:
             self._rollback(cp, fs)
             raise
 
@@ -644,10 +742,15 @@ class Host:
 
     # -- power ------------------------------------------------------------------------------------------------------
 
+    @_operation("boot")
     def boot(self, *, rollback: bool = False, slow_boot_device: bool = False) -> list[Event]:
         """Power on: safeboot picks a bank (F5-F8), mboot loads boot.cfg's modules in order, tardisks are mounted
         (F39), ramdisks made (F29) and state.tgz's local.tgz is restored with its `.#` twins (F38, F25).
-        `slow_boot_device=True`: the device is claimed too late, so /bootbank and /altbootbank point to /tmp (F47)."""
+        `slow_boot_device=True`: the device is claimed too late, so /bootbank and /altbootbank point to /tmp (F47).
+        BootFailed when a new image's first try cannot load: the host stays off with that bank DIRTY, and the next
+        boot falls back to the other bank (F6)."""
+        boundary.check_bool("rollback", rollback)
+        boundary.check_bool("slow_boot_device", slow_boot_device)
         if self._fs is not None:
             raise HostPoweredOn("boot")
         start = len(self._history)
@@ -662,6 +765,40 @@ class Host:
 
     def _boot_from_bank(self, rollback: bool) -> None:
         choice = choose_bank(self._banks, rollback=rollback)
+        first_try = self._banks[choice.index].state is BankState.UPGRADING  # safeboot just wrote DIRTY (F6)
+        if not first_try:
+            self._load_bank(choice)
+            return
+        checkpoint = self._checkpoint()
+        try:
+            self._load_bank(choice)
+        except Exception as err:
+            self._fail_first_try(checkpoint, choice, err)
+
+    def _fail_first_try(self, checkpoint: _Checkpoint, choice: Any, err: Exception) -> None:
+        """The new image could not be loaded on its first try. Safeboot wrote bootstate=2 (DIRTY) before it loaded
+        anything, and a failed load cannot take that back: the host stays off with the mark on disk, so the next boot
+        turns DIRTY into INVALID and falls back to the other bank (F6)."""
+        self._rollback(checkpoint, None)
+        self._banks = list(choice.banks)
+        bank = self._banks[choice.index]
+        why_text = str(err) if isinstance(err, EsxiStateError) else f"{type(err).__name__}: {err}"
+        why_text = boundary.printable(why_text).rstrip(".")
+        try:
+            nxt = choose_bank(self._banks)
+            fallback = nxt.banks[nxt.index].label if nxt.index != choice.index else None
+        except EsxiStateError:
+            fallback = None
+        self._record(
+            "boot-failed",
+            f"the boot loader could not load {bank.label} on its first try ({why_text}); {bank.label} stays DIRTY, "
+            "so the next boot marks it INVALID" + (f" and boots {fallback}" if fallback else ""),
+            (),
+            {"bank": bank.label, "fallback": fallback},
+        )
+        raise BootFailed(bank.label, why_text, fallback) from err
+
+    def _load_bank(self, choice: Any) -> None:
         bank = choice.banks[choice.index]
         config = bank.boot_config()  # mboot: BadBootConfig if it cannot boot from this boot.cfg (F2)
         missing = [m for m in [config.kernel, *config.modules] if m not in bank.files]
@@ -787,13 +924,22 @@ class Host:
             self._record("restore", f"state.tgz could not be read ({err}); booting with the image's /etc")
             return
         restored = []
+        skipped: list[str] = []
         for rel, entry in members.items():
             if entry.kind != FILE:
                 continue
             path = "/" + rel
-            below = fs.lookup(path)
-            twin = (below.data if below is not None and below.kind == FILE else b"") if rel.startswith("etc/") else None
-            fs.restore(path, entry, twin_data=twin)
+            try:
+                boundary.check_path(path)
+                below = fs.lookup(norm(path))
+                if below is not None and below.kind == DIR:
+                    raise IsADirectory(norm(path))
+                old = below.data if below is not None and below.kind == FILE else b""
+                twin = old if rel.startswith("etc/") else None
+                fs.restore(path, entry, twin_data=twin)
+            except EsxiStateError as err:  # tar goes on past a member it cannot write, and so does the boot
+                skipped.append(f"{boundary.printable(path)} ({err.errno_text or err})")
+                continue
             restored.append(path)
         if self._version.startswith("7") and fs.exists(backup.CONFIGSTORE_BACKUP):
             store = fs.entry(backup.CONFIGSTORE_BACKUP)
@@ -803,14 +949,16 @@ class Host:
             fs.restore(
                 backup.CONFIGSTORE_RUNTIME, FileEntry(FILE, 0o644, data, 0, 0, _epoch(self._clock)), twin_data=None
             )
+        not_written = f"; {len(skipped)} could not be written: {', '.join(skipped[:5])}" if skipped else ""
         self._record(
             "restore",
             f"unpacked {source} from state.tgz: {len(restored)} files restored onto the ramdisks, each /etc file "
-            "with its .# twin so it stays persisted",
+            f"with its .# twin so it stays persisted{not_written}",
             tuple(restored),
-            {"files": tuple(restored), "encrypted": "local.tgz.ve" in source},
+            {"files": tuple(restored), "encrypted": "local.tgz.ve" in source, "skipped": tuple(skipped)},
         )
 
+    @_operation("shut down")
     def shutdown(self) -> BackupResult:
         """Orderly shutdown: services stop, then `/bin/backup.sh 1` runs unconditionally (F13, F22), and when an
         upgrade is staged the config is written to the altbootbank too (F20). Then the power goes off."""
@@ -820,14 +968,19 @@ class Host:
             self._power_off("shutdown", "orderly shutdown complete: ramdisks released")
         return result
 
+    @_operation("reboot")
     def reboot(self, *, rollback: bool = False, slow_boot_device: bool = False) -> list[Event]:
-        """Orderly reboot: shutdown (with its backup) then boot. Returns the events of both."""
+        """Orderly reboot: shutdown (with its backup) then boot. Returns the events of both. When the boot fails
+        the whole reboot is undone, except BootFailed (a new image's first try): the host then stays off (F6)."""
+        boundary.check_bool("rollback", rollback)
+        boundary.check_bool("slow_boot_device", slow_boot_device)
         start = len(self._history)
         with self._atomic():
             self.shutdown()
             self.boot(rollback=rollback, slow_boot_device=slow_boot_device)
         return self._history[start:]
 
+    @_operation("cut the power")
     def power_loss(self) -> Event:
         """Pull the plug: no backup runs (F23); everything on the ramdisks is gone."""
         self._require_on("cut its power")
@@ -843,51 +996,70 @@ class Host:
 
     # -- the clock and cron -------------------------------------------------------------------------------------------
 
-    def advance(self, hours: int = 0, minutes: int = 0) -> list[Event]:
+    @_operation("move the clock")
+    def advance(self, hours: float = 0, minutes: float = 0) -> list[Event]:
         """Move the simulated clock on. While the host runs, crond runs root's crontab
         (/var/spool/cron/crontabs/root, F12): auto-backup.sh at minute 1 of every hour, which backs up only when
         a file to save changed (F14). Other crontab lines are not simulated."""
-        if hours < 0 or minutes < 0:
-            raise InvalidValue("advance", f"{hours}h{minutes}m", "the clock only moves forward")
+        end = self._clock + boundary.check_duration(self._clock, hours, minutes)
         start = len(self._history)
-        end = self._clock + timedelta(hours=hours, minutes=minutes)
         runs: list[str] = []
-        with self._atomic():
-            schedule = self._cron_schedule()
-            t = self._clock.replace(second=0, microsecond=0) + timedelta(minutes=1)
-            while t <= end:
-                if self._fs is not None and any(_cron_match(f, t) for f in schedule):
-                    self._clock = t
-                    result = self._auto_backup("cron")
-                    idle = "ALERT" if result.reason == bootdevice.ALERT else "nothing to save"
-                    runs.append(f"{t:%H:%M} {'backup' if not result.skipped else idle}")
-                t += timedelta(minutes=1)
-            self._clock = end
-            summary = f"clock advanced to {end:%Y-%m-%d %H:%M}"
-            if runs:
-                summary += f"; cron ran auto-backup.sh {len(runs)} time(s): " + ", ".join(runs)
-            self._record("clock", summary, (), {"cron": tuple(runs)})
+        count = 0
+        schedule = self._cron_schedule()
+        t = self._clock
+        while self._fs is not None and (t := cron.next_run(schedule, t, end)) is not None:
+            self._clock = t
+            before = self._fingerprint()
+            result = self._auto_backup("cron")
+            idle = "ALERT" if result.reason == bootdevice.ALERT else "nothing to save"
+            outcome = "backup" if not result.skipped else idle
+            count += 1
+            if len(runs) < CRON_RUNS_LISTED:
+                runs.append(f"{t:%H:%M} {outcome}")
+            after = self._fingerprint()
+            if result.skipped and len(after) == len(before) and all(x is y for x, y in zip(after, before, strict=True)):
+                # nothing changed, so every later run finds the same: count them without running them
+                rest = _count_runs(schedule, t, end)
+                count += rest
+                runs += [f"{r:%H:%M} {outcome}" for r in _first_runs(schedule, t, end, CRON_RUNS_LISTED - len(runs))]
+                break
+        self._clock = end
+        summary = f"clock advanced to {end:%Y-%m-%d %H:%M}"
+        if count:
+            more = f", ... and {count - len(runs)} more" if count > len(runs) else ""
+            summary += f"; cron ran auto-backup.sh {count} time(s): " + ", ".join(runs) + more
+        self._record("clock", summary, (), {"cron": tuple(runs), "cron_runs": count})
         return self._history[start:]
 
-    def _cron_schedule(self) -> list[tuple[str, ...]]:
+    def _fingerprint(self) -> tuple:
+        """What a cron run could change, compared by identity: frozen ramdisks and banks are new objects after any
+        change, so an equal fingerprint means the run left the host as it found it."""
+        fs = self._fs
+        return (
+            len(self._history),
+            self._boot_device,
+            self._pid,
+            *self._banks,
+            *(fs.ramdisks if fs is not None else ()),
+            *(fs.tardisks if fs is not None else ()),
+        )
+
+    def _cron_schedule(self) -> list[tuple[str, str, str, str, str]]:
         if self._fs is None:
             return []
         hit = self._fs.lookup("/var/spool/cron/crontabs/root")
         if hit is None or hit.kind != FILE:
             return []
-        fields = []
-        for line in hit.data.decode("utf-8", "replace").splitlines():
-            parts = line.split(None, 5)
-            if len(parts) == 6 and not parts[0].startswith("#") and parts[5].split()[0].endswith("auto-backup.sh"):
-                fields.append(tuple(parts[:5]))
-        return fields
+        return cron.entries(hit.data.decode("utf-8", "replace"))
 
     # -- backups ------------------------------------------------------------------------------------------------------
 
+    @_operation("run auto-backup.sh")
     def backup(self, *, power_loss_after: str | None = None) -> backup.BackupResult:
         """Run /sbin/auto-backup.sh by hand (F14, B9): back up only if a file to save changed or there is no
         state.tgz. `power_loss_after` names a step of `es.backup.STEPS` after which the power fails (a crash lab);
         if the backup is skipped, the power fails when the script ends."""
+        boundary.check_step(power_loss_after)
         if power_loss_after is not None and power_loss_after not in backup.STEPS:
             raise UnknownBackupStep(power_loss_after, backup.STEPS)
         self._require_on("run auto-backup.sh")
@@ -972,7 +1144,10 @@ class Host:
         for step, bank, line in backup.bank_steps(self._banks[index], local_tgz, state_tgz, pid):
             self._banks[index] = bank
             if step == "lock":
-                fs.write(lock, f"{pid}\n".encode(), now=now)
+                try:
+                    fs.write(lock, f"{pid}\n".encode(), now=now)
+                except RamdiskFull:  # a full /tmp: `echo $$ > lock` fails and the script goes on, as with F18's counter
+                    line = f"sh: can't create {lock}: No space left on device"
             elif step == "unlock" and fs.exists(lock):
                 fs.delete(lock)
             done.append(step)
@@ -1039,10 +1214,11 @@ class Host:
 
     # -- hostd -------------------------------------------------------------------------------------------------------
 
+    @_operation("change a setting through hostd")
     def configure(self, setting: str, value: str) -> backup.BackupResult:
         """A change made through hostd (vSphere Client, esxcli, PowerCLI): hostd rewrites the /etc files it owns and
         starts a backup right away, at most 6 an hour (F21, F44c). Returns that backup's result."""
-        if setting not in SETTINGS:
+        if not isinstance(setting, str) or setting not in SETTINGS:
             raise UnknownSetting(setting, SETTINGS)
         if not isinstance(value, str) or not value.strip() or "\n" in value:
             raise InvalidValue(setting, value, "give one non-empty line")
@@ -1064,9 +1240,9 @@ class Host:
         return result
 
     def _setting_edits(self, fs: VisorFS, setting: str, value: str) -> list[tuple[str, bytes]]:
-        def text(path: str) -> str:
+        def text(path: str) -> str:  # bytes that are not UTF-8 pass through unchanged (surrogateescape, below)
             hit = fs.lookup(path)
-            return hit.data.decode() if hit is not None and hit.kind == FILE else ""
+            return hit.data.decode(*_RAW) if hit is not None and hit.kind == FILE else ""
 
         now = _epoch(self._clock)
         edits: list[tuple[str, bytes]] = []
@@ -1078,16 +1254,16 @@ class Host:
                 text("/etc/vmware/esx.conf"),
                 flags=re.M,
             )
-            edits.append(("/etc/vmware/esx.conf", conf.encode()))
+            edits.append(("/etc/vmware/esx.conf", conf.encode(*_RAW)))
             old = self.hostname
             hosts = "".join(
                 re.sub(rf"\b{re.escape(old)}\b", value, line) if not line.startswith(("#", "127.", "::1")) else line
                 for line in text("/etc/hosts").splitlines(keepends=True)
             )
-            edits.append(("/etc/hosts", hosts.encode()))
+            edits.append(("/etc/hosts", hosts.encode(*_RAW)))
             store_change = None  # before 8.0 the host name and addresses live in esx.conf, not ConfigStore (F35)
         elif setting == "root-password":
-            edits.append(("/etc/shadow", image.set_root_hash(text("/etc/shadow"), value).encode()))
+            edits.append(("/etc/shadow", image.set_root_hash(text("/etc/shadow"), value).encode(*_RAW)))
             store_change = (
                 "esx",
                 "authentication",
@@ -1097,17 +1273,18 @@ class Host:
             )
         elif setting == "ntp-server":
             lines = [ln for ln in text("/etc/ntp.conf").splitlines() if not ln.startswith("server ")]
-            edits.append(("/etc/ntp.conf", ("\n".join([*lines, f"server {value}"]) + "\n").encode()))
+            edits.append(("/etc/ntp.conf", ("\n".join([*lines, f"server {value}"]) + "\n").encode(*_RAW)))
             store_change = ("esx", "time", "ntp", "", {"server": [value]})
         else:
             lines = [ln for ln in text("/etc/resolv.conf").splitlines() if not ln.startswith("nameserver ")]
-            edits.append(("/etc/resolv.conf", ("\n".join([*lines, f"nameserver {value}"]) + "\n").encode()))
+            edits.append(("/etc/resolv.conf", ("\n".join([*lines, f"nameserver {value}"]) + "\n").encode(*_RAW)))
             store_change = None  # network settings: esx.conf and resolv.conf on 7.0 (F35)
         if store_change and self._version.startswith("7") and fs.exists(backup.CONFIGSTORE_RUNTIME):
             store = configstore.set_value(fs.read(backup.CONFIGSTORE_RUNTIME), *store_change, now)
             edits.append((backup.CONFIGSTORE_RUNTIME, store))
         return edits
 
+    @_operation("change maintenance mode")
     def set_maintenance_mode(self, enabled: bool) -> Event | None:
         """Enter (`True`) or exit (`False`) maintenance mode, as `esxcli system maintenanceMode set -e` and
         `vim-cmd hostsvc/maintenance_mode_enter|exit` do. Returns the event, or None when the host already was in
@@ -1134,8 +1311,9 @@ class Host:
         fs = self._require_on("read its UUID")
         hit = fs.lookup("/etc/vmware/esx.conf")
         m = re.search(rb'^/system/uuid = "([^"]*)"', hit.data if hit is not None else b"", re.M)
-        return m.group(1).decode() if m else ""
+        return m.group(1).decode("utf-8", "replace") if m else ""
 
+    @_operation("back up the configuration")
     def backup_config(self) -> str:
         """`vim-cmd hostsvc/firmware/backup_config`, as ESX67TREE bin/firmwareConfig.sh does it (F43): `backup.sh 0`
         into a staging directory (a fresh state.tgz there, /bootbank untouched; the run counts itself, F18), then
@@ -1175,6 +1353,7 @@ class Host:
             )
         return path
 
+    @_operation("restore a configuration bundle")
     def restore_config(self, bundle: bytes, *, force: bool = False) -> list[Event]:
         """`vim-cmd hostsvc/firmware/restore_config`, as firmwareConfig.sh --restore does it (F43): refuse a bundle
         without Manifest.txt (InvalidBundle), from another release (MismatchedBundle, even forced) or another host
@@ -1183,6 +1362,8 @@ class Host:
         from .configbundle import ConfigBundle, release_level, restore_onto
         from .errors import MismatchedBundle
 
+        bundle = boundary.check_bundle(bundle)
+        boundary.check_bool("force", force)
         self._require_on("restore a configuration")
         bootdevice.require_device(self, "restore a configuration")
         parsed = ConfigBundle.from_bytes(bundle)
@@ -1274,10 +1455,19 @@ class Host:
         if step is not None and step not in steps:
             raise UnknownStep(step, steps, what)
 
+    @_operation("install a VIB")
     def install_vib(self, vib: Vib, *, live: bool = True, power_loss_after: str | None = None) -> VibResult:
         """`esxcli software vib install`: check conflicts (F30), write the new image to the altbootbank (F33); when
         live, mount the VIB's tardisk now and drop /var/run/update_altbootbank so backups follow the new image
-        (F15); otherwise the VIB waits for a reboot. state.tgz is never touched: VIBs are not configuration (F32)."""
+        (F15); otherwise the VIB waits for a reboot. state.tgz is never touched: VIBs are not configuration (F32).
+        BadVibName for a name boot.cfg cannot carry (F3, F11)."""
+        if not isinstance(vib, Vib):
+            raise InvalidValue("install_vib", vib, "give a VIB, e.g. es.Vib.build('lab-motd', '1.0', {...})")
+        boundary.check_bool("live", live)
+        boundary.check_step(power_loss_after)
+        _check_vib_name(vib)
+        for path in vib.files:  # paths a file system can store; the renderers and the export print them
+            boundary.check_path(path)
         fs = self._require_on(f"install VIB {vib.name}")
         if self._stateless:
             raise VibError(
@@ -1360,9 +1550,12 @@ class Host:
     def _staging_vibs(self) -> tuple[Vib, ...]:
         return self._staging_base().vibs
 
+    @_operation("remove a VIB")
     def remove_vib(self, name: str, *, live: bool = True) -> VibResult:
         """`esxcli software vib remove -n NAME`: the altbootbank gets the image without it (F33); live removal
         unmounts its tardisks now, revealing any copy they hid (F39)."""
+        boundary.check_text("a VIB name", name)
+        boundary.check_bool("live", live)
         fs = self._require_on(f"remove VIB {name}")
         vib = next((v for v in self._vibs if v.name == name), None)
         if vib is None:
@@ -1402,6 +1595,7 @@ class Host:
                 )
         return VibResult(msg, not live, removed=(vib.id,), action="Removal")
 
+    @_operation("upgrade")
     def upgrade(self, version: str, *, power_loss_after: str | None = None) -> Event:
         """Stage a newer ESXi image on the altbootbank (bootstate=1, updated one higher, F33, F20) with a fresh backup
         of the running configuration (`backup.sh 0 /altbootbank`, F49). It boots at the next boot; the next orderly
@@ -1415,6 +1609,8 @@ class Host:
 
         Simplified: the new image holds only the new version's own VIBs, as `esxcli software profile install
         --ok-to-remove` leaves it; `profile update` would also keep add-on VIBs the new image does not replace."""
+        boundary.check_text("a version", version)
+        boundary.check_step(power_loss_after)
         fs = self._require_on(f"upgrade to {version}")
         if self._stateless:
             raise VibError("This host is stateless (Auto Deploy): it boots whatever image Auto Deploy serves.")
@@ -1450,6 +1646,7 @@ class Host:
 
     # -- the boot device (F47) ---------------------------------------------------------------------------------------
 
+    @_operation("lose the boot device")
     def lose_boot_device(self) -> Event:
         """The boot device stops answering while the host runs (KB 318611): from now on auto-backup.sh and the
         shutdown's backup.sh 1 raise `Bootbank cannot be found at path '/bootbank'` and save nothing. The next
@@ -1458,6 +1655,7 @@ class Host:
         with self._atomic():
             return bootdevice.lose(self)
 
+    @_operation("restore the boot banks")
     def restore_bootbanks(self) -> Event:
         """`localcli --plugin-dir=/usr/lib/vmware/esxcli/int/ boot system restore --bootbanks` (KB 301134): point
         /bootbank and /altbootbank back to the boot bank volumes after a late claim. BootDeviceError when they
@@ -1473,37 +1671,36 @@ def _version_of(build: str) -> str:
     return build.split(".")[0] + "." + build.split(".")[1] if build.count(".") >= 1 else build
 
 
-def _cron_field(spec: str, value: int) -> bool:
-    for part in spec.split(","):
-        step = 1
-        if "/" in part:
-            part, step_s = part.split("/", 1)
-            step = int(step_s) if step_s.isdigit() and int(step_s) > 0 else 1
-        if part == "*":
-            lo, hi = 0, 10_000
-        elif "-" in part:
-            a, b = part.split("-", 1)
-            if not (a.isdigit() and b.isdigit()):
-                continue
-            lo, hi = int(a), int(b)
-        elif part.isdigit():
-            lo = hi = int(part)
-        else:
-            continue
-        if lo <= value <= hi and (value - lo) % step == 0:
-            return True
-    return False
+_MODULE_NAME = re.compile(r"[A-Za-z0-9_.+-]+")
 
 
-def _cron_match(fields: tuple[str, ...], t: datetime) -> bool:
-    minute, hour, dom, month, dow = fields
-    return (
-        _cron_field(minute, t.minute)
-        and _cron_field(hour, t.hour)
-        and _cron_field(dom, t.day)
-        and _cron_field(month, t.month)
-        and _cron_field(dow, (t.weekday() + 1) % 7)
-    )
+def _check_vib_name(vib: Vib) -> None:
+    """Refuse a VIB whose module file names boot.cfg cannot carry (F3, F11): the modules= line separates a name from
+    its options at the first blank and modules at `---`; boot bank files are FAT names in ASCII. The rule we apply:
+    a VIB name and its module names use only ASCII letters, digits and . _ + -, with no `---`."""
+    name = vib.name
+    if not isinstance(name, str) or not name:
+        raise BadVibName(str(name), "a VIB needs a name")
+    if not _MODULE_NAME.fullmatch(name) or "---" in name:
+        bad = next((ch for ch in name if not _MODULE_NAME.fullmatch(ch)), "---")
+        shown = {" ": "a blank", "\t": "a tab"}.get(bad, repr(bad).encode("utf-8", "backslashreplace").decode())
+        raise BadVibName(
+            name,
+            f"it holds {shown}; boot.cfg's modules= line separates module names with blanks and '---', so use only "
+            "ASCII letters, digits and . _ + - (F3, F11)",
+        )
+
+
+def _first_runs(schedule: cron.Schedule, after: datetime, end: datetime, n: int) -> list[datetime]:
+    out: list[datetime] = []
+    t: datetime | None = after
+    while len(out) < n and (t := cron.next_run(schedule, t, end)) is not None:
+        out.append(t)
+    return out
+
+
+def _count_runs(schedule: cron.Schedule, after: datetime, end: datetime) -> int:
+    return cron.count_runs(schedule, after, end)
 
 
 BackupResult = backup.BackupResult

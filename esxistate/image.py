@@ -191,7 +191,7 @@ def major(version_or_build: str) -> int:
     """The major release of a version key ("7.0U3") or a boot.cfg build= string ("7.0.3-0.55.20328353"); 0 if none.
     6.x -> 7.0 is the upgrade that re-lays the boot device's partitions (F45)."""
     head = version_or_build.split(".", 1)[0]
-    return int(head) if head.isdigit() else 0
+    return int(head) if head.isdecimal() else 0
 
 
 BASE_VIBS = frozenset({"esx-base", "cpu-microcode", "esx-update", "vsan", "esx-ui"})

@@ -172,8 +172,9 @@ class Ramdisk:
     """A ramdisk as it is at one moment: memory only, emptied by every boot (F27, F29).
 
     `used` counts the bytes of the files it holds (branched copies, new files, `.#` twins); a write that would
-    take it past `capacity` fails with RamdiskFull. Simplification: real VisorFS also charges pages and inodes;
-    we charge file bytes only, so the numbers stay small and exact.
+    take it past `capacity` fails with RamdiskFull, and a new name past `max_inodes` with RamdiskInodesFull (one
+    inode per file, directory, `.#` twin or whiteout). Simplification: real VisorFS charges whole pages; we charge
+    file bytes, so the numbers stay small and exact.
     """
 
     name: str
@@ -287,11 +288,14 @@ def merged_listdir(directory: str, tardisks: Iterable[Tardisk], ramdisks: Iterab
     names: set[str] = set()
     for td in tardisks:
         names.update(td.children(directory))
-    for rd in ramdisks:
-        for p in rd.files:
-            if p != "/" and parent_of(p) == directory:
-                names.add(posixpath.basename(p))
     prefix = directory.rstrip("/") + "/"
+    cut = len(prefix)
+    for rd in ramdisks:
+        if not (rd.holds(directory) or rd.mount.startswith(prefix)):
+            continue  # a ramdisk mounted elsewhere holds nothing in this directory
+        for p in rd.files:  # a direct child: under the prefix, no further slash (plain string tests, no dirname)
+            if p.startswith(prefix) and p.find("/", cut) < 0 and len(p) > cut:
+                names.add(p[cut:])
     return sorted(n for n in names if exists(prefix + n))
 
 

@@ -52,16 +52,16 @@ class Product:
         """6.x keeps the update in the first field after the dash (6.0 U3 is 6.0.0-3.57.5050593: `Update: 3`,
         `Patch: 57`); from 7.0 it is the version's third number (7.0 U3 is 7.0.3-0.0.18644231)."""
         parts = self.version.split(".")
-        if parts[0].isdigit() and int(parts[0]) < 7:
+        if parts[0].isdecimal() and int(parts[0]) < 7:
             tail = self.full.split("-", 1)[1].split(".") if "-" in self.full else []
-            return int(tail[0]) if len(tail) == 3 and tail[0].isdigit() else 0
-        return int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 0
+            return int(tail[0]) if len(tail) == 3 and tail[0].isdecimal() else 0
+        return int(parts[2]) if len(parts) > 2 and parts[2].isdecimal() else 0
 
     @property
     def patch(self) -> int:
         tail = self.full.split("-", 1)[1] if "-" in self.full else ""
         parts = tail.split(".")
-        return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+        return int(parts[1]) if len(parts) == 3 and parts[1].isdecimal() else 0
 
     @property
     def major_minor(self) -> str:

@@ -22,11 +22,13 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from . import autobackup, busybox, esxcli, sysinfo, tarcmd, unsimulated, vimcmd
+from .boundary import SHELL_LINE_MAX, printable
 from .entry import DIR, LINK, STICKY, FileEntry, mode_string
 from .errors import (
     CorruptArchive,
     EsxiStateError,
     HostPoweredOff,
+    InternalError,
     IsADirectory,
     NoSuchFile,
     RamdiskFull,
@@ -120,11 +122,32 @@ class Shell:
         return f"[root@{self.host.hostname}:{where}] "
 
     def run(self, line: str) -> str:
-        """Run one command line (`;` separates commands) and return what the shell prints."""
+        """Run one command line (`;` separates commands) and return what the shell prints. A line longer than
+        `boundary.SHELL_LINE_MAX` characters is not read (the simulator's limit, see there). A bug inside a command
+        puts the host back as it was before that command and prints one line saying so, never a traceback."""
+        if not isinstance(line, str):
+            return "sh: a command line is text\n"
+        if len(line) > SHELL_LINE_MAX:
+            return (
+                f"sh: command line too long: {len(line)} characters; this simulated shell reads at most "
+                f"{SHELL_LINE_MAX}\n"
+            )
         out = []
         for part in _split_semicolons(line):
-            out.append(self._run_one(part))
-        return "".join(out)
+            out.append(self._guarded(part))
+        return printable("".join(out))
+
+    def _guarded(self, part: str) -> str:
+        host = self.host
+        checkpoint = host._checkpoint()
+        fs = host._fs
+        try:
+            return self._run_one(part)
+        except Exception as err:  # a bug: undo what this command did, say so in one line
+            host._rollback(checkpoint, fs)
+            self._piped = False
+            word = part.strip().split(None, 1)[0] if part.strip() else "sh"
+            return printable(f"{posixpath.basename(word)}: {InternalError(f'run {word}', err)}") + "\n"
 
     def _run_one(self, line: str) -> str:
         if not line.strip() or line.strip().startswith("#"):
@@ -256,7 +279,7 @@ class Shell:
         now = self.host.clock.replace(tzinfo=timezone.utc)
         stamp = t.strftime("%b %e %H:%M") if abs((now - t).days) < 182 else t.strftime("%b %e  %Y")
         if entry.kind == LINK:
-            name += " -> " + entry.data.decode()
+            name += " -> " + entry.data.decode("utf-8", "replace")
         return f"{mode_string(entry)} {1:>4} {'root':<8} {'root':<8} {entry.st_size:>9} {stamp} {name}\n"
 
     def _cat(self, args: list[str]) -> str:
@@ -364,13 +387,21 @@ class Shell:
         return "".join(out)
 
     def _rm_tree(self, p: str) -> None:
-        for name in self.host.fs.listdir(p):
-            child = posixpath.join(p, name)
-            if self.host.fs.stat(child).kind == DIR:
-                self._rm_tree(child)
-            else:
-                self.host.fs.delete(child)
-        self.host.fs.rmdir(p)
+        """rm -r: files first, then each directory once it is empty, deepest first. A loop with its own stack, not
+        recursion, so a tree of any depth goes."""
+        stack = [(p, False)]
+        while stack:
+            here, emptied = stack.pop()
+            if emptied:
+                self.host.fs.rmdir(here)
+                continue
+            stack.append((here, True))
+            for name in reversed(self.host.fs.listdir(here)):
+                child = posixpath.join(here, name)
+                if self.host.fs.stat(child).kind == DIR:
+                    stack.append((child, False))
+                else:
+                    self.host.fs.delete(child)
 
     def _rmdir(self, args: list[str]) -> str:
         if not args:
@@ -621,12 +652,16 @@ class Shell:
         return vimcmd.run(self.host, args)
 
     def _crontab(self, args: list[str]) -> str:
+        """`crontab -l`: busybox's crontab changes to /var/spool/cron/crontabs and runs its own cat on the file named
+        after the user (miscutils/crontab.c: `bb_cat(args)` with args = {"root"}), so its errors are cat's."""
         if args[:1] != ["-l"]:
             raise _Usage("crontab [-c DIR] [-u USER] [-ler]|[FILE]")
         try:
             return self.host.fs.read_text("/var/spool/cron/crontabs/root")
         except NoSuchFile:
-            return "crontab: no crontab for root\n"
+            return "cat: can't open 'root': No such file or directory\n"
+        except IsADirectory:
+            return "cat: read error: Is a directory\n"
 
     def _date(self, args: list[str]) -> str:
         t = self.host.clock
@@ -764,7 +799,7 @@ def _redirection(words: list[str]) -> tuple[list[str], tuple[str, str] | None]:
 
 def _parse_mode(spec: str, current: int) -> int | None:
     """chmod modes: octal (644, 1644), or symbolic +t / -t / u+x style for the common cases."""
-    if spec.isdigit():
+    if spec.isascii() and spec.isdigit():
         try:
             return int(spec, 8) & 0o7777
         except ValueError:

@@ -28,6 +28,7 @@ from .errors import (
     NotADirectory,
     OperationNotPermitted,
     RamdiskFull,
+    RamdiskInodesFull,
 )
 from .layers import (
     Ramdisk,
@@ -294,6 +295,12 @@ class VisorFS:
         if is_twin(p):
             raise OperationNotPermitted(p, f"names starting with '.#' are twins that only VisorFS may {action}")
 
+    def _has_inodes(self, disk: _Disk, path: str, *names: str | None) -> None:
+        """RamdiskInodesFull when the names not yet on `disk` would take it past its maximum inodes (F28, F29)."""
+        new = sum(1 for n in names if n is not None and n not in disk.files)
+        if new and len(disk.files) + new > disk.spec.max_inodes:
+            raise RamdiskInodesFull(disk.spec.name, path, disk.spec.max_inodes)
+
     def _fits(self, disk: _Disk, path: str, delta: int) -> None:
         if delta > 0 and disk.used + delta > disk.capacity:
             raise RamdiskFull(disk.spec.name, path, delta, max(disk.capacity - disk.used, 0))
@@ -331,6 +338,7 @@ class VisorFS:
             twin_path = twin_of(p)
             twin_entry = FileEntry(FILE, current.mode & ~STICKY, current.data, current.uid, current.gid, current.mtime)
         delta = new.size - old_size + (twin_entry.size if twin_entry is not None else 0)
+        self._has_inodes(disk, p, p, twin_path)
         self._fits(disk, p, delta)
         branched_from = self._provider.get(p) if (current is not None and on_disk is None) else None
         disk.put(p, new)
@@ -370,6 +378,9 @@ class VisorFS:
             twin_entry = FileEntry(FILE, entry.mode & ~STICKY, twin_data, entry.uid, entry.gid, entry.mtime)
         on_disk = disk.files.get(p)
         delta = entry.size - (on_disk.size if on_disk is not None else 0) + (twin_entry.size if twin_entry else 0)
+        self._has_inodes(disk, p, p, twin_of(p) if twin_entry is not None else None)
+        for d in missing:
+            self._has_inodes(self._disks[self.owner(d)], d, d)
         self._fits(disk, p, delta)
         for d in reversed(missing):
             owner = self._disks[self.owner(d)]
@@ -433,6 +444,7 @@ class VisorFS:
             raise FileExists(p)
         self._check_parent(p)
         disk = self._disks[self.owner(p)]
+        self._has_inodes(disk, p, p)
         entry = FileEntry(DIR, mode, b"", 0, 0, now)
         disk.put(p, entry)
         self._view[p] = entry
@@ -451,6 +463,7 @@ class VisorFS:
         on_disk = disk.files.get(p)
         new = current._replace(mode=mode & 0o7777)
         delta = new.size - (on_disk.size if on_disk is not None else 0)
+        self._has_inodes(disk, p, p)
         self._fits(disk, p, delta)
         branched_from = self._provider.get(p) if on_disk is None else None
         disk.put(p, new)

@@ -153,6 +153,11 @@ def _skipped(d: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
 
 
 _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "boot-failed": (
+        "Safeboot marks a freshly written bank DIRTY before its first try. The load failed, nothing confirmed the "
+        "new image, and the mark stays on disk: the next boot marks the bank INVALID and boots the other one.",
+        ("F5", "F6"),
+    ),
     "vmkernel": (
         "The .b00 modules and the .gz option files are loaded into the VMkernel by the boot loader; they "
         "are kernel code and settings, never files you can list. (In the simulator they are short stand-in files.)",

@@ -11,6 +11,14 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.register_profile(
     "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
+# Not used in CI: HYPOTHESIS_PROFILE=thorough runs 10,000 examples per property (see the README's testing section)
+settings.register_profile(
+    "thorough",
+    max_examples=10_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 NO_SKIP = os.environ.get("ESXISTATE_NO_SKIP") == "1"

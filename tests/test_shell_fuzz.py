@@ -46,7 +46,11 @@ def hosts() -> dict[str, es.Host]:
     return {"on": on, "seven": seven, "off": es.Host.demo("6.7")}
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=max(150, settings.default.max_examples),  # 10,000 under HYPOTHESIS_PROFILE=thorough
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(line=_LINES, which=st.sampled_from(["on", "seven", "off"]))
 def test_the_shell_returns_text_for_any_input(hosts, line, which):
     host = hosts[which]

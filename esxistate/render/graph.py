@@ -24,6 +24,7 @@ from .. import archive
 from ..backup import CONFIGSTORE_BACKUP, CONFIGSTORE_RUNTIME, STEPS, BackupResult, files_to_save
 from ..bootbank import BankState, BootBank, choose_bank
 from ..bootcfg import BootConfig, is_vmkernel_module
+from ..boundary import printable
 from ..entry import FILE, mode_string
 from ..errors import EsxiStateError, RollbackNotPossible
 from ..events import Event, HostSnapshot
@@ -122,7 +123,18 @@ def snapshot_of(source: Any) -> HostSnapshot:
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for an HTML-like label: markup escaped, each backslash doubled, and characters UTF-8 cannot carry shown
+    as \\udcxx escapes. graphviz-pure reads `\\G`, `\\N` and `\\l` as DOT's escapes (graph name, node name,
+    left-justified line) even inside HTML-like labels, after entities are decoded; `\\\\` is its literal
+    backslash."""
+    return html.escape(printable(str(text)), quote=True).replace("\\", "\\\\")
+
+
+def _plain(text: object) -> str:
+    """Text from outside (a path, a module name) for a plain DOT label: each backslash doubled, so `\\G`, `\\N`,
+    `\\l` or a trailing backslash stay characters instead of DOT's escapes (graph name, node name, left-justified
+    line), and characters UTF-8 cannot carry shown as escapes."""
+    return printable(str(text)).replace("\\", "\\\\")
 
 
 def _font(text: str, *, color: str | None = None, size: int | None = None, face: str | None = None) -> str:
@@ -386,7 +398,7 @@ def _branch_and_twin(g: Diagram, snap: HostSnapshot, res: Resolution, owner: str
         g.edge(
             res.shadowed[0],
             f"ramdisks:{owner}",
-            label=f" branched: {res.path} was\\n copied onto the {owner} ramdisk ",
+            label=f" branched: {_plain(res.path)} was\\n copied onto the {owner} ramdisk ",
             color=BRANCH,
             fontcolor=BRANCH,
             penwidth="2.5",

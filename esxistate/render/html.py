@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..boundary import printable
 from ..errors import EsxiStateError, InvalidPath, InvalidValue, LayoutFailed
 from ..events import Event, HostSnapshot
 from ..explain import explain
@@ -406,6 +407,6 @@ def html(events: Iterable[Event] | Any, path: str | Path, *, title: str | None =
         raise InvalidPath(str(out), "it is a folder; name the .html file to write, like lesson.html")
     if not out.parent.is_dir():
         raise InvalidPath(str(out), f"the folder {out.parent} does not exist on this computer")
-    text = render(evs, title=title)
+    text = printable(render(evs, title=title))  # a lone surrogate shows as \udcxx
     out.write_text(text, encoding="utf-8")
     return out

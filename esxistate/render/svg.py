@@ -75,7 +75,11 @@ def _run(exe: str, fmt: str, source: str, extra: tuple[str, ...]) -> bytes:
     """One layout run. Cached: replaying a timeline shows the same frames again, and the same DOT gives the same
     picture."""
     proc = subprocess.run(
-        [exe, f"-T{fmt}", *extra], input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_S, check=False
+        [exe, f"-T{fmt}", *extra],
+        input=source.encode("utf-8", "backslashreplace"),
+        capture_output=True,
+        timeout=TIMEOUT_S,
+        check=False,
     )
     if proc.returncode != 0 or not proc.stdout:
         message = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"

@@ -18,7 +18,8 @@ from typing import Any
 import ipywidgets as W
 
 from .. import Host, Vib, bootdevice
-from ..errors import EsxiStateError
+from ..boundary import printable
+from ..errors import EsxiStateError, InternalError
 from ..events import Event
 from ..facts import annotate_html
 from . import graph, motion, svg
@@ -61,7 +62,13 @@ def _is_dir(host: Host, path: str) -> bool:
 
 def _message(text: str, kind: str = "info") -> str:
     colour = {"info": "#1a4d2e", "error": "#8a1c1c", "why": "#3b3b3b"}[kind]
-    return f'<div style="color:{colour};white-space:pre-wrap">{html.escape(text)}</div>'
+    return f'<div style="color:{colour};white-space:pre-wrap">{html.escape(printable(text))}</div>'
+
+
+def _error_text(err: Exception, what: str) -> str:
+    """The sentence a widget shows for an error: the engine's own for an EsxiStateError; for anything else (a bug in
+    the widget), InternalError's, which says so."""
+    return str(err) if isinstance(err, EsxiStateError) else str(InternalError(what, err))
 
 
 class Dashboard(Still, W.VBox):
@@ -101,7 +108,7 @@ class Dashboard(Still, W.VBox):
             button = W.Button(description=label, layout=W.Layout(width="auto"))
             button.on_click(lambda _b, act=action, k=key: self._run(k, act))
             self.buttons[key] = button
-        self.path.observe(lambda change: self.refresh(), "value")
+        self.path.observe(lambda change: self._refresh_safely(), "value")
         self.browser.observe(self._browse, "value")
         files = W.VBox(
             [
@@ -132,11 +139,11 @@ class Dashboard(Still, W.VBox):
         before = len(self.host.history)
         try:
             result = action()
-        except EsxiStateError as err:
-            self.refresh()
-            self.message.value = _message(str(err), "error")
+        except Exception as err:  # the widget's edge: the error's sentence, never a traceback
+            self._refresh_safely()
+            self.message.value = _message(_error_text(err, key), "error")
             return
-        self.refresh()
+        self._refresh_safely()
         if key == "why":
             return
         new = self.host.history[before:]
@@ -168,6 +175,13 @@ class Dashboard(Still, W.VBox):
 
     # -- panels ---------------------------------------------------------------------------------------------------
 
+    def _refresh_safely(self) -> None:
+        """`refresh` from an observer or a button: an error is shown in `message`, never raised out of the widget."""
+        try:
+            self.refresh()
+        except Exception as err:
+            self.message.value = _message(_error_text(err, "redraw the dashboard"), "error")
+
     def refresh(self) -> None:
         """Redraw every panel from the host as it is now."""
         h = self.host
@@ -190,7 +204,11 @@ class Dashboard(Still, W.VBox):
             return
         path = self.path.value
         file_path = None if path.endswith("/") else path
-        self.drawn = graph.layer_stack(h.snapshot(), file_path or self._directory())
+        try:
+            self.drawn = graph.layer_stack(h.snapshot(), file_path or self._directory())
+        except EsxiStateError as err:  # a path the engine refuses (relative, unstorable): say why, draw the stack
+            self.message.value = _message(str(err), "error")
+            self.drawn = graph.layer_stack(h.snapshot())
         self.diagram.value = diagram_html(self.drawn)
         self.ramdisks.children = tuple(
             self._ramdisk_bar(r) for r in h.ramdisks if r.name in ("root", "etc", "var", "tmp", "opt")
@@ -304,11 +322,15 @@ class Timeline(Still, W.VBox):
         event = self._events[index]
         count = len(self._events)
         self.position.value = f"<b>{index + 1} / {count}</b>"
+        try:
+            frame = self.frame(index)
+        except Exception as err:  # the widget's edge: show why the frame cannot be drawn
+            frame = _message(_error_text(err, "draw this frame"), "error")
         self.caption.value = (
             f"<b>{index + 1}/{count} · {event.time:%Y-%m-%d %H:%M} · {html.escape(event.kind)}</b>"
-            f"<br>{html.escape(event.summary)}<br><i>Why: {annotate_html(html.escape(event.why))}</i>"
+            f"<br>{html.escape(printable(event.summary))}<br><i>Why: {annotate_html(html.escape(event.why))}</i>"
         )
-        self.diagram.value = self.frame(index)
+        self.diagram.value = frame
 
     def still_caption(self) -> str:
         return f"Timeline: {text_of(self.caption.value)}"
@@ -346,7 +368,10 @@ class Shell(Still, W.VBox):
     def run(self, command: str) -> str:
         """Run `command` as if typed at the prompt; returns its output."""
         prompt = self._prompt_text()
-        out = self.host.shell(command)
+        try:
+            out = self.host.shell(command)
+        except Exception as err:  # the widget's edge: a line, never a traceback
+            out = f"sh: {_error_text(err, 'run a command')}\n"
         self.transcript += f"{prompt}{command}\n{out}"
         if command.strip():
             self.history.unobserve(self._recall, "value")
@@ -418,7 +443,11 @@ class Quiz(Still, W.VBox):
         if given in (None, ""):
             self.feedback.value = _message("Give an answer first.", "error")
             return
-        result = self.exercise.check(given)
+        try:
+            result = self.exercise.check(given)
+        except Exception as err:  # the widget's edge
+            self.feedback.value = _message(_error_text(err, "check the answer"), "error")
+            return
         if not result.marked:  # an answer the exercise cannot read is not marked wrong: say what it expects
             self.feedback.value = _message(result.explanation, "why")
             return
