@@ -40,7 +40,12 @@ def module_file_name(payload: str, kind: str, taken: Iterable[str]) -> str:
         candidate = f"{base}.{letter}{n:02d}"
         if candidate not in used:
             return candidate
-    raise ValueError(f"no free module name for payload {payload}")
+    from .errors import VibError
+
+    raise VibError(
+        f"No free 8.3 file name for payload {payload!r}: the boot bank already holds {base}.{letter}00 to "
+        f"{base}.{letter}99. Payload names that differ in their first 8 characters get names of their own (F11)."
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,3 +66,16 @@ def test_esx_base_has_four_tardisks_and_boot_payloads():
     assert {"s", "sb", "vim", "vmx"} <= tardisks  # F10
     assert {"k", "b", "procfs"} <= {p.name for p in base.payloads if p.kind == "boot"}
     assert base.base and "/etc/vmware/esx.conf" in base.files
+
+
+def test_a_101st_payload_with_the_same_first_8_characters_is_refused_with_a_typed_error():
+    """F11: a module file is the payload name cut to 8 characters with a two-digit number raised on collision, so
+    100 names exist per prefix; the 101st install is refused and leaves the host as it was."""
+    h = es.Host.demo("7.0")
+    h.boot()
+    for i in range(100):
+        h.install_vib(es.Vib.build(f"lab-pre-{i}", "1.0", {f"/opt/p{i}/R": "x"}))
+    before = h.snapshot()
+    with pytest.raises(es.errors.VibError, match=r"lab_pre_\.v00 to lab_pre_\.v99"):
+        h.install_vib(es.Vib.build("lab-pre-100", "1.0", {"/opt/p100/R": "x"}))
+    assert h.snapshot() == before
