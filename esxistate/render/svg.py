@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import browser
 from ..errors import LayoutFailed  # re-exported: es.render.LayoutFailed
 
 __all__ = [
@@ -76,7 +77,15 @@ def _run(exe: str, fmt: str, source: str, extra: tuple[str, ...]) -> bytes:
 
 
 def to_svg(dot_source: str) -> str | None:
-    """SVG text of `dot_source`; None when no layout program is installed. LayoutFailed if it rejects the DOT."""
+    """SVG text of `dot_source`; None when no layout program is installed. LayoutFailed if it rejects the DOT.
+
+    In a browser (JupyterLite) no program can run: Graphviz compiled to WebAssembly lays it out (esxistate.browser),
+    and None means it is not loaded (yet)."""
+    if browser.IN_BROWSER:
+        try:
+            return browser.layout_svg(dot_source)
+        except ValueError as err:
+            raise LayoutFailed(f"Graphviz could not lay out the diagram: {err}") from None
     exe = find_executable()
     if exe is None:
         return None
@@ -182,7 +191,7 @@ def display_bundle(
     {'text/html': a table of the same content with a one-line hint, 'text/plain'}. `text` replaces the text/plain
     form (an object's own stable repr). Never raises for a missing or failing layout program."""
     plain = plain_text(digraph) if text is None else text
-    hint = INSTALL_HINT
+    hint = browser.status() if browser.IN_BROWSER else INSTALL_HINT
     try:
         svg = to_svg(digraph.source)
     except (LayoutFailed, OSError, subprocess.SubprocessError) as err:
