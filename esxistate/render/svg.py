@@ -191,11 +191,12 @@ def display_bundle(
     {'text/html': a table of the same content with a one-line hint, 'text/plain'}. `text` replaces the text/plain
     form (an object's own stable repr). Never raises for a missing or failing layout program."""
     plain = plain_text(digraph) if text is None else text
-    hint = browser.status() if browser.IN_BROWSER else INSTALL_HINT
     try:
         svg = to_svg(digraph.source)
     except (LayoutFailed, OSError, subprocess.SubprocessError) as err:
         svg, hint = None, f"{err} (shown as a table instead)"
-    if svg is not None:
-        return filter_bundle({"image/svg+xml": fit_width(svg), "text/plain": plain}, include, exclude)
+    else:
+        if svg is not None:
+            return filter_bundle({"image/svg+xml": fit_width(svg), "text/plain": plain}, include, exclude)
+        hint = browser.status() if browser.IN_BROWSER else INSTALL_HINT
     return filter_bundle({"text/html": html_table(digraph, hint), "text/plain": plain}, include, exclude)
