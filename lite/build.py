@@ -303,6 +303,10 @@ def build(out: Path, cache: Path) -> Path:
     work.mkdir(parents=True)
     if out.exists():
         shutil.rmtree(out)
+    # Every cell of a lesson stays drawn (JupyterLab otherwise draws only the cells in view), so a widget far up a
+    # lesson keeps working; the news pop-up never asks to reach the internet.
+    overrides = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
+    (work / "overrides.json").write_text(json.dumps(overrides))
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(work / "config"), JUPYTER_DATA_DIR=str(work / "data"))
     env.pop("JUPYTER_PATH", None)
     target = ("--output-dir", out)

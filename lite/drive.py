@@ -65,6 +65,7 @@ class LessonRun:
     cells: list[dict[str, Any]]
     seconds_to_first_output: float
     seconds_total: float
+    kernel_id: str = ""
     screenshots: list[Path] = field(default_factory=list)
 
 
@@ -108,13 +109,46 @@ def outside(urls: list[str]) -> list[str]:
     return sorted({u for u, p in parts if p.scheme not in ("data", "blob") and p.hostname != "127.0.0.1"})
 
 
-def run_lesson(page: Any, base_url: str, name: str, *, timeout_s: float = 300, shots: Path | None = None) -> LessonRun:
+# Open a lesson in the JupyterLab already on the page, connected to a running kernel, after closing the lesson
+# before it (closing leaves its kernel running); the kernel's names are cleared with %reset -f first.
+_OPEN_WITH_KERNEL = """
+async ([path, kernelId]) => {
+  const app = window.jupyterapp;
+  await app.commands.execute('application:close-all');
+  const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook', kernel: {id: kernelId}});
+  await widget.context.sessionContext.ready;
+  const kernel = widget.context.sessionContext.session.kernel;
+  await kernel.requestExecute({code: '%reset -f', silent: true, store_history: false}).done;
+  return kernel.id;
+}
+"""
+_KERNEL_ID = "() => window.jupyterapp.shell.currentWidget.context.sessionContext.session.kernel.id"
+
+
+def run_lesson(
+    page: Any,
+    base_url: str,
+    name: str,
+    *,
+    timeout_s: float = 300,
+    shots: Path | None = None,
+    kernel_id: str | None = None,
+) -> LessonRun:
     """Open lesson `name` (a file name under the site's files/), Run All Cells, wait until every code cell has run
-    and the kernel is idle, and read each cell's outputs. Screenshots go to `shots` when given."""
+    and the kernel is idle, and read each cell's outputs. Screenshots go to `shots` when given.
+
+    Without `kernel_id` the page loads the site afresh and the lesson starts its own kernel, as a student's does.
+    With one, the lesson opens in the JupyterLab already on the page and runs in that (running) kernel, its names
+    cleared first: starting Pyodide is most of a lesson's time, and a test of every lesson needs it only once.
+    The run's `kernel_id` says which kernel ran it."""
     started = time.monotonic()
-    page.goto(f"{base_url}/lab/index.html?path={name}", timeout=timeout_s * 1000)
+    if kernel_id is None:
+        page.goto(f"{base_url}/lab/index.html?path={name}", timeout=timeout_s * 1000)
+    else:
+        page.evaluate(_OPEN_WITH_KERNEL, [name, kernel_id])
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_s * 1000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_s * 1000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")  # a reopened lesson
     page.click(".lm-MenuBar-itemLabel:text-is('Run')")
     page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
     page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", state="attached", timeout=timeout_s * 1000)
@@ -130,7 +164,7 @@ def run_lesson(page: Any, base_url: str, name: str, *, timeout_s: float = 300, s
         page.wait_for_timeout(500)
     page.wait_for_timeout(1500)  # let widget views finish drawing
     cells = page.evaluate(_READ_CELLS)
-    run = LessonRun(name, cells, first, time.monotonic() - started)
+    run = LessonRun(name, cells, first, time.monotonic() - started, page.evaluate(_KERNEL_ID))
     if shots is not None:
         run.screenshots = screenshots(page, name, shots)
     return run

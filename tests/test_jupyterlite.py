@@ -216,6 +216,7 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium(site):
+    """One Chromium page for every lesson; the first lesson starts the kernel the others reuse (drive.run_lesson)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -224,7 +225,7 @@ def chromium(site):
         everything: list[str] = []  # all lessons'
         drive.record_requests(context, requests)
         drive.record_requests(context, everything)
-        yield context, requests, everything
+        yield context.new_page(), requests, everything, {}
         context.close()
         browser.close()
 
@@ -234,13 +235,10 @@ def chromium(site):
 @pytest.mark.exe("node")
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_runs_top_to_bottom_in_the_browser_with_nothing_leaving_127_0_0_1(site, chromium, lesson, tmp_path):
-    context, requests, everything = chromium
+    page, requests, everything, kernel = chromium
     requests.clear()
-    page = context.new_page()
-    try:
-        run = drive.run_lesson(page, site, lesson, timeout_s=420, shots=tmp_path)
-    finally:
-        page.close()
+    run = drive.run_lesson(page, site, lesson, timeout_s=420, shots=tmp_path, kernel_id=kernel.get("id"))
+    kernel["id"] = run.kernel_id
     if os.environ.get("ESXISTATE_SAVE_SCREENSHOTS"):
         for shot in run.screenshots:
             shutil.copy(shot, Path(os.environ["ESXISTATE_SAVE_SCREENSHOTS"]) / f"lite-{shot.name}")
