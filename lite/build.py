@@ -259,6 +259,7 @@ def configure(out: Path) -> None:
         disablePyPIFallback=True,
         loadPyodideOptions={"packages": PRELOAD},
     )
+    data["exposeAppInBrowser"] = True  # window.jupyterapp: the browser test opens lessons through JupyterLab's commands
     data["disabledExtensions"] = sorted(
         {*data.get("disabledExtensions", []), "@jupyterlab/apputils-extension:announcements"}
     )

@@ -110,11 +110,14 @@ def outside(urls: list[str]) -> list[str]:
 
 
 # Open a lesson in the JupyterLab already on the page, connected to a running kernel, after closing the lesson
-# before it (closing leaves its kernel running); the kernel's names are cleared with %reset -f first.
+# before it without saving it (closing leaves its kernel running); the kernel's names are cleared with %reset -f.
 _OPEN_WITH_KERNEL = """
 async ([path, kernelId]) => {
   const app = window.jupyterapp;
-  await app.commands.execute('application:close-all');
+  for (const widget of [...app.shell.widgets('main')]) {
+    if (widget.context) widget.context.model.dirty = false;
+    widget.dispose();
+  }
   const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook', kernel: {id: kernelId}});
   await widget.context.sessionContext.ready;
   const kernel = widget.context.sessionContext.session.kernel;
