@@ -38,6 +38,7 @@ __all__ = [
     "Vib",
     "VibResult",
     "backup",
+    "browser",
     "errors",
     "use",
 ]
