@@ -180,7 +180,7 @@ def screenshots(page: Any, name: str, folder: Path) -> list[Path]:
     taken = []
     for kind, selector in (
         ("diagram", ".jp-RenderedSVG"),
-        ("widget", f".jp-OutputArea-output[data-mime-type='{WIDGET}']"),
+        ("widget", ".jp-OutputArea-output:has(> .jupyter-widgets)"),
         ("end", ".jp-OutputArea-output >> nth=-1"),
     ):
         target = page.locator(selector).first
