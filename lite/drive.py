@@ -110,7 +110,7 @@ def outside(urls: list[str]) -> list[str]:
 
 
 # Open a lesson in the JupyterLab already on the page, connected to a running kernel, after closing the lesson
-# before it without saving it (closing leaves its kernel running); the kernel's names are cleared with %reset -f.
+# before it without saving it (closing leaves its kernel running); the kernel is then reset (_RESET).
 _OPEN_WITH_KERNEL = """
 async ([path, kernelId]) => {
   const app = window.jupyterapp;
@@ -121,10 +121,14 @@ async ([path, kernelId]) => {
   const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook', kernel: {id: kernelId}});
   await widget.context.sessionContext.ready;
   const kernel = widget.context.sessionContext.session.kernel;
-  await kernel.requestExecute({code: '%reset -f', silent: true, store_history: false}).done;
+  await kernel.requestExecute({code: RESET, silent: true, store_history: false}).done;
   return kernel.id;
 }
 """
+# A fresh kernel's state, as far as lessons can tell: no names, and `%load_ext esxistate` loads the extension again
+# instead of saying it is already loaded.
+_RESET = "%reset -f\nget_ipython().extension_manager.loaded.discard('esxistate')"
+_OPEN_WITH_KERNEL = _OPEN_WITH_KERNEL.replace("RESET", json.dumps(_RESET))
 _KERNEL_ID = "() => window.jupyterapp.shell.currentWidget.context.sessionContext.session.kernel.id"
 
 
