@@ -11,7 +11,7 @@ The engine imports neither ipywidgets nor graphviz; renderers load only when ask
 
 from __future__ import annotations
 
-from . import backup, errors
+from . import backup, browser, errors
 from .bootbank import BankState, BootBank
 from .bootcfg import BootConfig
 from .configbundle import ConfigBundle
@@ -38,11 +38,14 @@ __all__ = [
     "Vib",
     "VibResult",
     "backup",
+    "browser",
     "errors",
     "use",
 ]
 
 __version__ = "0.1.0"
+
+browser.start()  # in a browser (JupyterLite), begin loading the diagrams' layout engine; elsewhere nothing
 
 
 def use(host: Host) -> Host:

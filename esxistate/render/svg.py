@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import browser
 from ..errors import LayoutFailed  # re-exported: es.render.LayoutFailed
 
 __all__ = [
@@ -88,7 +89,15 @@ def _run(exe: str, fmt: str, source: str, extra: tuple[str, ...]) -> bytes:
 
 
 def to_svg(dot_source: str) -> str | None:
-    """SVG text of `dot_source`; None when no layout program is installed. LayoutFailed if it rejects the DOT."""
+    """SVG text of `dot_source`; None when no layout program is installed. LayoutFailed if it rejects the DOT.
+
+    In a browser (JupyterLite) no program can run: Graphviz compiled to WebAssembly lays it out (esxistate.browser),
+    and None means it is not loaded (yet)."""
+    if browser.IN_BROWSER:
+        try:
+            return browser.layout_svg(dot_source)
+        except ValueError as err:
+            raise LayoutFailed(f"Graphviz could not lay out the diagram: {err}") from None
     exe = find_executable()
     if exe is None:
         return None
@@ -254,7 +263,8 @@ def display_bundle(
     hint, picture = INSTALL_HINT, None
     try:
         svg = to_svg(digraph.source)
-        picture = png_base64(digraph.source) if png and _wanted("image/png", include, exclude) else None
+        wanted = png and not browser.IN_BROWSER and _wanted("image/png", include, exclude)  # no PNG program there
+        picture = png_base64(digraph.source) if wanted else None
     except (LayoutFailed, OSError, subprocess.SubprocessError) as err:
         svg, hint = None, f"{err} (shown as a table instead)"
     if svg is not None:
@@ -262,4 +272,6 @@ def display_bundle(
         if picture is not None:
             bundle["image/png"] = picture
         return filter_bundle(bundle, include, exclude)
+    if hint == INSTALL_HINT and browser.IN_BROWSER:
+        hint = browser.status()
     return filter_bundle({"text/html": html_table(digraph, hint), "text/plain": plain}, include, exclude)

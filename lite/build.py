@@ -1,0 +1,339 @@
+"""Build the course as a static JupyterLite site: every lesson runs in the browser (Pyodide), with no server.
+
+    python3 lite/build.py            # -> build/lite/, then serve that folder from any static host
+
+Everything the build downloads comes from PyPI (pip) and the npm registry (npm pack):
+
+- JupyterLite itself and its Pyodide kernel (pip, installed into a virtualenv of their own under the cache, so
+  that only the lab extensions we choose end up in the site: the Pyodide kernel and ipywidgets' extension);
+- Pyodide's core from npm (`pyodide.mjs`, `pyodide.asm.wasm`, `python_stdlib.zip`, `pyodide-lock.json`): the npm
+  package carries no wheels, so the pure-Python wheels the kernel needs (IPython and its dependencies, jedi,
+  micropip) come from PyPI at the versions the lock names, and the lock's sha256 entries are rewritten to them;
+- esxistate's own wheel, built from this checkout, with graphviz (DOT text), ipywidgets and comm, added to the
+  lock and preloaded when the kernel starts, so `import esxistate` works as it does in JupyterLab;
+- `@viz-js/viz` from npm: Graphviz compiled to WebAssembly, one ES module that lays the diagrams out in the
+  browser, where the graphviz-pure program cannot run.
+
+The site is rebuilt from scratch each time (a stale `.jupyterlite.doit.db` once skipped the step that writes the
+kernel's settings, and the kernel then waited on a CDN for ever), and the build checks its own result: the kernel
+settings point at the site's own Pyodide, PyPI fallback is off, every file the lock names is there, and no
+configuration names an address outside the site. Downloads are cached under build/lite-cache/ and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+# Versions that go together: the kernel 0.8.6 is built for Pyodide 314.0.6 (its constants.PYODIDE_VERSION).
+JUPYTERLITE = ["jupyterlite-core==0.8.6", "jupyterlite-pyodide-kernel==0.8.6", "jupyter_server>=2"]
+IPYWIDGETS = "8.1.9"  # the Python side of the widgets; its lab extension is jupyterlab_widgets 3.0.x
+JUPYTERLAB_WIDGETS = "3.0.17"
+PYODIDE = "314.0.6"
+VIZ = "3.31.0"
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
+
+# What the kernel loads from the lock when it starts (jupyterlite-pyodide-kernel's initKernel installs ipykernel,
+# comm, pyodide-kernel, jedi and ipython; piplite needs micropip), and what the lessons import.
+LOCK_ROOTS = ("micropip", "ipython", "jedi")
+EXTRA_WHEELS = {  # name -> (version, imports, depends), added to the lock
+    "comm": ("0.2.3", ["comm"], ["traitlets"]),
+    "graphviz": ("0.21", ["graphviz"], []),
+    "ipywidgets": (IPYWIDGETS, ["ipywidgets"], ["comm", "ipython", "traitlets"]),
+}
+PRELOAD = ["esxistate"]  # loaded (with its dependencies) before the first cell runs
+# Modules whose bytecode ships in the wheels: what the kernel and the lessons import (lite/pycompile.mjs).
+COMPILED = [
+    "IPython",
+    "ipywidgets",
+    "jedi",
+    "micropip",
+    "esxistate",
+    "esxistate.render",
+    "esxistate.render.widgets",
+    "esxistate.render.html",
+    "esxistate.exercises",
+    "esxistate.facts",
+    "esxistate.magics",
+]
+FONTS_NOT_LOADED = (".eot", ".svg", ".ttf", ".woff")  # legacy copies of JupyterLab's icon fonts; browsers take woff2
+
+
+def log(message: str) -> None:
+    print(f"[lite] {message}", flush=True)
+
+
+def run(cmd: list[str], **kw: object) -> None:
+    log(" ".join(str(c) for c in cmd))
+    subprocess.run([str(c) for c in cmd], check=True, **kw)  # type: ignore[arg-type]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tool_env(cache: Path) -> Path:
+    """A virtualenv with JupyterLite and the two lab extensions the site needs; its python."""
+    env = cache / "env"
+    python = env / "bin" / "python"
+    stamp = env / "installed.json"
+    wanted = [*JUPYTERLITE, f"jupyterlab_widgets=={JUPYTERLAB_WIDGETS}"]
+    if stamp.is_file() and json.loads(stamp.read_text()) == wanted:
+        return python
+    if env.exists():
+        shutil.rmtree(env)
+    venv.EnvBuilder(with_pip=True).create(env)
+    run([python, "-m", "pip", "install", "-q", *wanted])
+    stamp.write_text(json.dumps(wanted))
+    return python
+
+
+def npm_package(cache: Path, spec: str) -> Path:
+    """`npm pack` a package from the npm registry and unpack it; the folder that holds its files."""
+    name = spec.rsplit("@", 1)[0].lstrip("@").replace("/", "-")
+    target = cache / "npm" / spec.replace("/", "-")
+    if (target / "package" / "package.json").is_file():
+        return target / "package"
+    target.mkdir(parents=True, exist_ok=True)
+    run(["npm", "pack", "--silent", spec], cwd=target, stdout=subprocess.DEVNULL)
+    (tarball,) = target.glob(f"{name}-*.tgz")
+    with tarfile.open(tarball) as tar:
+        tar.extractall(target, filter="data")
+    tarball.unlink()
+    return target / "package"
+
+
+PIP_DOWNLOAD = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", "--platform", "any"]
+
+
+def pure_wheels(cache: Path, pins: dict[str, str]) -> dict[str, Path]:
+    """Download the pure-Python wheels `pins` names (name -> version) from PyPI; name -> wheel file."""
+    folder = cache / "wheels"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def find(name: str, version: str) -> Path | None:
+        for whl in folder.glob("*.whl"):
+            dist, ver = whl.name.split("-")[:2]
+            if canonical(dist) == canonical(name) and ver == version:
+                return whl
+        return None
+
+    missing = [f"{n}=={v}" for n, v in pins.items() if find(n, v) is None]
+    if missing:
+        run([*PIP_DOWNLOAD, "--python-version", "3.14", "--implementation", "py", "-d", folder, *missing])
+    found = {}
+    for name, version in pins.items():
+        whl = find(name, version)
+        if whl is None:
+            raise SystemExit(f"no pure wheel of {name}=={version} on PyPI: the browser cannot load it")
+        found[name] = whl
+    return found
+
+
+def esxistate_wheel(cache: Path) -> Path:
+    """esxistate's own wheel, built from this checkout."""
+    folder = cache / "esxistate"
+    if folder.exists():
+        shutil.rmtree(folder)
+    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", folder, ROOT])
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)  # setuptools' staging copy, not the site
+    (whl,) = folder.glob("esxistate-*.whl")
+    return whl
+
+
+def closure(packages: dict[str, dict], roots: list[str]) -> list[str]:
+    """The lock's names `roots` need, following `depends`."""
+    key = {canonical(name): name for name in packages}
+    seen: list[str] = []
+    todo = list(roots)
+    while todo:
+        name = key[canonical(todo.pop())]
+        if name in seen:
+            continue
+        seen.append(name)
+        todo.extend(packages[name]["depends"])
+    return sorted(seen)
+
+
+def canonical(name: str) -> str:
+    """A package name as PyPI compares names (PEP 503): prompt_toolkit and prompt-toolkit are one package."""
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def lesson_contents(cache: Path) -> Path:
+    """The lessons as students open them: every notebooks/*.ipynb at build time, outputs cleared, the Pyodide
+    kernel named (so no kernel chooser pops up)."""
+    folder = cache / "contents"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                cell["outputs"], cell["execution_count"] = [], None
+        nb["metadata"]["kernelspec"] = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
+        nb["metadata"].pop("widgets", None)
+        (folder / path.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return folder
+
+
+def install_pyodide(out: Path, cache: Path, esx_whl: Path) -> dict[str, str]:
+    """Put Pyodide's core, the wheels the kernel and the lessons load, a lock naming exactly those, and viz.js
+    into static/pyodide/. Returns lock name -> file name."""
+    core = npm_package(cache, f"pyodide@{PYODIDE}")
+    target = out / "static" / "pyodide"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in PYODIDE_FILES:
+        shutil.copy2(core / name, target / name)
+
+    lock = json.loads((core / "pyodide-lock.json").read_text())
+    packages = lock["packages"]
+    names = closure(packages, list(LOCK_ROOTS))
+    wheels = pure_wheels(
+        cache, {n: packages[n]["version"] for n in names} | {n: v for n, (v, _, _) in EXTRA_WHEELS.items()}
+    )
+    kept = {}
+    for name in names:
+        entry = dict(packages[name])
+        whl = wheels[name]
+        entry.update(file_name=whl.name, sha256=sha256(whl))
+        kept[name] = entry
+    for name, (version, imports, depends) in EXTRA_WHEELS.items():
+        kept[name] = _entry(name, version, wheels[name], imports, depends)
+    kept["esxistate"] = _entry("esxistate", "0.1.0", esx_whl, ["esxistate"], ["graphviz", "ipywidgets"])
+    lock["packages"] = kept
+    plain = cache / "plain-wheels"
+    if plain.exists():
+        shutil.rmtree(plain)
+    plain.mkdir()
+    for name in kept:
+        shutil.copy2(esx_whl if name == "esxistate" else wheels[name], plain)
+    run(["node", ROOT / "lite" / "pycompile.mjs", core, plain, target, *COMPILED])
+    for entry in kept.values():
+        entry["sha256"] = sha256(target / entry["file_name"])
+    (target / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
+
+    viz = npm_package(cache, f"@viz-js/viz@{VIZ}")
+    shutil.copy2(viz / "dist" / "viz.js", target / "viz.js")
+    return {name: entry["file_name"] for name, entry in kept.items()}
+
+
+def _entry(name: str, version: str, whl: Path, imports: list[str], depends: list[str]) -> dict:
+    return {
+        "name": name,
+        "version": version,
+        "file_name": whl.name,
+        "install_dir": "site",
+        "sha256": sha256(whl),
+        "package_type": "package",
+        "imports": imports,
+        "depends": depends,
+        "unvendored_tests": False,
+        "shared_library": False,
+    }
+
+
+def configure(out: Path) -> None:
+    """The Pyodide kernel's settings in the built jupyter-lite.json: the site's own Pyodide, no PyPI fallback,
+    esxistate preloaded."""
+    path = out / "jupyter-lite.json"
+    config = json.loads(path.read_text())
+    data = config.setdefault("jupyter-config-data", {})
+    settings = data.setdefault("litePluginSettings", {}).setdefault(PLUGIN, {})
+    settings.update(
+        pyodideUrl="./static/pyodide/pyodide.mjs",
+        disablePyPIFallback=True,
+        loadPyodideOptions={"packages": PRELOAD},
+    )
+    data["exposeAppInBrowser"] = True  # window.jupyterapp: the browser test opens lessons through JupyterLab's commands
+    data["disabledExtensions"] = sorted(
+        {*data.get("disabledExtensions", []), "@jupyterlab/apputils-extension:announcements"}
+    )
+    path.write_text(json.dumps(config, indent=2) + "\n")
+
+
+def verify(out: Path, files: dict[str, str]) -> None:
+    """Fail the build when the site would reach outside itself or miss a file its kernel loads."""
+    config = json.loads((out / "jupyter-lite.json").read_text())
+    settings = config["jupyter-config-data"]["litePluginSettings"][PLUGIN]
+    problems = []
+    if settings.get("disablePyPIFallback") is not True:
+        problems.append("disablePyPIFallback is not true in jupyter-lite.json")
+    url = settings.get("pyodideUrl", "")
+    if not url.startswith("./") or not (out / url).is_file():
+        problems.append(f"pyodideUrl {url!r} is not a file of the site")
+    for file_name in [*files.values(), "viz.js", *PYODIDE_FILES]:
+        if not (out / "static" / "pyodide" / file_name).is_file():
+            problems.append(f"static/pyodide/{file_name} is missing")
+    for json_file in out.rglob("jupyter-lite.json"):
+        text = json_file.read_text()
+        if "://" in text:
+            problems.append(f"{json_file.relative_to(out)} names an outside address")
+    if not list((out / "files").glob("*.ipynb")):
+        problems.append("no lessons under files/")
+    if problems:
+        raise SystemExit("the site is not usable:\n  " + "\n  ".join(problems))
+
+
+def size_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+
+
+def build(out: Path, cache: Path) -> Path:
+    started = time.monotonic()
+    python = tool_env(cache)
+    esx_whl = esxistate_wheel(cache)
+    contents = lesson_contents(cache)
+    work = cache / "lite"  # the build's own folder: its doit database never outlives one build
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    if out.exists():
+        shutil.rmtree(out)
+    # Every cell of a lesson stays drawn (JupyterLab otherwise draws only the cells in view), so a widget far up a
+    # lesson keeps working; the news pop-up never asks to reach the internet.
+    overrides = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
+    (work / "overrides.json").write_text(json.dumps(overrides))
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(work / "config"), JUPYTER_DATA_DIR=str(work / "data"))
+    env.pop("JUPYTER_PATH", None)
+    target = ("--output-dir", out)
+    run(
+        [python, "-m", "jupyter", "lite", "build", "--no-sourcemaps", "--apps", "lab", "--contents", contents, *target],
+        cwd=work,
+        env=env,
+    )
+    files = install_pyodide(out, cache, esx_whl)
+    for font in (out / "build").iterdir():
+        if font.suffix in FONTS_NOT_LOADED and font.name.startswith("fa-"):
+            font.unlink()
+    configure(out)
+    verify(out, files)
+    log(f"site: {out} ({size_mb(out):.1f} MB), built in {time.monotonic() - started:.0f} s")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "lite", help="the site's folder (replaced)")
+    parser.add_argument("--cache", type=Path, default=ROOT / "build" / "lite-cache", help="downloads kept here")
+    args = parser.parse_args(argv)
+    build(args.out.resolve(), args.cache.resolve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""Drive the built site in Chromium, as a student would: open a lesson, Run All Cells, and read what came out.
+
+Shared by the browser test (tests/test_jupyterlite.py) and the timing script (bench/lite_bench.py). Chromium is
+started so that it cannot reach anything but 127.0.0.1: every host name but 127.0.0.1 resolves to nothing, and
+every other address goes to a proxy that does not exist (loopback is never proxied). Every request the page, its
+workers and its service worker make is recorded, so a caller can show that none left 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-domain-reliability",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",  # a closed port: any address but loopback fails
+]
+WIDGET = "application/vnd.jupyter.widget-view+json"
+SVG = "image/svg+xml"
+STDERR = "application/vnd.jupyter.stderr"
+TABLE_HINTS = ("Graphviz for the browser", "No graphviz layout program", "shown as a table instead")
+
+# Per cell of the notebook in the page: the mime type of each output shown, the text of error outputs, whether a
+# widget failed to render, and whether a cell is still waiting ([*] or [ ]).
+_READ_CELLS = """
+() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].map(cell => {
+  const outputs = [...cell.querySelectorAll(':scope .jp-OutputArea-output')]
+    .filter(o => !o.parentElement.closest('.jp-OutputArea-output'));
+  const mime = o => o.getAttribute('data-mime-type')
+    || (o.querySelector(':scope > .jupyter-widgets') ? 'WIDGET' : '');
+  const prompt = cell.querySelector('.jp-InputPrompt');
+  return {
+    code: cell.classList.contains('jp-CodeCell'),
+    prompt: prompt ? prompt.textContent.trim() : '',
+    mimes: outputs.map(mime),
+    errors: outputs.filter(o => mime(o).endsWith('stderr'))
+                   .map(o => o.innerText.slice(0, 2000)),
+    broken: [...cell.querySelectorAll('.jp-RenderedSVG img')].filter(i => !i.complete || !i.naturalWidth).length,
+    svgs: cell.querySelectorAll('.jp-RenderedSVG img, .widget-html svg, .widget-output svg').length,
+    widgets: outputs.filter(o => o.querySelector(':scope > .jupyter-widgets')
+                               && !o.innerText.includes('Error displaying widget')).length,
+    text: outputs.map(o => o.innerText).join('\\n').slice(0, 4000),
+  };
+})
+""".replace("WIDGET", WIDGET)
+
+
+@dataclass
+class LessonRun:
+    """What one lesson showed in the browser after Run All Cells."""
+
+    name: str
+    cells: list[dict[str, Any]]
+    seconds_to_first_output: float
+    seconds_total: float
+    kernel_id: str = ""
+    screenshots: list[Path] = field(default_factory=list)
+
+
+def expected_outputs(notebook: Path) -> list[dict[str, int]]:
+    """Per cell of a stored (executed) lesson: how many diagrams, widgets and error outputs its outputs hold."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    rows = []
+    for cell in nb["cells"]:
+        outputs = cell.get("outputs", [])
+        rows.append(
+            {
+                "svg": sum(SVG in o.get("data", {}) for o in outputs),
+                "widget": sum(WIDGET in o.get("data", {}) for o in outputs),
+                "stderr": sum(o["output_type"] == "error" or o.get("name") == "stderr" for o in outputs),
+            }
+        )
+    return rows
+
+
+def launch(playwright: Any, *, user_data_dir: Path | None = None) -> tuple[Any, Any]:
+    """Chromium that can reach only 127.0.0.1: (browser or None, context). A `user_data_dir` keeps the HTTP cache
+    between launches (the warm case of the timing script)."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if user_data_dir is not None:
+        context = playwright.chromium.launch_persistent_context(
+            str(user_data_dir), executable_path=exe, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000}
+        )
+        return None, context
+    browser = playwright.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+    return browser, browser.new_context(viewport={"width": 1400, "height": 1000})
+
+
+def record_requests(context: Any, into: list[str]) -> None:
+    """Append the URL of every request the context's pages, workers and service workers make to `into`."""
+    context.on("request", lambda request: into.append(request.url))
+
+
+def outside(urls: list[str]) -> list[str]:
+    """The recorded URLs that went anywhere but 127.0.0.1 (data: and blob: URLs never leave the page)."""
+    parts = [(u, urlsplit(u)) for u in urls]
+    return sorted({u for u, p in parts if p.scheme not in ("data", "blob") and p.hostname != "127.0.0.1"})
+
+
+# Open a lesson in the JupyterLab already on the page, connected to a running kernel, after closing the lesson
+# before it without saving it (closing leaves its kernel running); the kernel is then reset (_RESET).
+_OPEN_WITH_KERNEL = """
+async ([path, kernelId]) => {
+  const app = window.jupyterapp;
+  for (const widget of [...app.shell.widgets('main')]) {
+    if (widget.context) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+  const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook', kernel: {id: kernelId}});
+  await widget.context.sessionContext.ready;
+  const kernel = widget.context.sessionContext.session.kernel;
+  await kernel.requestExecute({code: RESET, silent: true, store_history: false}).done;
+  return kernel.id;
+}
+"""
+# A fresh kernel's state, as far as lessons can tell: no names, and `%load_ext esxistate` loads the extension again
+# instead of saying it is already loaded.
+_RESET = "%reset -f\nget_ipython().extension_manager.loaded.discard('esxistate')"
+_OPEN_WITH_KERNEL = _OPEN_WITH_KERNEL.replace("RESET", json.dumps(_RESET))
+_KERNEL_ID = "() => window.jupyterapp.shell.currentWidget.context.sessionContext.session.kernel.id"
+
+
+def run_lesson(
+    page: Any,
+    base_url: str,
+    name: str,
+    *,
+    timeout_s: float = 300,
+    shots: Path | None = None,
+    kernel_id: str | None = None,
+) -> LessonRun:
+    """Open lesson `name` (a file name under the site's files/), Run All Cells, wait until every code cell has run
+    and the kernel is idle, and read each cell's outputs. Screenshots go to `shots` when given.
+
+    Without `kernel_id` the page loads the site afresh and the lesson starts its own kernel, as a student's does.
+    With one, the lesson opens in the JupyterLab already on the page and runs in that (running) kernel, its names
+    cleared first: starting Pyodide is most of a lesson's time, and a test of every lesson needs it only once.
+    The run's `kernel_id` says which kernel ran it."""
+    started = time.monotonic()
+    if kernel_id is None:
+        page.goto(f"{base_url}/lab/index.html?path={name}", timeout=timeout_s * 1000)
+    else:
+        page.evaluate(_OPEN_WITH_KERNEL, [name, kernel_id])
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_s * 1000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_s * 1000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")  # a reopened lesson
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    page.wait_for_selector(".jp-Notebook .jp-OutputArea-output", state="attached", timeout=timeout_s * 1000)
+    first = time.monotonic() - started
+    deadline = started + timeout_s
+    cells: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        cells = page.evaluate(_READ_CELLS)
+        waiting = [c for c in cells if c["code"] and not c["prompt"].strip("[]: ").isdigit()]
+        idle = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").count() > 0
+        if not waiting and idle:
+            break
+        page.wait_for_timeout(500)
+    page.wait_for_timeout(1500)  # let widget views finish drawing
+    cells = page.evaluate(_READ_CELLS)
+    run = LessonRun(name, cells, first, time.monotonic() - started, page.evaluate(_KERNEL_ID))
+    if shots is not None:
+        run.screenshots = screenshots(page, name, shots)
+    return run
+
+
+def screenshots(page: Any, name: str, folder: Path) -> list[Path]:
+    """The first diagram and the first widget of the lesson in view, then the lesson's last output."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = Path(name).stem
+    taken = []
+    for kind, selector in (
+        ("diagram", ".jp-RenderedSVG"),
+        ("widget", ".jp-OutputArea-output:has(> .jupyter-widgets)"),
+        ("end", ".jp-OutputArea-output >> nth=-1"),
+    ):
+        target = page.locator(selector).first
+        if target.count() == 0:
+            continue
+        target.scroll_into_view_if_needed()
+        path = folder / f"{stem}-{kind}.png"
+        page.screenshot(path=str(path))
+        taken.append(path)
+    return taken
+
+
+def problems(run: LessonRun, expected: list[dict[str, int]]) -> list[str]:
+    """Everything wrong with a lesson's run, compared with the lesson as stored (executed in Python): a cell that
+    did not run, an error output the stored lesson does not have, a diagram shown as a table or missing, a widget
+    missing or not drawn."""
+    found = []
+    if len(run.cells) != len(expected):
+        return [f"{run.name}: the page shows {len(run.cells)} cells, the lesson has {len(expected)}"]
+    for index, (cell, want) in enumerate(zip(run.cells, expected, strict=True)):
+        where = f"{run.name} cell {index}"
+        if cell["code"] and not cell["prompt"].strip("[]: ").isdigit():
+            found.append(f"{where} did not run (prompt {cell['prompt']!r})")
+        stderr = sum(m == STDERR for m in cell["mimes"])
+        if stderr > want["stderr"]:
+            found.append(f"{where} shows an error: {' | '.join(cell['errors'])[:600]}")
+        shown_svg = sum(m == SVG for m in cell["mimes"])
+        if shown_svg < want["svg"]:
+            found.append(f"{where}: {shown_svg} of {want['svg']} diagrams drawn")
+        if cell["broken"]:
+            found.append(f"{where}: {cell['broken']} diagram(s) are not valid SVG (the browser cannot draw them)")
+        shown_widgets = sum(m == WIDGET for m in cell["mimes"])
+        if shown_widgets < want["widget"] or cell["widgets"] < want["widget"]:
+            found.append(f"{where}: {cell['widgets']} of {want['widget']} widgets drawn")
+        for hint in TABLE_HINTS:
+            if hint in cell["text"]:
+                found.append(f"{where}: a diagram fell back to a table ({hint!r})")
+    return found

@@ -1,0 +1,247 @@
+"""The course as a static JupyterLite site: built by lite/build.py from a clean checkout, served on 127.0.0.1,
+and every lesson run top to bottom in Chromium, which can reach nothing else.
+
+The browser test fails on any error output the stored lesson does not have, any diagram missing, shown as a table
+or not valid SVG, any widget missing or not drawn, and any request that leaves 127.0.0.1. The site is built once
+per test run, into a temporary folder (downloads cached there, for this run only). Screenshots of each lesson are
+kept in the temporary folder, and copied to $ESXISTATE_SAVE_SCREENSHOTS when it is set.
+
+The quick tests at the top check the pieces without a browser: the browser module's words, the hand-off from the
+diagram code to Graphviz-in-WebAssembly, the build's lesson copies and lock arithmetic, and the browser checker
+itself on made-up pages (so that it can fail).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"lite_{name}", ROOT / "lite" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load("build")
+drive = _load("drive")
+serve = _load("serve")
+
+
+# -- without a browser ------------------------------------------------------------------------------------------------
+
+
+def test_outside_a_browser_the_lesson_keeps_its_own_words_for_a_missing_file():
+    from esxistate import browser
+
+    assert not browser.IN_BROWSER
+    assert (
+        browser.missing_file("~/x.tgz")
+        == "No file at ~/x.tgz: nothing to do. Copy your host's file there, or change MY_FILE."
+    )
+    assert browser.layout_svg("digraph { a }") is None
+    browser.start()  # a no-op here: nothing to load
+
+
+def test_in_a_browser_a_missing_file_points_to_the_upload_button(monkeypatch):
+    from esxistate import browser
+
+    monkeypatch.setattr(browser, "IN_BROWSER", True)
+    text = browser.missing_file("~/Downloads/esxi01-state.tgz")
+    assert "cannot open files on your computer" in text
+    assert "Upload" in text and "MY_FILE" in text
+
+
+def test_in_a_browser_diagrams_are_laid_out_by_graphviz_in_webassembly(monkeypatch):
+    from esxistate import browser
+    from esxistate.render import svg
+
+    monkeypatch.setattr(browser, "IN_BROWSER", True)
+    monkeypatch.setattr(browser, "layout_svg", lambda dot: f'<svg width="10pt" height="10pt"><!-- {dot} --></svg>')
+    monkeypatch.setattr(svg, "find_executable", lambda: pytest.fail("no program may be started in a browser"))
+    bundle = svg.display_bundle(_diagram())
+    assert "digraph" in bundle["image/svg+xml"]
+
+
+def test_in_a_browser_a_diagram_still_loading_shows_as_a_table_that_says_so(monkeypatch):
+    from esxistate import browser
+    from esxistate.render import svg
+
+    monkeypatch.setattr(browser, "IN_BROWSER", True)
+    monkeypatch.setattr(browser, "layout_svg", lambda dot: None)
+    monkeypatch.setattr(browser, "status", lambda: "Graphviz for the browser is still loading")
+    bundle = svg.display_bundle(_diagram())
+    assert "image/svg+xml" not in bundle
+    assert "Graphviz for the browser is still loading" in bundle["text/html"]
+
+
+def test_in_a_browser_dot_that_graphviz_rejects_is_a_layout_failed(monkeypatch):
+    from esxistate import browser
+    from esxistate.errors import LayoutFailed
+    from esxistate.render import svg
+
+    def reject(dot):
+        raise ValueError("syntax error in line 1")
+
+    monkeypatch.setattr(browser, "IN_BROWSER", True)
+    monkeypatch.setattr(browser, "layout_svg", reject)
+    with pytest.raises(LayoutFailed, match="syntax error in line 1"):
+        svg.to_svg("digraph {")
+
+
+def _diagram():
+    import esxistate as es
+
+    host = es.Host.demo("6.7")
+    host.boot()
+    return es.render.layer_stack(host, "/etc/hosts")
+
+
+def test_graphviz_pure_is_not_required_in_a_browser():
+    """graphviz-pure has no wheel for Pyodide: the package must install there without it."""
+    text = (ROOT / "pyproject.toml").read_text()
+    line = next(line for line in text.splitlines() if '"graphviz-pure' in line)
+    assert "sys_platform != 'emscripten'" in line
+
+
+def test_the_site_carries_every_lesson_outputs_cleared_for_the_pyodide_kernel(tmp_path):
+    folder = build.lesson_contents(tmp_path)
+    assert sorted(p.name for p in folder.glob("*.ipynb")) == LESSONS
+    for path in folder.glob("*.ipynb"):
+        nb = json.loads(path.read_text())
+        assert nb["metadata"]["kernelspec"]["name"] == "python"
+        assert all(c.get("outputs", []) == [] for c in nb["cells"] if c["cell_type"] == "code")
+        original = json.loads((NOTEBOOKS / path.name).read_text())
+        assert [c["source"] for c in nb["cells"]] == [c["source"] for c in original["cells"]]
+
+
+def test_the_lock_takes_every_dependency_whatever_its_spelling():
+    packages = {
+        "ipython": {"depends": ["prompt_toolkit", "traitlets"]},
+        "prompt-toolkit": {"depends": ["wcwidth"]},
+        "traitlets": {"depends": []},
+        "wcwidth": {"depends": []},
+        "numpy": {"depends": []},
+    }
+    assert build.closure(packages, ["ipython"]) == ["ipython", "prompt-toolkit", "traitlets", "wcwidth"]
+
+
+def test_the_build_refuses_a_site_that_would_reach_a_cdn(tmp_path):
+    out = tmp_path / "site"
+    (out / "static" / "pyodide").mkdir(parents=True)
+    (out / "files").mkdir()
+    (out / "files" / "00.ipynb").write_text("{}")
+    for name in (*build.PYODIDE_FILES, "viz.js"):
+        (out / "static" / "pyodide" / name).write_text("")
+    settings = {"pyodideUrl": "https://cdn.example/pyodide.mjs", "disablePyPIFallback": False}
+    config = {"jupyter-config-data": {"litePluginSettings": {build.PLUGIN: settings}}}
+    (out / "jupyter-lite.json").write_text(json.dumps(config))
+    with pytest.raises(SystemExit) as err:
+        build.verify(out, {})
+    assert "disablePyPIFallback" in str(err.value) and "pyodideUrl" in str(err.value)
+    settings.update(pyodideUrl="./static/pyodide/pyodide.mjs", disablePyPIFallback=True)
+    (out / "jupyter-lite.json").write_text(json.dumps(config))
+    build.verify(out, {})
+
+
+def _cell(mimes=(), **kw):
+    return {
+        "code": True,
+        "prompt": "[1]:",
+        "mimes": list(mimes),
+        "errors": [],
+        "broken": 0,
+        "widgets": 0,
+        "text": "",
+    } | kw
+
+
+@pytest.mark.parametrize(
+    ("cell", "complaint"),
+    [
+        (_cell([drive.SVG]), None),
+        (_cell([]), "0 of 1 diagrams drawn"),
+        (_cell([drive.SVG], broken=1), "not valid SVG"),
+        (_cell([drive.SVG, drive.STDERR], errors=["Traceback ... NameError"]), "shows an error"),
+        (_cell([drive.SVG], prompt="[*]:"), "did not run"),
+        (_cell([drive.SVG], text="Graphviz for the browser is still loading"), "fell back to a table"),
+    ],
+)
+def test_the_browser_checker_sees_what_is_wrong_with_a_diagram_cell(cell, complaint):
+    run = drive.LessonRun("x.ipynb", [cell], 1.0, 2.0)
+    found = drive.problems(run, [{"svg": 1, "widget": 0, "stderr": 0}])
+    assert (complaint is None and found == []) or (complaint is not None and complaint in " ".join(found))
+
+
+def test_the_browser_checker_wants_each_widget_drawn():
+    drawn = _cell([drive.WIDGET], widgets=1)
+    not_drawn = _cell([drive.WIDGET], widgets=0)
+    want = [{"svg": 0, "widget": 1, "stderr": 0}]
+    assert drive.problems(drive.LessonRun("x", [drawn], 1, 1), want) == []
+    assert "0 of 1 widgets drawn" in drive.problems(drive.LessonRun("x", [not_drawn], 1, 1), want)[0]
+
+
+def test_only_requests_to_127_0_0_1_count_as_staying_home():
+    urls = ["http://127.0.0.1:8000/lab/", "data:image/png;base64,AA", "https://cdn.jsdelivr.net/pyodide/x.mjs"]
+    assert drive.outside(urls) == ["https://cdn.jsdelivr.net/pyodide/x.mjs"]
+
+
+# -- in the browser ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site, built once for this module from this checkout, and served on 127.0.0.1."""
+    pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
+    for program in ("node", "npm", "chromium"):
+        if shutil.which(program) is None:
+            pytest.skip(f"needs the {program!r} program")
+    work = tmp_path_factory.mktemp("lite")
+    out = build.build(work / "site", work / "cache")
+    with serve.serving(out) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium(site):
+    """One Chromium page for every lesson; the first lesson starts the kernel the others reuse (drive.run_lesson)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser, context = drive.launch(p)
+        requests: list[str] = []  # this lesson's
+        everything: list[str] = []  # all lessons'
+        drive.record_requests(context, requests)
+        drive.record_requests(context, everything)
+        yield context.new_page(), requests, everything, {}
+        context.close()
+        browser.close()
+
+
+@pytest.mark.exe("chromium")
+@pytest.mark.exe("npm")
+@pytest.mark.exe("node")
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_lesson_runs_top_to_bottom_in_the_browser_with_nothing_leaving_127_0_0_1(site, chromium, lesson, tmp_path):
+    page, requests, everything, kernel = chromium
+    requests.clear()
+    run = drive.run_lesson(page, site, lesson, timeout_s=420, shots=tmp_path, kernel_id=kernel.get("id"))
+    kernel["id"] = run.kernel_id
+    if os.environ.get("ESXISTATE_SAVE_SCREENSHOTS"):
+        for shot in run.screenshots:
+            shutil.copy(shot, Path(os.environ["ESXISTATE_SAVE_SCREENSHOTS"]) / f"lite-{shot.name}")
+    assert drive.problems(run, drive.expected_outputs(NOTEBOOKS / lesson)) == []
+    assert drive.outside(requests) == []
+    assert any("/static/pyodide/pyodide.asm.wasm" in u for u in everything)  # the kernel worker's requests are seen
