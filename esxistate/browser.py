@@ -116,7 +116,7 @@ def missing_file(path: str) -> str:
     """What to tell a student whose file is not at `path`: on a computer, to copy it there; in a browser, that the
     page cannot see the computer's folders, and how to upload the file into the browser instead."""
     if not IN_BROWSER:
-        return f"No file at {path}: nothing to do. Copy your host's file there, or change MY_FILE."
+        return f"No file at {path}: nothing to do.\nCopy your host's file there, or change MY_FILE."
     return (
         f"No file at {path}: this lesson runs inside your web browser (JupyterLite), which cannot open files on "
         "your computer. Upload yours instead: click the Upload button (the arrow pointing up) above the file "

@@ -49,7 +49,7 @@ def test_outside_a_browser_the_lesson_keeps_its_own_words_for_a_missing_file():
     assert not browser.IN_BROWSER
     assert (
         browser.missing_file("~/x.tgz")
-        == "No file at ~/x.tgz: nothing to do. Copy your host's file there, or change MY_FILE."
+        == "No file at ~/x.tgz: nothing to do.\nCopy your host's file there, or change MY_FILE."
     )
     assert browser.layout_svg("digraph { a }") is None
     browser.start()  # a no-op here: nothing to load
