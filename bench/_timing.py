@@ -16,25 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-def median_seconds(fn: Callable[[], object], *, repeat: int = 7, warmup: int = 1, min_sample: float = 0.02) -> float:
-    """Median wall time of one call of `fn`, in seconds.
-
-    Calls `fn` `warmup` times first; then each of `repeat` samples runs `fn` enough times in a row to last at least
-    `min_sample` seconds (so a 100 ns call is timed over many calls), and the median sample is divided by its count.
-    The garbage collector is paused while a sample runs, as `timeit` does.
-    """
-    for _ in range(warmup):
-        fn()
-    number = 1
-    while True:
-        elapsed = _sample(fn, number)
-        if elapsed >= min_sample or number >= 1 << 24:
-            break
-        number *= 2 if elapsed == 0 else max(2, min(10, int(min_sample / elapsed * 1.2) + 1))
-    samples = [elapsed / number] + [_sample(fn, number) / number for _ in range(repeat - 1)]
-    return statistics.median(samples)
-
-
 def interleaved(
     ours: Callable[[], float], baseline: Callable[[], float], *, rounds: int = 7, warmup: int = 1
 ) -> tuple[list[float], list[float]]:
@@ -62,11 +43,6 @@ def calls(fn: Callable[[], object], *, min_sample: float = 0.02) -> Callable[[],
             break
         number *= 2 if elapsed == 0 else max(2, min(10, int(min_sample / elapsed * 1.2) + 1))
     return lambda: _sample(fn, number) / number
-
-
-def median_of(fn: Callable[[], float], *, repeat: int = 7) -> float:
-    """Median of `repeat` values returned by `fn` (for figures that time themselves, such as a cold start)."""
-    return statistics.median(fn() for _ in range(repeat))
 
 
 def _sample(fn: Callable[[], object], number: int) -> float:
