@@ -26,6 +26,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _chromium(playwright):
+    """Debian's Chromium, headless, with the flags this machine's closed network needs."""
+    return playwright.chromium.launch(
+        executable_path=shutil.which("chromium"),
+        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    )
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server whose root holds a copy of every lesson, in its own config, data and runtime dirs: no
@@ -92,10 +100,7 @@ def lab(tmp_path_factory):
 def test_lesson_02_runs_in_jupyterlab_with_live_widgets(lab, tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
+        browser = _chromium(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         page.goto(f"{lab}/lab/tree/02-overlays.ipynb", timeout=90_000)
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
@@ -166,10 +171,7 @@ def test_lessons_opened_without_running_show_every_diagram_and_widget_as_a_pictu
     as its PNG and each widget as its still, and no repr or DOT text is left on the page."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
+        browser = _chromium(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         for name in ("02-overlays.ipynb", "deck.ipynb"):
             cells, diagrams, widgets, pictured = _stored_outputs(NOTEBOOKS / name)
