@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+
+from esxistate.display import DrawsItself
 
 from .errors import BadBootConfig
 
@@ -140,7 +141,7 @@ def _modules_value(names: Iterable[str | tuple[str, str]]) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class BootConfig:
+class BootConfig(DrawsItself):
     """One boot.cfg file: its lines kept verbatim, so `dumps()` gives back the exact text, with the keys indexed.
 
     Build one with `BootConfig.parse(text)` or `BootConfig.new(...)` (the constructor trusts its arguments).
@@ -151,6 +152,8 @@ class BootConfig:
     it meets the key again. Where we simplify: the loader also squeezes runs of blanks inside a value into one space;
     we return values as written (only the blanks at either end removed).
     """
+
+    _bundle = "bootconfig_bundle"
 
     lines: tuple[str, ...]  # each line verbatim, with its own end of line ("\n", "\r\n", or none on the last)
     _index: dict[str, tuple[int, str]] = field(repr=False, compare=False)  # folded key -> (line, value); last wins
@@ -225,12 +228,6 @@ class BootConfig:
 
     def __str__(self) -> str:
         return self.dumps()
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
-        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
-        import importlib  # lazily: the engine itself never imports a renderer
-
-        return importlib.import_module("esxistate.render.graph").bootconfig_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         count = len(self._modules)

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from esxistate import sizes
+
 from .entry import DIR, FILE, FileEntry, mode_string
 from .errors import EsxiStateError, IsADirectory, NoSuchFile, RamdiskFull
 
@@ -287,15 +289,6 @@ def stat(sh: Shell, args: list[str]) -> str:
     return "".join(out)
 
 
-def _human(n: float) -> str:
-    """busybox -h sizes: 4.0K, 249.7M, 1.2G (one decimal below 10 units is kept by df; du rounds the same way)."""
-    for unit in ("", "K", "M", "G", "T"):
-        if n < 1024 or unit == "T":
-            return f"{n:.0f}" if unit == "" else f"{n:.1f}{unit}"
-        n /= 1024
-    return str(n)
-
-
 def du(sh: Shell, args: list[str]) -> str:
     """busybox du: KiB used by each directory (with -a each file too), children before their directory, the
     argument last; -s only the total, -h human sizes."""
@@ -311,7 +304,7 @@ def du(sh: Shell, args: list[str]) -> str:
 
         size = _du_tree(sh, p, entry, name, flags, out)
         if "s" in flags:
-            out.append(f"{_human(size * 1024) if 'h' in flags else size}\t{name}\n")
+            out.append(f"{sizes.busybox(size * 1024) if 'h' in flags else size}\t{name}\n")
     return "".join(out)
 
 
@@ -332,7 +325,7 @@ def _du_tree(sh: Shell, top: str, entry: FileEntry, name: str, flags: set[str], 
             continue
         total = totals.pop(path, _blocks(here) // 2)
         if "s" not in flags and (here.kind == DIR or "a" in flags or path == top):
-            out.append(f"{_human(total * 1024) if 'h' in flags else total}\t{shown}\n")
+            out.append(f"{sizes.busybox(total * 1024) if 'h' in flags else total}\t{shown}\n")
         if path != top:
             totals[posixpath.dirname(path) or "/"] += total
         else:

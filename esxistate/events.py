@@ -13,6 +13,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from esxistate.display import DrawsItself
+
 from .entry import DIR, FILE, FileEntry
 from .errors import IsADirectory, NoSuchFile, NotADirectory
 from .layers import Ramdisk, Resolution, Tardisk, merged_listdir, norm, resolve_layers
@@ -27,8 +29,10 @@ _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
-class HostSnapshot:
+class HostSnapshot(DrawsItself):
     """The whole host at one moment: power, clock, boot banks, mounted tardisks, ramdisks and installed VIBs."""
+
+    _bundle = "snapshot_bundle"
 
     version: str
     build: str
@@ -117,12 +121,6 @@ class HostSnapshot:
         if self.booted is None or len(self.banks) < 2:
             return None
         return self.banks[1 - self.booted]
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
-        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
-        import importlib  # lazily: the engine itself never imports a renderer
-
-        return importlib.import_module("esxistate.render.graph").snapshot_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         power = "on" if self.powered_on else "off"

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
+from esxistate.display import DrawsItself
+
 from . import archive, backup, bootdevice, boundary, configstore, cron, image, statearchive, tardisksdir, why
 from .bootbank import BankState, BootBank, choose_bank
 from .bootcfg import is_vmkernel_module
@@ -376,8 +378,10 @@ class _Checkpoint:
     secure: bool = False
 
 
-class Host:
+class Host(DrawsItself):
     """A simulated ESXi host. Make one with `Host.demo()`; it starts powered off."""
+
+    _bundle = "host_bundle"
 
     def __init__(
         self,
@@ -630,12 +634,6 @@ class Host:
             reboot_required=self._reboot_required,
             boot_device=self._boot_device,
         )
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
-        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
-        import importlib  # lazily: the engine itself never imports a renderer
-
-        return importlib.import_module("esxistate.render.graph").host_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         power = "on" if self.powered_on else "off"

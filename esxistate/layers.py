@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+
+from esxistate.display import DrawsItself
 
 from . import archive, limits
 from .entry import DIR, FILE, WHITEOUT, FileEntry
@@ -62,7 +63,7 @@ def is_twin(path: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Tardisk:
+class Tardisk(DrawsItself):
     """A module the boot loader decompressed into memory, mounted read-only into the root file system and listed
     under /tardisks by its module name (F46, F10, F27, F39).
 
@@ -71,6 +72,8 @@ class Tardisk:
     archive implies but does not list are added. Real `.v00` tardisks are VMware's own tar variant; ours are
     standard gzip'd tar so that `tar tzvf` and `tarfile` open them.
     """
+
+    _bundle = "tardisk_bundle"
 
     name: str  # the module file on the boot bank, e.g. "s.v00"
     members: Mapping[str, FileEntry] = field(repr=False)
@@ -137,12 +140,6 @@ class Tardisk:
                 kids.setdefault(head, []).append(tail)
             self._children.update((k, tuple(v)) for k, v in kids.items())
         return self._children.get(directory, ())
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
-        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
-        import importlib  # lazily: the engine itself never imports a renderer
-
-        return importlib.import_module("esxistate.render.graph").tardisk_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         return f"Tardisk({self.name!r}, {len(self.members)} entries, {self.size} bytes)"

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from . import autobackup, busybox, esxcli, sysinfo, tarcmd, unsimulated, vimcmd
+from . import autobackup, busybox, esxcli, sizes, sysinfo, tarcmd, unsimulated, vimcmd
 from .boundary import SHELL_LINE_MAX, printable
 from .entry import DIR, LINK, STICKY, FileEntry, mode_string
 from .errors import (
@@ -50,15 +50,6 @@ BUSYBOX = "BusyBox v1.29.3 (2019-01-29 15:36:05 PST) multi-call binary."
 
 class _Usage(Exception):
     """A command was called wrongly: print its usage, as busybox does."""
-
-
-def _human(n: int) -> str:
-    """vdf -h sizes: 0B, 512K, 55M, 1803M (sample S3)."""
-    if n < 1024:
-        return f"{n}B"
-    if n < 1024 * 1024:
-        return f"{n // 1024}K"
-    return f"{n // (1024 * 1024)}M"
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: set[int]) -> str:
@@ -453,7 +444,7 @@ class Shell:
     def _vdf(self, args: list[str]) -> str:
         """`vdf -h` as on ESXi 6.x/7.0 (sample S3): tardisks with their sizes, then ramdisks with use."""
         human = "-h" in args
-        size = _human if human else (lambda n: str(n // 1024))
+        size = sizes.vdf if human else (lambda n: str(n // 1024))
         lines = [f"{'Tardisk':<20}{'Space':>10}{'Used':>10}"]
         for td in self.host.tardisks:
             lines.append(f"{td.name:<20}{size(td.size):>10}{size(td.used):>10}")

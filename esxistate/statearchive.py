@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+
+from esxistate.display import DrawsItself
 
 from . import archive, limits
 from .entry import FILE, FileEntry
@@ -34,8 +35,10 @@ _VE_MAGIC = b"ESXISTATE-SIMULATED-VE1\nAAD=ESXConfiguration\n"
 
 
 @dataclass(frozen=True, slots=True)
-class StateArchive:
+class StateArchive(DrawsItself):
     """A state.tgz opened in memory. `files` maps `etc/...` names to entries; `encrypted` for 7.0 U2+ layouts."""
+
+    _bundle = "statearchive_bundle"
 
     name: str
     members: Mapping[str, FileEntry] = field(repr=False)
@@ -112,12 +115,6 @@ class StateArchive:
 
     def __len__(self) -> int:
         return len(self._files) if self._files is not None else 0
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
-        """Shown in a notebook as a diagram; the renderer is imported only now (the engine stays pure)."""
-        import importlib  # lazily: the engine itself never imports a renderer
-
-        return importlib.import_module("esxistate.render.graph").statearchive_bundle(self, include, exclude)
 
     def __repr__(self) -> str:
         if self.encrypted:

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from . import bootdevice, product, unsimulated
-from .busybox import _human, _split_flags
+from .busybox import _split_flags
+from .sizes import busybox as _human
 
 if TYPE_CHECKING:
     from .shell import Shell

@@ -20,6 +20,8 @@ from typing import Any
 
 import graphviz
 
+from esxistate.sizes import readable as _size
+
 from .. import archive
 from ..backup import CONFIGSTORE_BACKUP, CONFIGSTORE_RUNTIME, STEPS, BackupResult, files_to_save
 from ..bootbank import BankState, BootBank, choose_bank
@@ -146,18 +148,6 @@ def _font(text: str, *, color: str | None = None, size: int | None = None, face:
 def _label(*lines: str) -> str:
     """An HTML-like label from already-marked-up lines."""
     return "<" + "<BR/>".join(lines) + ">"
-
-
-def _size(n: int) -> str:
-    """Bytes the way a student reads them: 848 B, 1.7 KiB, 28 MiB, 1.8 GiB."""
-    if n < 1024:
-        return f"{n} B"
-    value, unit = n / 1024, "KiB"
-    for bigger in ("MiB", "GiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
 
 
 def _new(name: str, title: str, subtitle: str, **graph_attr: str) -> Diagram:

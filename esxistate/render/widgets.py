@@ -17,6 +17,8 @@ from typing import Any
 
 import ipywidgets as W
 
+from esxistate.sizes import readable as _size
+
 from .. import Host, Vib, bootdevice
 from ..boundary import printable
 from ..errors import EsxiStateError, InternalError
@@ -43,13 +45,6 @@ def diagram_html(diagram: Any) -> str:
     if "image/svg+xml" in bundle:
         return f'<div class="esxi-diagram" style="max-width:100%;overflow:auto">{bundle["image/svg+xml"]}</div>'
     return bundle.get("text/html", f"<pre>{html.escape(bundle.get('text/plain', ''))}</pre>")
-
-
-def _size(n: int) -> str:
-    for unit, scale in (("M", 1 << 20), ("K", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:.1f}{unit}" if n < 10 * scale else f"{n // scale}{unit}"
-    return f"{n}B"
 
 
 def _is_dir(host: Host, path: str) -> bool:
