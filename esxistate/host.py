@@ -20,11 +20,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
 
-from esxistate.display import DrawsItself
-
 from . import archive, backup, bootdevice, boundary, configstore, cron, image, statearchive, tardisksdir, why
 from .bootbank import BankState, BootBank, choose_bank
 from .bootcfg import is_vmkernel_module
+from .display import DrawsItself
 from .entry import DIR, FILE, FileEntry
 from .errors import (
     BadVibName,

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 
-from esxistate.display import DrawsItself
-
 from . import archive, limits
+from .display import DrawsItself
 from .entry import DIR, FILE, WHITEOUT, FileEntry
 from .errors import CorruptArchive, InvalidPath, UnsafeArchive
 
