@@ -18,21 +18,28 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from esxistate.display import DrawsItself
 
-from . import backup, boot, bootdevice, boundary, configstore, cron, hostd, image, staging, statearchive, why
+from . import backup, boot, bootdevice, boundary, cron, hostd, image, installer, staging, why
 from .backup import UPDATE_MARKER, BackupResult
 from .bootbank import BootBank, safeboot
-from .clock import DEFAULT_CLOCK, epoch
+from .clock import DEFAULT_CLOCK
 from .cron import RUNS_LISTED as CRON_RUNS_LISTED
-from .entry import FILE, FileEntry
-from .errors import EsxiStateError, HostPoweredOff, HostPoweredOn, InternalError, UnknownBackupStep, UnsupportedVersion
+from .entry import FileEntry
+from .errors import (
+    EsxiStateError,
+    HostPoweredOff,
+    HostPoweredOn,
+    InternalError,
+    InvalidValue,
+    UnknownBackupStep,
+    UnsupportedVersion,
+)
 from .events import Event, HostSnapshot
 from .guard import operation, query
 from .hostd import SETTINGS
@@ -40,7 +47,7 @@ from .hostfs import HostFS
 from .layers import Ramdisk, Tardisk
 from .staging import LIVE_STEPS, STAGE_STEPS, VibResult
 from .vib import Vib
-from .visorfs import Change, VisorFS
+from .visorfs import VisorFS
 
 __all__ = [
     "CRON_RUNS_LISTED",
@@ -58,22 +65,29 @@ __all__ = [
 _LAST: list[Host | None] = [None]  # the most recently created host, for `%esxi` without `es.use()`
 
 
-@dataclass
+# What a checkpoint keeps besides the file system and the history: every attribute an operation may change.
+_KEPT = (
+    "_banks",
+    "_booted",
+    "_vibs",
+    "_clock",
+    "_version",
+    "_reboot_required",
+    "_hostd_backups",
+    "_pid",
+    "_boot_device",
+    "_maintenance",
+    "_secure",
+)
+
+
+@dataclass(frozen=True)
 class _Checkpoint:
+    """The host at one moment, for `_rollback`: its VisorFS state (None when off), history length and `_KEPT`."""
+
     fs_state: Any
-    banks: list[BootBank]
-    booted: int | None
-    vibs: tuple[Vib, ...]
-    powered: bool
-    clock: datetime
-    version: str
-    reboot_required: bool
-    hostd_backups: list[datetime] = field(default_factory=list)
-    pid: int = 0
-    history_len: int = 0
-    boot_device: str = bootdevice.OK
-    maintenance: bool = False
-    secure: bool = False
+    history_len: int
+    kept: dict[str, Any]
 
 
 class Host(DrawsItself):
@@ -133,8 +147,13 @@ class Host(DrawsItself):
         encryption.info, F36). `secure_config=True` on "7.0" builds a 7.0 host with that layout too, a simplification
         that lets a lesson compare both layouts on one build; `secure_config=False` on 7.0 U3 is refused, because a
         real 7.0 U2+ host has no way to turn the encryption off."""
-        if version not in image.VERSIONS:
+        if not isinstance(version, str) or version not in image.VERSIONS:
             raise UnsupportedVersion(version, cls.versions())
+        boundary.check_bool("stateless", stateless)
+        if secure_config is not None:
+            boundary.check_bool("secure_config", secure_config)
+        _check_clock(clock)
+        hostd.check_hostname(hostname)
         if secure_config is None:
             secure_config = image.encrypts_config(version)
         elif not secure_config and image.encrypts_config(version):
@@ -145,19 +164,7 @@ class Host(DrawsItself):
         if stateless:
             return cls(version=version, banks=(), clock=clock, stateless=True, network_image=img)
         host = cls(version=version, banks=(), clock=clock, secure_config=secure_config)
-        installed = clock - timedelta(days=1)
-        uuid = "5ff2a1c4-" + hashlib.sha256(hostname.encode()).hexdigest()[:4] + "-b1e2-0c29-000c29a1b2c3"
-        local = image.install_state(img, hostname=hostname, uuid=uuid, mtime=epoch(installed))
-        if version.startswith("7"):
-            store = configstore.initial_store(hostname=hostname, mtime=epoch(installed))
-            local.append((backup.CONFIGSTORE_BACKUP.lstrip("/"), FileEntry(FILE, 0o644, store, 0, 0, epoch(installed))))
-        state = host._wrap_state(local, epoch(installed))
-        modules = {m: img.files[m] for m in img.modules}
-        modules["imgdb.tgz"] = image.imgdb_tgz(img.vibs, build=img.spec.build, mtime=epoch(installed))
-        modules["state.tgz"] = state
-        bank1 = BootBank.with_image("BOOTBANK1", 5, img.boot_config(updated=1, bootstate=0), modules)
-        bank1 = replace(bank1, vibs=img.vibs)
-        host._banks = [bank1, BootBank.empty("BOOTBANK2", 6)]
+        host._banks = installer.install(host, img, hostname=hostname, when=clock - timedelta(days=1))
         return host
 
     @staticmethod
@@ -248,29 +255,7 @@ class Host(DrawsItself):
     def hostname(self) -> str:
         """The name in esx.conf: the running one, or, while the host is off, the one the next boot will restore
         from the default bank's state.tgz. "localhost" (the image's own esx.conf) only when neither says more."""
-        data = None
-        if self._fs is not None:
-            hit = self._fs.lookup("/etc/vmware/esx.conf")
-            data = hit.data if hit is not None else None
-        else:
-            data = self._saved_esx_conf()
-        m = re.search(rb'^/adv/Misc/HostName = "([^"]*)"', data or b"", re.M)
-        # esx.conf is bytes anyone may write: a name that is not UTF-8 shows with U+FFFD marks
-        return m.group(1).decode("utf-8", "replace") if m else "localhost"
-
-    def _saved_esx_conf(self) -> bytes | None:
-        """esx.conf as the default bank's state.tgz holds it (None: no bank, no state.tgz, or it cannot be read)."""
-        bank = self._next_bank()
-        if bank is None or "state.tgz" not in bank.files:
-            return None
-        try:
-            saved = statearchive.StateArchive.from_bytes(bank.files["state.tgz"])
-            if saved.encrypted:
-                return None
-            entry = saved.files.get("etc/vmware/esx.conf")
-        except EsxiStateError:
-            return None
-        return entry.data if entry is not None else None
+        return hostd.hostname(self)
 
     def _default_bank_index(self) -> int:
         try:
@@ -344,65 +329,20 @@ class Host(DrawsItself):
         self._history.append(event)
         return event
 
-    def _record_change(self, c: Change, whiteout: bool = False) -> Event:
-        base = {"change": c, "ramdisk": c.ramdisk, "from": c.branched_from, "twin": c.twin, "whiteout": whiteout}
-        if c.op == "write":
-            if c.branched_from:
-                twin = f"; kept the original as {c.twin} (sticky file: the next backup saves it)" if c.twin else ""
-                return self._record(
-                    "branch",
-                    f"{c.path} branched from tardisk {c.branched_from} onto the {c.ramdisk} ramdisk{twin}",
-                    (c.path,),
-                    base,
-                )
-            verb = "created" if c.created else "changed"
-            twin = f"; kept the original as {c.twin}" if c.twin else ""
-            return self._record("write", f"{c.path} {verb} on the {c.ramdisk} ramdisk{twin}", (c.path,), base)
-        if c.op == "chmod":
-            mode = oct(self._fs.entry(c.path).mode) if self._fs else ""
-            where = f" (branched from {c.branched_from})" if c.branched_from else ""
-            return self._record("chmod", f"{c.path} mode set to {mode}{where}", (c.path,), base)
-        words = {"delete": "deleted", "mkdir": "created (directory)", "rmdir": "removed (directory)"}
-        return self._record(c.op, f"{c.path} {words.get(c.op, c.op)} on the {c.ramdisk} ramdisk", (c.path,), base)
-
     def _checkpoint(self) -> _Checkpoint:
-        fs_state = None
-        if self._fs is not None:
-            fs_state = self._fs.save()
-        return _Checkpoint(
-            fs_state,
-            list(self._banks),
-            self._booted,
-            self._vibs,
-            self._fs is not None,
-            self._clock,
-            self._version,
-            self._reboot_required,
-            list(self._hostd_backups),
-            self._pid,
-            len(self._history),
-            boot_device=self._boot_device,
-            maintenance=self._maintenance,
-            secure=self._secure,
-        )
+        fs_state = self._fs.save() if self._fs is not None else None
+        kept = {name: getattr(self, name) for name in _KEPT}
+        kept = {name: list(v) if isinstance(v, list) else v for name, v in kept.items()}  # the lists change in place
+        return _Checkpoint(fs_state, len(self._history), kept)
 
     def _rollback(self, cp: _Checkpoint, fs: VisorFS | None) -> None:
-        if cp.powered and fs is not None:
+        if cp.fs_state is not None and fs is not None:
             fs.load(cp.fs_state)
             self._fs = fs
         else:
             self._fs = None
-        self._banks = cp.banks
-        self._booted = cp.booted
-        self._vibs = cp.vibs
-        self._clock = cp.clock
-        self._version = cp.version
-        self._reboot_required = cp.reboot_required
-        self._hostd_backups = cp.hostd_backups
-        self._pid = cp.pid
-        self._boot_device = cp.boot_device
-        self._maintenance = cp.maintenance
-        self._secure = cp.secure
+        for name, value in cp.kept.items():
+            setattr(self, name, value)
         del self._history[cp.history_len :]
 
     @contextlib.contextmanager
@@ -549,10 +489,7 @@ class Host(DrawsItself):
     @property
     def uuid(self) -> str:
         """The host's system UUID, from /system/uuid in esx.conf."""
-        fs = self._require_on("read its UUID")
-        hit = fs.lookup("/etc/vmware/esx.conf")
-        m = re.search(rb'^/system/uuid = "([^"]*)"', hit.data if hit is not None else b"", re.M)
-        return m.group(1).decode("utf-8", "replace") if m else ""
+        return hostd.uuid(self)
 
     @operation("back up the configuration")
     def backup_config(self) -> str:
@@ -619,3 +556,11 @@ class Host(DrawsItself):
         already point there, when the device is lost, or on a stateless host."""
         with self._atomic():
             return bootdevice.restore(self)
+
+
+def _check_clock(clock: object) -> None:
+    """A demo host's clock: a datetime from 1970-01-02 (the install is dated a day earlier) up to the year 9998."""
+    if not isinstance(clock, datetime):
+        raise InvalidValue("clock", clock, "give a datetime, such as datetime(2026, 1, 12, 9, 0)")
+    if not datetime(1970, 1, 2) <= clock.replace(tzinfo=None) < datetime(9999, 1, 1):
+        raise InvalidValue("clock", clock, "give a moment from 1970-01-02 up to the end of year 9998")

@@ -14,17 +14,71 @@ from . import backup, bootdevice, boundary, configstore, image
 from .clock import epoch
 from .configbundle import ConfigBundle, build_bundle, release_level, restore_onto
 from .entry import FILE
-from .errors import InvalidValue, MismatchedBundle, StatelessHost, UnknownSetting
+from .errors import EsxiStateError, InvalidValue, MismatchedBundle, StatelessHost, UnknownSetting
 from .events import Event
+from .statearchive import StateArchive
 from .visorfs import VisorFS
 
 if TYPE_CHECKING:
     from .host import Host
 
-__all__ = ["SETTINGS", "backup_config", "configure", "restore_config", "set_maintenance_mode", "setting_edits"]
+__all__ = [
+    "SETTINGS",
+    "backup_config",
+    "check_hostname",
+    "configure",
+    "hostname",
+    "restore_config",
+    "set_maintenance_mode",
+    "setting_edits",
+    "uuid",
+]
 
 SETTINGS = ("hostname", "root-password", "ntp-server", "dns-server")
+ESX_CONF = "/etc/vmware/esx.conf"
 RAW = ("utf-8", "surrogateescape")  # file bytes as text and back, unchanged even when they are not UTF-8
+
+
+def hostname(host: Host) -> str:
+    """`Host.hostname`: /adv/Misc/HostName in esx.conf, running or (host off) in the next boot's state.tgz."""
+    m = re.search(rb'^/adv/Misc/HostName = "([^"]*)"', _esx_conf(host) or b"", re.M)
+    # esx.conf is bytes anyone may write: a name that is not UTF-8 shows with U+FFFD marks
+    return m.group(1).decode("utf-8", "replace") if m else "localhost"
+
+
+def uuid(host: Host) -> str:
+    """`Host.uuid`: /system/uuid in the running host's esx.conf ("" when it has none)."""
+    fs = host._require_on("read its UUID")
+    hit = fs.lookup(ESX_CONF)
+    m = re.search(rb'^/system/uuid = "([^"]*)"', hit.data if hit is not None else b"", re.M)
+    return m.group(1).decode("utf-8", "replace") if m else ""
+
+
+def _esx_conf(host: Host) -> bytes | None:
+    """esx.conf of the running host, or while it is off, as the default bank's state.tgz holds it (None: no bank,
+    no state.tgz, an encrypted one, or one that cannot be read)."""
+    if host._fs is not None:
+        hit = host._fs.lookup(ESX_CONF)
+        return hit.data if hit is not None else None
+    bank = host._next_bank()
+    if bank is None or "state.tgz" not in bank.files:
+        return None
+    try:
+        saved = StateArchive.from_bytes(bank.files["state.tgz"])
+        if saved.encrypted:
+            return None
+        entry = saved.files.get(ESX_CONF.lstrip("/"))
+    except EsxiStateError:
+        return None
+    return entry.data if entry is not None else None
+
+
+def check_hostname(value: object) -> str:
+    """InvalidValue unless `value` is a host name hostd accepts: ASCII letters, digits and dashes, at most 63, not
+    starting with a dash (the DNS label rule, RFC 1123)."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})", value):
+        raise InvalidValue("hostname", value, "a host name has letters, digits and dashes, at most 63")
+    return value
 
 
 def configure(host: Host, setting: str, value: str) -> backup.BackupResult:
@@ -34,8 +88,8 @@ def configure(host: Host, setting: str, value: str) -> backup.BackupResult:
         raise UnknownSetting(setting, SETTINGS)
     if not isinstance(value, str) or not value.strip() or "\n" in value:
         raise InvalidValue(setting, value, "give one non-empty line")
-    if setting == "hostname" and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62})", value):
-        raise InvalidValue(setting, value, "a host name has letters, digits and dashes, at most 63")
+    if setting == "hostname":
+        check_hostname(value)
     if setting in ("ntp-server", "dns-server") and not re.fullmatch(r"[A-Za-z0-9.:-]+", value):
         raise InvalidValue(setting, value, "give a host name or an IP address")
     fs = host._require_on(f"change {setting}")
@@ -67,10 +121,10 @@ def setting_edits(host: Host, fs: VisorFS, setting: str, value: str) -> list[tup
         conf = re.sub(
             r'^/adv/Misc/HostName = ".*"$',
             f'/adv/Misc/HostName = "{value}"',
-            text("/etc/vmware/esx.conf"),
+            text(ESX_CONF),
             flags=re.M,
         )
-        edits.append(("/etc/vmware/esx.conf", conf.encode(*RAW)))
+        edits.append((ESX_CONF, conf.encode(*RAW)))
         old = host.hostname
         hosts = "".join(
             re.sub(rf"\b{re.escape(old)}\b", value, line) if not line.startswith(("#", "127.", "::1")) else line

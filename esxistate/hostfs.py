@@ -14,6 +14,7 @@ from .layers import Ramdisk, Resolution, Tardisk, norm
 from .visorfs import Change, VisorFS
 
 if TYPE_CHECKING:
+    from .events import Event
     from .host import Host
 
 __all__ = ["HostFS"]
@@ -188,7 +189,7 @@ class HostFS:
             p = norm(path)
             raise NotADirectory(p) if fs.exists(p) and not fs.entry(p).is_dir else IsADirectory(p)
         change = fs.write(path, body, now=epoch(host.clock), append=append, mode=mode)
-        host._record_change(change)
+        _record_change(host, change)
         return change
 
     @operation("delete a file")
@@ -197,7 +198,7 @@ class HostFS:
         fs = self._visorfs(f"delete {path}")
         self._guard_bank(path)
         change = fs.delete(path)
-        self._host._record_change(change, whiteout=fs.resolve(change.path).deleted)
+        _record_change(self._host, change, whiteout=fs.resolve(change.path).deleted)
         return change
 
     @operation("make a directory")
@@ -207,7 +208,7 @@ class HostFS:
         fs = self._visorfs(f"create {path}")
         self._guard_bank(path)
         change = fs.mkdir(path, now=epoch(self._host.clock), mode=mode)
-        self._host._record_change(change)
+        _record_change(self._host, change)
         return change
 
     @operation("remove a directory")
@@ -216,7 +217,7 @@ class HostFS:
         fs = self._visorfs(f"remove {path}")
         self._guard_bank(path)
         change = fs.rmdir(path)
-        self._host._record_change(change, whiteout=fs.resolve(change.path).deleted)
+        _record_change(self._host, change, whiteout=fs.resolve(change.path).deleted)
         return change
 
     @operation("change a file's mode")
@@ -226,8 +227,31 @@ class HostFS:
         fs = self._visorfs(f"chmod {path}")
         self._guard_bank(path)
         change = fs.chmod(path, mode, now=epoch(self._host.clock))
-        self._host._record_change(change)
+        _record_change(self._host, change)
         return change
 
     def __repr__(self) -> str:
         return "HostFS()"
+
+
+def _record_change(host: Host, c: Change, whiteout: bool = False) -> Event:
+    """Record a file change in the history, in words: a branch off a tardisk, a write, a chmod, a delete."""
+    base = {"change": c, "ramdisk": c.ramdisk, "from": c.branched_from, "twin": c.twin, "whiteout": whiteout}
+    if c.op == "write":
+        if c.branched_from:
+            twin = f"; kept the original as {c.twin} (sticky file: the next backup saves it)" if c.twin else ""
+            return host._record(
+                "branch",
+                f"{c.path} branched from tardisk {c.branched_from} onto the {c.ramdisk} ramdisk{twin}",
+                (c.path,),
+                base,
+            )
+        verb = "created" if c.created else "changed"
+        twin = f"; kept the original as {c.twin}" if c.twin else ""
+        return host._record("write", f"{c.path} {verb} on the {c.ramdisk} ramdisk{twin}", (c.path,), base)
+    if c.op == "chmod":
+        mode = oct(host._fs.entry(c.path).mode) if host._fs else ""
+        where = f" (branched from {c.branched_from})" if c.branched_from else ""
+        return host._record("chmod", f"{c.path} mode set to {mode}{where}", (c.path,), base)
+    words = {"delete": "deleted", "mkdir": "created (directory)", "rmdir": "removed (directory)"}
+    return host._record(c.op, f"{c.path} {words.get(c.op, c.op)} on the {c.ramdisk} ramdisk", (c.path,), base)
