@@ -174,12 +174,12 @@ def first_runs(schedule: Schedule, after: datetime, end: datetime, n: int) -> li
     return out
 
 
-def run_until(host: Host, end: datetime) -> tuple[list[str], int]:
+def run_until(host: Host, end: datetime) -> tuple[list[tuple[datetime, str]], int]:
     """crond while the clock moves from `host.clock` to `end`: at every minute root's crontab fires, the clock stops
-    there and auto-backup.sh runs (F12, F14). Returns the runs to list ("HH:MM backup", at most RUNS_LISTED) and how
-    many there were. Once a run leaves the host as it found it, every later run would find the same, so those are
-    counted, not run: a century of idle hours costs no more than one."""
-    runs: list[str] = []
+    there and auto-backup.sh runs (F12, F14). Returns the runs to list, (moment, "backup" | "nothing to save" |
+    "ALERT"), at most RUNS_LISTED of them, and how many there were. Once a run leaves the host as it found it, every
+    later run would find the same, so those are counted, not run: a century of idle hours costs no more than one."""
+    runs: list[tuple[datetime, str]] = []
     count = 0
     lines = schedule(host._fs)
     t = host.clock
@@ -191,11 +191,11 @@ def run_until(host: Host, end: datetime) -> tuple[list[str], int]:
         outcome = "backup" if not result.skipped else idle
         count += 1
         if len(runs) < RUNS_LISTED:
-            runs.append(f"{t:%H:%M} {outcome}")
+            runs.append((t, outcome))
         after = _fingerprint(host)
         if result.skipped and len(after) == len(before) and all(x is y for x, y in zip(after, before, strict=True)):
             count += count_runs(lines, t, end)
-            runs += [f"{r:%H:%M} {outcome}" for r in first_runs(lines, t, end, RUNS_LISTED - len(runs))]
+            runs += [(r, outcome) for r in first_runs(lines, t, end, RUNS_LISTED - len(runs))]
             break
     return runs, count
 

@@ -436,11 +436,14 @@ class Host(DrawsItself):
         start = len(self._history)
         runs, count = cron.run_until(self, end)
         self._clock = end
+        listed = tuple(f"{t:%H:%M} {outcome}" for t, outcome in runs)
         summary = f"clock advanced to {end:%Y-%m-%d %H:%M}"
         if count:
             more = f", ... and {count - len(runs)} more" if count > len(runs) else ""
-            summary += f"; cron ran auto-backup.sh {count} time(s): " + ", ".join(runs) + more
-        self._record("clock", summary, (), {"cron": tuple(runs), "cron_runs": count})
+            summary += f"; cron ran auto-backup.sh {count} time(s): " + ", ".join(listed) + more
+        # "cron" lists the runs in words; "cron_times" gives their moments, for code that places them on a time line
+        details = {"cron": listed, "cron_times": tuple(t for t, _outcome in runs), "cron_runs": count}
+        self._record("clock", summary, (), details)
         return self._history[start:]
 
     # -- backups ------------------------------------------------------------------------------------------------------

@@ -714,3 +714,15 @@ def test_explain_and_the_clock_read_root_crontab_by_the_same_rule(host, line, ru
     assert ("no longer runs auto-backup.sh" not in said) is runs
     clock = host.advance(hours=2)[-1]
     assert (clock.details["cron_runs"] > 0) is runs
+
+
+def test_clock_event_gives_the_moment_of_each_listed_cron_run(host):
+    """F12: auto-backup.sh at minute 1 of every hour. Each listed run comes with its moment as data, also across
+    midnight, where "HH:MM" alone would not say which day."""
+    host.fs.write("/etc/hosts", "10.0.0.9 lab\n")
+    clock = host.advance(hours=17)[-1]
+    day = host.history[0].time.date()
+    assert clock.details["cron"][0] == "09:01 backup"
+    assert [t.strftime("%H:%M") for t in clock.details["cron_times"]] == [r[:5] for r in clock.details["cron"]]
+    assert clock.details["cron_times"][-1].date() == day + timedelta(days=1)
+    assert clock.details["cron_runs"] == len(clock.details["cron_times"]) == 17
