@@ -42,6 +42,7 @@ __all__ = [
     "UnknownFact",
     "UnknownSetting",
     "UnknownStep",
+    "UnplacedPayload",
     "UnreadableFile",
     "UnsafeArchive",
     "UnsupportedVersion",
@@ -470,3 +471,19 @@ class StatelessHost(VibError):
     def __init__(self, why: str) -> None:
         super().__init__(f"This host is stateless (Auto Deploy): {why.rstrip('.')}.")
         self.why = why
+
+
+class UnplacedPayload(VibError, KeyError):
+    """A VIB was asked for the boot bank file of a payload it has not placed: only an installed VIB's payloads have
+    module file names (F11), and only the payloads it ships. A KeyError too, as a lookup by name."""
+
+    def __init__(self, vib: str, payload: str) -> None:
+        super().__init__(
+            f"VIB {vib} has no boot bank file for payload {payload!r}: a payload gets its module file name (such as "
+            "lab_tool.v00) when the VIB is installed, and only the payloads the VIB ships have one (F11)."
+        )
+        self.vib = vib
+        self.payload = payload
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])
