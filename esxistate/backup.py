@@ -229,20 +229,20 @@ def count_run(old: bytes | None, now: str) -> bytes:
 
 
 def wrap_state(host: Host, local: list[tuple[str, FileEntry]], mtime: int) -> bytes:
-    """state.tgz around local.tgz built from `local`, encrypted as local.tgz.ve on a 7.0 U2+ host (F17, F36)."""
-    local_tgz, state_tgz = statearchive.build_state_tgz(local, mtime=mtime)
-    if host.secure_config:
-        return statearchive.build_encrypted_state_tgz(local_tgz, key=host._tpm_key, mtime=mtime)
-    return state_tgz
+    """state.tgz around a local.tgz of `local`'s members, encrypted as local.tgz.ve on a 7.0 U2+ host (F17, F36)."""
+    return _archives(host, local, mtime)[1]
 
 
 def fresh_state(host: Host, fs: VisorFS, paths: Sequence[str] | None = None) -> tuple[bytes, bytes]:
     """(local.tgz, state.tgz) of the running configuration, as backup.sh builds them (F16, F17, F36)."""
-    now = epoch(host.clock)
     chosen = files_to_save(fs, host.version) if paths is None else paths
-    local_tgz, state_tgz = statearchive.build_state_tgz(local_members(fs, chosen), mtime=now)
+    return _archives(host, local_members(fs, chosen), epoch(host.clock))
+
+
+def _archives(host: Host, local: list[tuple[str, FileEntry]], mtime: int) -> tuple[bytes, bytes]:
+    local_tgz, state_tgz = statearchive.build_state_tgz(local, mtime=mtime)
     if host.secure_config:
-        state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=host._tpm_key, mtime=now)
+        state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=host._tpm_key, mtime=mtime)
     return local_tgz, state_tgz
 
 

@@ -41,6 +41,7 @@ from .errors import (
 from .events import Event
 from .layers import Tardisk
 from .vib import Vib
+from .visorfs import VisorFS
 
 if TYPE_CHECKING:
     from .host import Host
@@ -230,78 +231,90 @@ def check_step(step: str | None, steps: tuple[str, ...], what: str) -> None:
 def install_vib(host: Host, vib: Vib, *, live: bool = True, power_loss_after: str | None = None) -> VibResult:
     """What `Host.install_vib` does (see there): refuse what esxcli refuses, then stage the image with the VIB and,
     when live, mount its tardisk and drop the marker (F30, F33, F15)."""
-    if not isinstance(vib, Vib):
-        raise InvalidValue("install_vib", vib, "give a VIB, e.g. es.Vib.build('lab-motd', '1.0', {...})")
-    boundary.check_bool("live", live)
-    boundary.check_step(power_loss_after)
-    check_vib_name(vib)
-    for path in vib.files:  # paths a file system can store; the renderers and the export print them
-        boundary.check_path(path)
-    fs = host._require_on(f"install VIB {vib.name}")
-    if host._stateless:
-        raise StatelessHost("it gets its VIBs from its image profile at every boot, so nothing can be installed on it")
-    current = host._vibs
-    same = next((v for v in current if v.name == vib.name), None)
+    fs = _check_vib(host, vib, live, power_loss_after)
+    same = next((v for v in host._vibs if v.name == vib.name), None)
     if same is not None and same.version == vib.version:
         return VibResult("Host is not changed.", False, skipped=(same.id,))
-    if live and not vib.live_install:
-        raise LiveInstallNotAllowed(vib.name)
-    if live and pending_upgrade(host):
-        raise LiveInstallNotAllowed(vib.name, "install while a staged image waits for its reboot: reboot first")
-    check_step(power_loss_after, LIVE_STEPS if live else STAGE_STEPS, "a VIB install")
-    mine = set(vib.files)
-    if not vib.overlay:
-        for other in current:
-            if other.name == vib.name:
-                continue
-            clash = sorted(mine.intersection(other.files))
-            if clash:
-                raise VibConflict(vib.id, other.id, clash)
+    _check_install(host, vib, live, power_loss_after)
     with host._atomic():
-        base = staging_base(host)
-        taken = set(base.files) | {m for v in current for _p, m in v.modules}
-        if same is not None:
-            taken -= {m for _p, m in same.modules}
-        placed = vib.with_modules(taken, f"{host._clock:%Y-%m-%d}")
+        taken = set(staging_base(host).files) | {m for v in host._vibs for _p, m in v.modules}
+        taken -= {m for _p, m in same.modules} if same is not None else set()  # a new version reuses its file names
+        placed = vib.with_modules(taken, f"{host.clock:%Y-%m-%d}")
         kept = tuple(v for v in staging_vibs(host) if v.name != vib.name)
         staged = stage(host, (*kept, placed), bootstate=0 if live else 1)
         removed = (same.id,) if same is not None else ()
         if not write_altbootbank(host, staged, power_loss_after):
             return VibResult(f"Power was lost after {power_loss_after}.", True)
-        if live:
-            if same is not None:
-                for _p, m in same.modules:
-                    if any(t.name == m for t in fs.tardisks):
-                        fs.unmount(m)
-            for p in placed.tardisk_payloads:
-                fs.mount(Tardisk.from_bytes(placed.module_of(p.name), p.data))
-            if power_loss_after == "mount_tardisk":
-                host.power_loss()
-                return VibResult("Power was lost after mount_tardisk.", True)
-            fs.write(backup.UPDATE_MARKER, b"", now=epoch(host._clock))
-            if power_loss_after == "write_marker":
-                host.power_loss()
-                return VibResult("Power was lost after write_marker.", True)
-            host._vibs = (*tuple(v for v in current if v.name != vib.name), placed)
-            msg = "Operation finished successfully."
-            host._record(
-                "vib-install",
-                f"VIB {placed.id} installed live: tardisk {', '.join(m for _p, m in placed.modules)} mounted on "
-                "top now (listed in /tardisks); the new image is staged on /altbootbank (bootstate=0), where "
-                "backups now go",
-                tuple(placed.files),
-                {"vib": placed.name, "modules": placed.modules, "live": True},
-            )
-        else:
+        if not live:
             host._reboot_required = True
-            msg = REBOOT_MESSAGE
             host._record(
                 "vib-install",
                 f"VIB {placed.id} staged on /altbootbank (bootstate=1): it is mounted at the next reboot",
                 tuple(placed.files),
                 {"vib": placed.name, "modules": placed.modules, "live": False},
             )
-    return VibResult(msg, not live, installed=(placed.id,), removed=removed)
+            return VibResult(REBOOT_MESSAGE, True, installed=(placed.id,), removed=removed)
+        if not _mount_live(host, fs, placed, same, power_loss_after):
+            return VibResult(f"Power was lost after {power_loss_after}.", True)
+    return VibResult("Operation finished successfully.", False, installed=(placed.id,), removed=removed)
+
+
+def _check_vib(host: Host, vib: Vib, live: bool, power_loss_after: str | None) -> VisorFS:
+    """The arguments and the host an install needs: a VIB whose names boot.cfg can carry and whose paths a file
+    system can store (the renderers and the export print them), a running host with a boot bank."""
+    if not isinstance(vib, Vib):
+        raise InvalidValue("install_vib", vib, "give a VIB, e.g. es.Vib.build('lab-motd', '1.0', {...})")
+    boundary.check_bool("live", live)
+    boundary.check_step(power_loss_after)
+    check_vib_name(vib)
+    for path in vib.files:
+        boundary.check_path(path)
+    fs = host._require_on(f"install VIB {vib.name}")
+    if host.stateless:
+        raise StatelessHost("it gets its VIBs from its image profile at every boot, so nothing can be installed on it")
+    return fs
+
+
+def _check_install(host: Host, vib: Vib, live: bool, power_loss_after: str | None) -> None:
+    """What esxcli refuses before it writes anything: a live install the VIB does not allow or a staged image that
+    waits for its reboot forbids (F33), an unknown fault-injection step, a file another non-overlay VIB ships (F30)."""
+    if live and not vib.live_install:
+        raise LiveInstallNotAllowed(vib.name)
+    if live and pending_upgrade(host):
+        raise LiveInstallNotAllowed(vib.name, "install while a staged image waits for its reboot: reboot first")
+    check_step(power_loss_after, LIVE_STEPS if live else STAGE_STEPS, "a VIB install")
+    if vib.overlay:
+        return
+    for other in host._vibs:
+        clash = sorted(set(vib.files).intersection(other.files)) if other.name != vib.name else []
+        if clash:
+            raise VibConflict(vib.id, other.id, clash)
+
+
+def _mount_live(host: Host, fs: VisorFS, placed: Vib, same: Vib | None, power_loss_after: str | None) -> bool:
+    """The live part of an install: the old version's tardisks out, the new ones mounted on top (F39), then the
+    marker that sends backups to the altbootbank (F15). False when the power was cut after one of those steps."""
+    for _p, m in same.modules if same is not None else ():
+        if any(t.name == m for t in fs.tardisks):
+            fs.unmount(m)
+    for p in placed.tardisk_payloads:
+        fs.mount(Tardisk.from_bytes(placed.module_of(p.name), p.data))
+    if power_loss_after == "mount_tardisk":
+        host.power_loss()
+        return False
+    fs.write(backup.UPDATE_MARKER, b"", now=epoch(host.clock))
+    if power_loss_after == "write_marker":
+        host.power_loss()
+        return False
+    host._vibs = (*tuple(v for v in host._vibs if v.name != placed.name), placed)
+    host._record(
+        "vib-install",
+        f"VIB {placed.id} installed live: tardisk {', '.join(m for _p, m in placed.modules)} mounted on top now "
+        "(listed in /tardisks); the new image is staged on /altbootbank (bootstate=0), where backups now go",
+        tuple(placed.files),
+        {"vib": placed.name, "modules": placed.modules, "live": True},
+    )
+    return True
 
 
 def pending_upgrade(host: Host) -> bool:

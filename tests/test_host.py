@@ -726,3 +726,15 @@ def test_clock_event_gives_the_moment_of_each_listed_cron_run(host):
     assert [t.strftime("%H:%M") for t in clock.details["cron_times"]] == [r[:5] for r in clock.details["cron"]]
     assert clock.details["cron_times"][-1].date() == day + timedelta(days=1)
     assert clock.details["cron_runs"] == len(clock.details["cron_times"]) == 17
+
+
+def test_a_new_version_of_an_installed_vib_takes_over_its_module_file(host):
+    """F11, F33: the new image drops the old version's payload, so its 8.3 file name is free again and the new
+    version gets it; the old tardisk leaves /tardisks and the new one serves the file."""
+    host.install_vib(es.Vib.build("lab-tool", "1.0", {"/opt/lab/tool.sh": "echo 1\n"}))
+    result = host.install_vib(es.Vib.build("lab-tool", "2.0", {"/opt/lab/tool.sh": "echo 2\n"}))
+    assert result.removed == ("ESXiStateLab_bootbank_lab-tool_1.0",)
+    assert dict(next(v for v in host.vibs if v.name == "lab-tool").modules) == {"lab-tool": "lab_tool.v00"}
+    assert host.fs.resolve("/opt/lab/tool.sh").layer == "lab_tool.v00"
+    assert host.fs.read_text("/opt/lab/tool.sh") == "echo 2\n"
+    assert "lab_tool.v01" not in host.altbootbank.files
