@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from . import archive, limits
 from .display import DrawsItself
-from .entry import DIR, FILE, WHITEOUT, FileEntry
+from .entry import DIR, WHITEOUT, FileEntry
 from .errors import CorruptArchive, InvalidPath, UnsafeArchive
 
 __all__ = [
@@ -293,7 +293,3 @@ def merged_listdir(directory: str, tardisks: Iterable[Tardisk], ramdisks: Iterab
             if p.startswith(prefix) and p.find("/", cut) < 0 and len(p) > cut:
                 names.add(p[cut:])
     return sorted(n for n in names if exists(prefix + n))
-
-
-def is_regular(entry: FileEntry | None) -> bool:
-    return entry is not None and entry.kind == FILE
