@@ -7,6 +7,7 @@ statement per line): one for nodes, one for edges. Tests that run the layout pro
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -463,6 +464,50 @@ def test_every_colour_is_six_digit_hex_and_the_big_diagrams_have_a_legend(host67
         assert colours and all(len(c) == 6 for c in colours), d.name
     for d in _all_diagrams(host67)[:4]:
         assert "legend" in nodes(d.source), d.name
+
+
+_COLOUR_LITERAL = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b(?![-\w])|\b(?:white|black|red|green|blue|gray|grey)\b(?!-)")
+
+
+def _strings_of(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every string literal in a module's code, f-string parts included, docstrings left out."""
+    tree = ast.parse(source)
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+def test_every_colour_of_the_renderers_is_a_palette_name():
+    """One palette: no renderer module spells a colour itself (a hex value or a colour word) in its code; each one
+    asks `render.palette`, so the diagrams, the scenes, the lesson file and the widgets cannot drift apart."""
+    from esxistate.render import palette
+
+    here = Path(palette.__file__).parent
+    offenders = []
+    for module in sorted(here.glob("*.py")):
+        if module.name == "palette.py":
+            continue
+        for line, value in _strings_of(module.read_text()):
+            offenders += [f"{module.name}:{line}: {found}" for found in _COLOUR_LITERAL.findall(value)]
+    assert not offenders, offenders
+    assert len({palette.TARDISK, palette.RAMDISK, palette.SERVES, palette.HIDDEN}) == 4
+
+
+def test_the_diagrams_draw_only_palette_colours(host67):
+    from esxistate.render import palette
+
+    host67.fs.write("/etc/hosts", "x\n")
+    known = {value.lstrip("#") for value in palette.COLOURS.values()}
+    for d in _all_diagrams(host67):
+        assert set(HEX_RE.findall(d.source)) <= known, d.name
 
 
 def test_the_labels_use_esxi_s_own_words(host67):

@@ -34,6 +34,35 @@ from ..host import UPDATE_MARKER
 from ..layers import Resolution, Tardisk, is_twin, owner_of, twin_of
 from ..statearchive import StateArchive
 from . import svg
+from .palette import (
+    ALTBOOTBANK,
+    ARCHIVE,
+    BANK_EMPTY,
+    BOOTBANK,
+    BRANCH,
+    COMMIT,
+    DELETED,
+    DELETED_FILL,
+    DIRTY,
+    FOLDED,
+    HIDDEN,
+    HIDDEN_LINE,
+    INK,
+    INVALID,
+    KERNEL,
+    LEGEND_LINE,
+    MUTED,
+    PAPER,
+    RAMDISK,
+    RAMDISK_HEAD,
+    SERVES,
+    SERVES_TEXT,
+    TARDISK,
+    TARDISK_LINE,
+    TWIN,
+    UPGRADING,
+    VALID,
+)
 
 __all__ = [
     "Diagram",
@@ -51,33 +80,12 @@ __all__ = [
     "tardisk_bundle",
 ]
 
-# -- colours: lightness and line style carry the meaning, hue only helps ---------------------------------------------
-
-INK = "#222222"
-MUTED = "#6e6e6e"
-TARDISK = "#dbe7f3"  # light blue: a read-only tardisk
-TARDISK_LINE = "#4a6a8a"
-SERVES = "#1f4e79"  # dark blue, white text: the layer that serves the path
-SERVES_TEXT = "#ffffff"
-HIDDEN = "#f5f5f5"  # lightest grey, dashed, grey text: a copy that a higher layer hides
-HIDDEN_LINE = "#9e9e9e"
-FOLDED = "#ffffff"  # white, dotted: tardisks folded into one node
-RAMDISK = "#f8d29a"  # amber, a shade darker than a tardisk: memory-only ramdisks
-RAMDISK_HEAD = "#eeb461"
-BRANCH = "#c55a11"  # dark orange, thick: a branch (copy-on-write) arrow
-DELETED = "#a50021"  # dark red text and border: deleted (whiteout)
-DELETED_FILL = "#f9dde2"
-TWIN = "#fff6d5"  # pale yellow note: the .# twin
-KERNEL = "#c8c8c8"  # mid grey: VMkernel-side modules (loaded into memory, never files)
-BANK = "#e3e3e3"
-ARCHIVE = "#e8f0dc"  # pale green: archives written by backup.sh
-COMMIT = "#385723"  # dark green, white text: the rename that commits a backup
 STATE_STYLE: Mapping[BankState | None, tuple[str, str, str]] = {  # fill, style, text colour
-    BankState.VALID: ("#d9ead3", "filled", INK),
-    BankState.UPGRADING: ("#fce5cd", "filled,dashed", INK),
-    BankState.DIRTY: ("#f4cccc", "filled,dotted", INK),
-    BankState.INVALID: ("#d0d0d0", "filled,diagonals", MUTED),
-    None: ("#ffffff", "filled,dotted", MUTED),
+    BankState.VALID: (VALID, "filled", INK),
+    BankState.UPGRADING: (UPGRADING, "filled,dashed", INK),
+    BankState.DIRTY: (DIRTY, "filled,dotted", INK),
+    BankState.INVALID: (INVALID, "filled,diagonals", MUTED),
+    None: (BANK_EMPTY, "filled,dotted", MUTED),
 }
 FONT = "Helvetica"
 MONO = "Courier"
@@ -157,7 +165,7 @@ def _new(name: str, title: str, subtitle: str, **graph_attr: str) -> Diagram:
         labelloc="t",
         labeljust="l",
         fontname=FONT,
-        bgcolor="#ffffff",
+        bgcolor=PAPER,
         **graph_attr,
     )
     g.attr("node", fontname=FONT, fontsize="12", color=INK, fontcolor=INK, penwidth="1.2")
@@ -174,7 +182,7 @@ def _legend(g: Diagram, rows: Sequence[tuple[str, str, str]], *, name: str = "le
     g.node(
         name,
         "<"
-        '<TABLE BORDER="1" COLOR="#bbbbbb" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">'
+        f'<TABLE BORDER="1" COLOR="{LEGEND_LINE}" CELLBORDER="0" CELLSPACING="4" CELLPADDING="3">'
         f'<TR><TD COLSPAN="2" ALIGN="LEFT"><B>legend</B></TD></TR>{body}</TABLE>'
         ">",
         shape="plain",
@@ -537,7 +545,7 @@ def _bootcfg_node(g: Diagram, config: BootConfig) -> None:
         ),
         shape="note",
         style="filled",
-        fillcolor="#ffffff",
+        fillcolor=PAPER,
     )
 
 
@@ -752,7 +760,7 @@ def _steps_table(done: Sequence[str] | None, cut: str | None) -> tuple[str, list
     for n, step in enumerate(STEPS, 1):
         words = _STEP_WORDS.get(step, _e(step))
         ran = done is None or step in done
-        fill, color, style = ("#ffffff", INK, "")
+        fill, color, style = (PAPER, INK, "")
         if step == "rename_state":
             fill, color = COMMIT, SERVES_TEXT
             words += "<BR/><B>the switch: the new state.tgz is complete from here</B>"
@@ -808,7 +816,7 @@ def _files_table(snap: HostSnapshot, files: Sequence[str]) -> tuple[str, list[tu
         f"{'<TD><I>size</I></TD>' if sizes else ''}</TR>"
     )
     table = (
-        '<<TABLE BORDER="1" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="#ffffff">'
+        f'<<TABLE BORDER="1" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{PAPER}">'
         f"{head}{''.join(rows)}</TABLE>>"
     )
     return table, plain
@@ -843,7 +851,7 @@ def backup_flow(source: Any, result: BackupResult | None = None) -> Diagram:
             g,
             [
                 (_cell(RAMDISK), "/etc/hosts", "a file with a .# twin: backup.sh would save it"),
-                (_cell("#ffffff", style="dashed"), "nothing", "skipped: the boot bank was not touched"),
+                (_cell(PAPER, style="dashed"), "nothing", "skipped: the boot bank was not touched"),
             ],
         )
         return g
@@ -888,7 +896,7 @@ def backup_flow(source: Any, result: BackupResult | None = None) -> Diagram:
         ),
         shape="cylinder",
         style="filled" if complete else "filled,dashed",
-        fillcolor=BANK,
+        fillcolor=BOOTBANK,
     )
     g.edge("files", "local.tgz", label=" tar czf -C / ")
     g.edge("local.tgz", "state.tgz", label=" tar czf ")
@@ -912,7 +920,7 @@ def backup_flow(source: Any, result: BackupResult | None = None) -> Diagram:
             ),
             shape="cylinder",
             style="filled",
-            fillcolor=BANK,
+            fillcolor=ALTBOOTBANK,
         )
         g.edge("steps:update_useropts:e", "also", style="dashed")
         g.rows.append(("also", ", ".join(result.also)))
@@ -921,7 +929,7 @@ def backup_flow(source: Any, result: BackupResult | None = None) -> Diagram:
         (_cell(RAMDISK), "/etc/hosts", "a file saved: it has a .# twin"),
         (_cell(ARCHIVE), "local.tgz", "a gzip'd tar built by backup.sh"),
         (_cell(COMMIT), _font("<B>rename</B>", color=SERVES_TEXT), "the one step that switches to the new state"),
-        (_cell(BANK), "state.tgz", "on the boot bank: restored at every boot"),
+        (_cell(BOOTBANK), "state.tgz", "on the boot bank: restored at every boot"),
     ]
     if result is not None and result.interrupted_after:
         legend += [
@@ -1101,7 +1109,7 @@ def state_archive(sa: StateArchive) -> Diagram:
         g.rows.append((name, f"{mode_string(entry)} {_size(entry.size)}"))
     g.node(
         "local.tgz",
-        f'<<TABLE BORDER="1" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="#ffffff">'
+        f'<<TABLE BORDER="1" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" BGCOLOR="{PAPER}">'
         f'<TR><TD COLSPAN="3" ALIGN="LEFT" BGCOLOR="{ARCHIVE}"><B>local.tgz</B>: {len(rows)} files</TD></TR>'
         f"{''.join(rows)}</TABLE>>",
         shape="plain",

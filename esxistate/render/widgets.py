@@ -26,6 +26,7 @@ from ..events import Event
 from ..facts import annotate_html
 from . import graph, motion, svg
 from .html import event_diagram
+from .palette import CONSOLE, CONSOLE_TEXT, MESSAGE_ERROR, MESSAGE_INFO, MESSAGE_WHY
 from .still import Still, diagram_picture, text_of
 
 __all__ = ["Dashboard", "Quiz", "Shell", "Timeline", "diagram_html"]
@@ -56,7 +57,7 @@ def _is_dir(host: Host, path: str) -> bool:
 
 
 def _message(text: str, kind: str = "info") -> str:
-    colour = {"info": "#1a4d2e", "error": "#8a1c1c", "why": "#3b3b3b"}[kind]
+    colour = {"info": MESSAGE_INFO, "error": MESSAGE_ERROR, "why": MESSAGE_WHY}[kind]
     return f'<div style="color:{colour};white-space:pre-wrap">{html.escape(printable(text))}</div>'
 
 
@@ -389,7 +390,7 @@ class Shell(Still, W.VBox):
     def _show(self) -> None:
         self.prompt.value = f"<code>{html.escape(self._prompt_text())}</code>"
         self.output.value = (
-            "<pre style='background:#111;color:#ddd;padding:6px;margin:0;white-space:pre-wrap'>"
+            f"<pre style='background:{CONSOLE};color:{CONSOLE_TEXT};padding:6px;margin:0;white-space:pre-wrap'>"
             f"{html.escape(self.transcript) or 'ESXi Shell (simulated). Try: ls -l /etc, vdf -h, help'}</pre>"
         )
 
@@ -447,7 +448,7 @@ class Quiz(Still, W.VBox):
             self.feedback.value = _message(result.explanation, "why")
             return
         head = "Correct." if result.correct else "Not quite."
-        colour = "#1a4d2e" if result.correct else "#8a1c1c"
+        colour = MESSAGE_INFO if result.correct else MESSAGE_ERROR
         self.feedback.value = (
             f'<div style="white-space:pre-wrap"><b style="color:{colour}">{head}</b> '
             f"{html.escape(result.explanation)}</div>"
