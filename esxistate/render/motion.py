@@ -24,7 +24,7 @@ from ..events import Event, HostSnapshot
 from ..explain import explain
 from ..layers import twin_of
 from ..statearchive import StateArchive
-from .graph import STATE_STYLE
+from .dot import STATE_STYLE
 from .palette import (
     AXIS,
     BANK_TOKEN,

@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from ..events import Event
 from ..layers import norm, twin_of
-from .graph import Diagram, _e, _font, _label, _new
+from .dot import Diagram, _e, _font, _label, _new
 from .palette import INK, LOST_FILL, MUTED, PAPER, SAVED_FILL
 
 __all__ = ["LINKS", "QUESTIONS", "Diagnosis", "Question", "anchor", "diagnose", "link", "where", "why_vanished"]
