@@ -39,6 +39,24 @@ __all__ = ["FOLD_ABOVE", "TOP_SHOWN", "layer_stack"]
 
 TOP_SHOWN = 4  # the top tardisks always drawn one by one
 FOLD_ABOVE = 12  # fold tardisks only when there are more than this many
+HIDDEN_SHOWN = 4  # hidden copies of the path drawn one by one; above this, only the nearest and the lowest
+SENTENCE_NAMES = 4  # layers named in the subtitle's "hiding ..."; above this, the nearest, the lowest and a count
+
+
+def _hidden_drawn(shadowed: Sequence[str]) -> set[str]:
+    """The hidden copies of the path that get a node of their own. A path many overlay VIBs ship (one copy per VIB)
+    keeps two: the nearest (a branch arrow starts there, F27) and the lowest (the first tardisk that shipped it);
+    the others fold with their neighbours and their fold node counts them, so the stack stays a page wide."""
+    if len(shadowed) <= HIDDEN_SHOWN:
+        return set(shadowed)
+    return {shadowed[0], shadowed[-1]}
+
+
+def _names(layers: Sequence[str]) -> str:
+    """Layer names for a sentence, top first: all of a few, or the nearest, the lowest and how many in all."""
+    if len(layers) <= SENTENCE_NAMES:
+        return ", ".join(layers)
+    return f"{layers[0]}, … {layers[-1]} ({len(layers)} copies)"
 
 
 def _shown_tardisks(snap: HostSnapshot, holders: set[str]) -> set[str]:
@@ -93,9 +111,26 @@ def _tardisk_node(g: Diagram, td: Tardisk, number: int, vib: str | None, res: Re
     return name, detail
 
 
-def _fold_node(g: Diagram, run: Sequence[Tardisk], index: int, number: int) -> tuple[str, str]:
+def _fold_node(g: Diagram, run: Sequence[Tardisk], index: int, number: int, res: Resolution | None) -> tuple[str, str]:
+    """One node for a run of tardisks folded away. A run that holds hidden copies of the path says how many, so the
+    picture stays true about what the serving layer hides."""
     node = f"folded{index}"
     span = f"#{number}–{number + len(run) - 1}: {run[0].name} to {run[-1].name}"
+    hidden = _hidden_in(run, res)
+    if hidden and res is not None:
+        why = "deleted above (whiteout)" if res.deleted else "hidden by a layer above"
+        note = f"{hidden} of them hold {res.path}: {why}"
+        g.node(
+            node,
+            _label(f"<B>… {len(run)} more tardisks …</B>", _font(_e(span), size=10), _e(note)),
+            shape="box",
+            width="3.6",
+            style="filled,dotted",
+            fillcolor=HIDDEN,
+            color=HIDDEN_LINE,
+            fontcolor=MUTED,
+        )
+        return node, f"… {len(run)} more tardisks … ({span}); {note}"
     g.node(
         node,
         _label(f"<B>… {len(run)} driver and tool tardisks …</B>", _font(_e(span), size=10)),
@@ -106,6 +141,14 @@ def _fold_node(g: Diagram, run: Sequence[Tardisk], index: int, number: int) -> t
         color=INK,
     )
     return node, f"… {len(run)} driver and tool tardisks … ({span})"
+
+
+def _hidden_in(run: Sequence[Tardisk], res: Resolution | None) -> int:
+    """How many tardisks of `run` hold a copy of `res.path` that a layer above hides."""
+    if res is None or not res.shadowed:
+        return 0
+    shadowed = set(res.shadowed)
+    return sum(td.name in shadowed for td in run)
 
 
 def _ramdisk_table(snap: HostSnapshot, res: Resolution | None, owner: str | None) -> tuple[str, list[tuple[str, str]]]:
@@ -166,7 +209,10 @@ def layer_stack(source: Any, path: str | None = None) -> Diagram:
 
     With `path`, the layer that serves it is filled dark, the copies it hides are greyed and dashed, a branched file
     gets an arrow from the tardisk copy to the ramdisk copy, a deleted one is marked ×, and its `.#` twin is shown.
-    Many driver tardisks fold into one node so the picture stays readable; the legend says what was folded.
+    Many driver tardisks fold into one node so the picture stays readable; the legend says what was folded. Above
+    FOLD_ABOVE tardisks, the top TOP_SHOWN, the esx-base tardisks at the bottom, imgdb.tgz and state.tgz, the layer
+    that serves the path and its nearest and lowest hidden copies keep nodes of their own; a fold node counts the
+    hidden copies it holds (a path 254 overlay VIBs ship still draws about a page wide).
     """
     snap = snapshot_of(source)
     res = snap.resolve(path) if path is not None else None
@@ -190,7 +236,7 @@ def layer_stack(source: Any, path: str | None = None) -> Diagram:
     mark = None if _is_dir(res) else res  # a directory is merged from every layer, not served by one
     holders: set[str] = set()
     if mark is not None:
-        holders.update(mark.shadowed)
+        holders.update(_hidden_drawn(mark.shadowed))
         if mark.kind == "tardisk" and mark.layer is not None:
             holders.add(mark.layer)
     vibs = _vib_of_module(snap)
@@ -205,7 +251,7 @@ def layer_stack(source: Any, path: str | None = None) -> Diagram:
             plain.append((f"tardisk {run[0].name}", detail))
         else:
             folded.append(run)
-            node, detail = _fold_node(g, run, len(folded), number)
+            node, detail = _fold_node(g, run, len(folded), number, mark)
             plain.append(("folded", detail))
         chain.append(node)
         number += len(run)
@@ -261,11 +307,11 @@ def _resolution_sentence(res: Resolution) -> str:
     if _is_dir(res):
         return f"{res.path} is a directory: VisorFS merges the entries of every layer that has it"
     if res.deleted:
-        return f"{res.path} was deleted: a whiteout on the ramdisk hides {', '.join(res.shadowed)}"
+        return f"{res.path} was deleted: a whiteout on the ramdisk hides {_names(res.shadowed)}"
     if res.layer is None:
         return f"{res.path} is in no layer"
     where = f"the {res.layer} ramdisk" if res.kind == "ramdisk" else f"tardisk {res.layer}"
-    hides = f", hiding {', '.join(res.shadowed)}" if res.shadowed else ""
+    hides = f", hiding {_names(res.shadowed)}" if res.shadowed else ""
     return f"{res.path} is served by {where}{hides}"
 
 
@@ -299,12 +345,23 @@ def _stack_legend(res: Resolution | None, folded: Sequence[Sequence[Tardisk]]) -
             rows.append((_cell(DELETED_FILL), _font("<B>×</B>", color=DELETED), "deleted: a whiteout hides the file"))
     if folded:
         total = sum(len(run) for run in folded)
-        where = f"; none holds {_e(res.path)}" if res is not None else ""
-        rows.append(
-            (
-                _cell(FOLDED, style="dotted"),
-                f"… {total} …",
-                f"{total} driver and tool tardisks folded to keep<BR/>the picture small{where}",
+        hidden = sum(_hidden_in(run, res) for run in folded)
+        if res is not None and hidden:
+            rows.append(
+                (
+                    _cell(HIDDEN, style="dotted"),
+                    _font(f"… {total} …", color=MUTED),
+                    f"{total} tardisks folded to keep the picture small;<BR/>{hidden} of them hold {_e(res.path)}, "
+                    "hidden by a layer above",
+                )
             )
-        )
+        else:
+            where = f"; none holds {_e(res.path)}" if res is not None else ""
+            rows.append(
+                (
+                    _cell(FOLDED, style="dotted"),
+                    f"… {total} …",
+                    f"{total} driver and tool tardisks folded to keep<BR/>the picture small{where}",
+                )
+            )
     return rows
