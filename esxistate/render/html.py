@@ -320,7 +320,7 @@ _SCRIPT = """
   play.onclick=function(){
     if(timer){stop();return;}
     play.textContent='\\u275a\\u275a pause';
-    timer=setInterval(function(){if(i>=n-1){stop();}else{show(i+1);}},2400);
+    timer=setInterval(function(){if(i>=n-1){stop();}else{show(i+1);}},@SCENE_MS@);
   };
   document.getElementById('prev').onclick=function(){stop();show(i-1);};
   document.getElementById('next').onclick=function(){stop();show(i+1);};
@@ -382,7 +382,7 @@ def render(events: Iterable[Event], *, title: str | None = None) -> str:
         '<button id="zin" title="zoom in (+)">+</button><button id="z100" title="native size (0)">100%</button>'
         '<button id="zfit">fit</button></div><div id="caption"></div>'
         f'{"".join(sections)}{templates}<script id="captions" type="application/json">{data}</script>'
-        f"<script>{_SCRIPT}</script></body></html>\n"
+        f"<script>{_SCRIPT.replace('@SCENE_MS@', str(motion.SCENE_MS))}</script></body></html>\n"
     )
 
 

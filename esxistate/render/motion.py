@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import math
 import posixpath
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -49,7 +50,17 @@ from .palette import (
     TWIN_LINE,
 )
 
-__all__ = ["STYLE", "bank_moves", "bootstate", "branch", "clock_strip", "lost_at_power_cut", "power_cut", "scene"]
+__all__ = [
+    "SCENE_MS",
+    "STYLE",
+    "bank_moves",
+    "bootstate",
+    "branch",
+    "clock_strip",
+    "lost_at_power_cut",
+    "power_cut",
+    "scene",
+]
 
 STYLE = f"""
 .esm-scene{{font:16px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:{SCENE_TEXT};margin:6px 0 12px}}
@@ -77,6 +88,32 @@ STYLE = f"""
 .esm-cols{{display:flex;gap:18px;flex-wrap:wrap}}.esm-cols>div{{flex:1;min-width:260px}}
 @media (prefers-reduced-motion:reduce){{.esm-scene *{{animation:none!important}}}}
 """
+
+_TIME = re.compile(r"(?<![\w.-])(\d*\.?\d+)s\b")
+_COUNT = re.compile(r"\d*\.?\d+")
+
+
+def motion_seconds(style: str) -> float:
+    """How long the motion of a scene lasts, read from its CSS: the latest end (delay + duration x repeats) of the
+    `animation:` declarations in `style`. An endless one (`infinite`, a marching dash) has no end and is left out.
+
+    >>> motion_seconds(".a{animation:x 1.2s ease-in-out 3}.b{animation:y 2s ease-in .3s both}")
+    3.6
+    """
+    longest = 0.0
+    for declaration in re.findall(r"animation:([^;}]+)", style):
+        times = [float(t) for t in _TIME.findall(declaration)]
+        if not times or "infinite" in declaration.split():
+            continue
+        repeats = next((float(word) for word in declaration.split() if _COUNT.fullmatch(word)), 1.0)
+        delay = times[1] if len(times) > 1 else 0.0
+        longest = max(longest, delay + times[0] * repeats)
+    return round(longest, 3)
+
+
+SCENE_MS = math.ceil(motion_seconds(STYLE) * 1000)
+"""Milliseconds an autoplay waits on a frame: the longest motion of any scene, so each one finishes before the next
+frame (the Timeline's Play and the lesson file's play button)."""
 
 _FONT = 'font-size="15"'
 

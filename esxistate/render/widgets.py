@@ -21,7 +21,7 @@ from esxistate.sizes import readable as _size
 
 from .. import Host, Vib, bootdevice
 from ..boundary import printable
-from ..errors import EsxiStateError, InternalError
+from ..errors import EsxiStateError, InternalError, InvalidValue
 from ..events import Event
 from ..facts import annotate_html
 from . import graph, motion, svg
@@ -260,13 +260,21 @@ class Timeline(Still, W.VBox):
     `slider.value` is the event's index in the history; the position beside the slider counts from 1, as the
     caption does ("3 / 17"). Frames are rendered once and cached, so scrubbing back is instant. The history is read
     when the timeline is made; call `reload()` to pick up later events.
+
+    Play waits `motion.SCENE_MS` on each frame (the longest motion of any scene), or `interval_ms` when that is
+    longer, so a scene always finishes before the next frame replaces it.
     """
 
-    def __init__(self, host_or_events: Host | list[Event], *, interval_ms: int = 900) -> None:
+    def __init__(self, host_or_events: Host | list[Event], *, interval_ms: int | None = None) -> None:
+        if interval_ms is not None and (
+            isinstance(interval_ms, bool) or not isinstance(interval_ms, int) or interval_ms < 0
+        ):
+            raise InvalidValue("interval_ms", interval_ms, "give the milliseconds between frames, a whole number")
         self._events: list[Event] = []
         self._cache: dict[int, str] = {}
         self._source = host_or_events
-        self.play = W.Play(min=0, max=0, step=1, interval=interval_ms)
+        interval = max(interval_ms or 0, motion.SCENE_MS)  # a scene always finishes before the next frame
+        self.play = W.Play(min=0, max=0, step=1, interval=interval)
         self.slider = W.IntSlider(min=0, max=0, description="event", continuous_update=True, readout=False)
         W.jslink((self.play, "value"), (self.slider, "value"))
         self.position = W.HTML(layout=W.Layout(width="auto", margin="0 8px"))
