@@ -1,9 +1,12 @@
 """The VisorFS layer stack of a running host: tardisks in mount order under the ramdisks, and which layer serves a
 path (F39, F27, F25).
 
-Above FOLD_ABOVE tardisks the middle of the stack folds into "… N more tardisks …" nodes: the top few and the bottom
-few stay, and so do the layer that serves the path and the nearest copies it hides, so the picture stays narrow and
-still tells the truth about who owns the path.
+Above FOLD_ABOVE tardisks, runs of tardisks fold into one node each ("… 38 driver and tool tardisks …"): the top
+few, the esx-base tardisks at the bottom, imgdb.tgz and state.tgz stay, and so do the layer that serves the path
+and the copies it hides, up to HIDDEN_SHOWN of them. A path many overlay VIBs ship keeps only its nearest and lowest
+hidden copies; the others fold into "… N more tardisks …" nodes that count them, so the picture stays a page wide
+and still tells the truth about who serves the path and what it hides. Where we simplify: a folded tardisk's own
+name, VIB and number are left out of the picture (they stay in `tardisk_bundle` and `ls /tardisks`).
 """
 
 from __future__ import annotations
