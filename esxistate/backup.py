@@ -49,6 +49,7 @@ __all__ = [
     "auto_backup",
     "backup_sh",
     "bank_steps",
+    "choose_target",
     "count_run",
     "files_to_save",
     "fresh_state",
@@ -264,14 +265,20 @@ def skip(host: Host, trigger: str, reason: str) -> BackupResult:
     return result
 
 
-def target(host: Host) -> tuple[int, str]:
-    """F15: /altbootbank when a live install left its marker and the altbootbank is VALID, else /bootbank."""
-    booted, fs, banks = host._booted, host._fs, host._banks
-    assert booted is not None and fs is not None
+def choose_target(marker: bool, banks: Sequence[BootBank], booted: int) -> tuple[int, str]:
+    """F15, the one place it is decided: /altbootbank when a live install left its marker (`marker`) and the
+    altbootbank is VALID, else /bootbank. Returns the bank's index and the path backup.sh writes to."""
     alt = 1 - booted
-    if fs.exists(UPDATE_MARKER) and len(banks) > 1 and banks[alt].state is BankState.VALID:
+    if marker and len(banks) > 1 and banks[alt].state is BankState.VALID:
         return alt, "/altbootbank"
     return booted, "/bootbank"
+
+
+def target(host: Host) -> tuple[int, str]:
+    """Where this host's next backup.sh run writes (F15)."""
+    booted, fs = host._booted, host._fs
+    assert booted is not None and fs is not None
+    return choose_target(fs.exists(UPDATE_MARKER), host._banks, booted)
 
 
 def auto_backup(host: Host, trigger: str, power_loss_after: str | None = None) -> BackupResult:

@@ -10,10 +10,17 @@ from typing import Any
 
 from esxistate.sizes import readable as _size
 
-from ..backup import CONFIGSTORE_BACKUP, CONFIGSTORE_RUNTIME, STEPS, BackupResult, files_to_save
-from ..bootbank import BankState, BootBank
+from ..backup import (
+    CONFIGSTORE_BACKUP,
+    CONFIGSTORE_RUNTIME,
+    STEPS,
+    UPDATE_MARKER,
+    BackupResult,
+    choose_target,
+    files_to_save,
+)
+from ..bootbank import BootBank
 from ..events import HostSnapshot
-from ..host import UPDATE_MARKER
 from ..layers import twin_of
 from .dot import MONO, Diagram, _cell, _e, _font, _label, _legend, _new, _strip, snapshot_of
 from .palette import (
@@ -52,11 +59,11 @@ def _selected(snap: HostSnapshot) -> list[str]:
 
 
 def _target_of(snap: HostSnapshot) -> tuple[str, BootBank | None]:
-    """F15: /altbootbank when a live VIB install left /var/run/update_altbootbank and that bank is VALID."""
-    alt = snap.altbootbank
-    if snap.exists(UPDATE_MARKER) and alt is not None and alt.state is BankState.VALID:
-        return "/altbootbank", alt
-    return "/bootbank", snap.bootbank
+    """Where backup.sh writes, by the engine's own rule (F15: backup.choose_target)."""
+    if snap.booted is None:
+        return "/bootbank", snap.bootbank
+    index, path = choose_target(snap.exists(UPDATE_MARKER), snap.banks, snap.booted)
+    return path, snap.banks[index]
 
 
 def _steps_table(done: Sequence[str] | None, cut: str | None) -> tuple[str, list[tuple[str, str]]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from esxistate.sizes import readable as _size
 
-from ..bootbank import BankState, BootBank, choose_bank
+from ..bootbank import BankState, BootBank, safeboot
 from ..errors import EsxiStateError, RollbackNotPossible
 from .dot import MONO, STATE_STYLE, Diagram, _cell, _e, _font, _label, _legend, _new, snapshot_of
 from .palette import DELETED, INK, MUTED
@@ -28,7 +28,7 @@ def bootbanks(source: Any) -> Diagram:
         g.rows.append(("boot banks", "none: stateless"))
         return g
     try:
-        choice = choose_bank(snap.banks)
+        choice = safeboot(snap.banks)
         nxt: int | None = choice.index
         after = choice.banks
     except EsxiStateError:
@@ -122,9 +122,9 @@ def _bank_line(bank: BootBank) -> str:
 
 
 def _shift_r(banks: Any) -> str:
-    """What Shift+R would do at the next boot, as the engine decides it (choose_bank): F8, and F45's refusal."""
+    """What Shift+R would do at the next boot, as the engine decides it (safeboot): F8, and F45's refusal."""
     try:
-        choice = choose_bank(banks, rollback=True)
+        choice = safeboot(banks, rollback=True)
     except RollbackNotPossible:
         return "Shift+R: not possible after 6.x -> 7.0 (KB 1033604, F45)"
     except EsxiStateError:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import archive
-from ..bootbank import BootBank, choose_bank
+from ..bootbank import BootBank, safeboot
 from ..bootcfg import BootConfig, is_vmkernel_module
 from ..entry import FILE
 from ..errors import EsxiStateError
@@ -129,7 +129,7 @@ def boot_flow(source: Any) -> Diagram:
     mount, change = "/bootbank", ""
     if not snap.powered_on and snap.banks:
         try:
-            choice = choose_bank(snap.banks)
+            choice = safeboot(snap.banks)
         except EsxiStateError:
             bank = None
         else:
