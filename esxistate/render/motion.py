@@ -383,24 +383,10 @@ def _marks(events: Sequence[Event], upto: int) -> list[tuple[str, datetime, str,
         elif e.kind == "power-loss":
             marks.append(("power", e.time, "power cut", False, i))
         elif e.kind == "clock":
-            start = events[i - 1].time if i else e.time
-            for run in e.details.get("cron", ()):
-                at = _cron_time(run[:5], start, e.time)
-                if at is not None and at not in saved_cron:
+            for at in e.details.get("cron_times", ()):  # the engine's own moments: no clock text parsed
+                if at.replace(second=0, microsecond=0) not in saved_cron:
                     marks.append(("cron", at, "nothing to save", False, i))
     return marks
-
-
-def _cron_time(hhmm: str, start: datetime, end: datetime) -> datetime | None:
-    """The moment in (start, end] whose clock reads `hhmm` (the clock event lists its cron runs as HH:MM)."""
-    try:
-        hour, minute = int(hhmm[:2]), int(hhmm[3:5])
-    except ValueError:
-        return None
-    t = start.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    while t <= start:
-        t += timedelta(days=1)
-    return t if t <= end else None
 
 
 def _span(events: Sequence[Event]) -> tuple[datetime, datetime]:
