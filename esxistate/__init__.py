@@ -16,7 +16,7 @@ from .bootbank import BankState, BootBank
 from .bootcfg import BootConfig
 from .configbundle import ConfigBundle
 from .entry import FileEntry
-from .events import Event, HostSnapshot
+from .events import Event, EventKind, HostSnapshot
 from .host import Host, VibResult
 from .layers import Ramdisk, Resolution, Tardisk
 from .statearchive import StateArchive
@@ -28,6 +28,7 @@ __all__ = [
     "BootConfig",
     "ConfigBundle",
     "Event",
+    "EventKind",
     "FileEntry",
     "Host",
     "HostSnapshot",

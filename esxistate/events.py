@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 from .display import DrawsItself
 from .entry import DIR, FILE, FileEntry
 from .errors import IsADirectory, NoSuchFile, NotADirectory
+from .eventkind import EventKind
 from .layers import Ramdisk, Resolution, Tardisk, merged_listdir, norm, resolve_layers
 
 if TYPE_CHECKING:
     from .bootbank import BootBank
     from .vib import Vib
 
-__all__ = ["Event", "HostSnapshot"]
+__all__ = ["Event", "EventKind", "HostSnapshot"]
 
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
 
@@ -131,10 +132,11 @@ class HostSnapshot(DrawsItself):
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One thing the host did. `kind` is a short word ("boot", "branch", "backup", ...); `summary` says it in ESXi's
-    terms; `paths` names the files involved; `details` holds what renderers may want (module lists, steps)."""
+    """One thing the host did. `kind` is an `EventKind` (a str enum: "branch", "backup", ...); `summary` says it in
+    ESXi's terms for a reader; `paths` names the files involved; `details` holds what happened as data (module lists,
+    steps, bank transitions, the backup's result) for code to read: code never parses `summary`."""
 
-    kind: str
+    kind: EventKind
     time: datetime
     summary: str
     snapshot: HostSnapshot = field(repr=False)

@@ -39,7 +39,7 @@ from .errors import (
     UnknownBackupStep,
     UnsupportedVersion,
 )
-from .events import Event, HostSnapshot
+from .events import Event, EventKind, HostSnapshot
 from .guard import operation, query
 from .hostd import SETTINGS
 from .hostfs import HostFS
@@ -319,7 +319,10 @@ class Host(DrawsItself):
 
     # -- history and atomicity ------------------------------------------------------------------------------------
 
-    def _record(self, kind: str, summary: str, paths: tuple[str, ...] = (), details: dict | None = None) -> Event:
+    def _record(
+        self, kind: EventKind | str, summary: str, paths: tuple[str, ...] = (), details: dict | None = None
+    ) -> Event:
+        kind = EventKind(kind)  # an unknown kind is a bug here, not a student's error: ValueError names it
         snap = self.snapshot()
         info = details or {}
         why_text, facts = why.for_event(kind, info, snap)

@@ -148,7 +148,12 @@ class Diagnosis:
 _CHANGES = ("branch", "write", "chmod")
 _DOWN = ("power-loss", "shutdown", "reboot")
 _SAVES = ("backup", "backup-to-memory")
-_DEVICE = ("slow-boot-device", "boot-device-lost", "backup-to-memory", "bootbank-alert")
+_DEVICE = {  # the boot-device faults (F47), each in a few words for the evidence column
+    "slow-boot-device": "slow boot device: /bootbank pointed into /tmp",
+    "boot-device-lost": "the boot device was lost",
+    "backup-to-memory": "a backup landed in memory (/tmp)",
+    "bootbank-alert": "backup.sh found no /bootbank",
+}
 
 
 def _history_of(source: Any) -> Sequence[Event]:
@@ -195,7 +200,7 @@ def diagnose(source: Any, path: str) -> Diagnosis:
     if ask("bank", not rolled_back, evidence):
         return Diagnosis(p, tuple(answers), "bank")
     fault = next((e for e in window if e.kind in _DEVICE), None)
-    if ask("device", fault is None, "no boot-device fault" if fault is None else fault.summary.split(":")[0]):
+    if ask("device", fault is None, "no boot-device fault" if fault is None else _DEVICE[fault.kind]):
         return Diagnosis(p, tuple(answers), "device")
     restore = next((e for e in window if e.kind == "restore-config"), None)
     if ask("bundle", restore is not None, "restore_config ran" if restore else "no bundle restored"):
