@@ -20,25 +20,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from esxistate import sizes
-
+from . import sizes
 from .entry import DIR, FILE, FileEntry, mode_string
 from .errors import EsxiStateError, IsADirectory, NoSuchFile, RamdiskFull
+from .filecmds import remove_tree, walk
+from .shelltext import errno, usage
 
 if TYPE_CHECKING:
     from .shell import Shell
 
 __all__ = ["commands", "grep_text", "head_tail", "unified_diff", "wc_counts"]
-
-
-def _usage(text: str) -> str:
-    from .shell import BUSYBOX
-
-    return f"{BUSYBOX}\n\nUsage: {text}\n"
-
-
-def _err(err: EsxiStateError) -> str:
-    return err.errno_text or str(err)
 
 
 def _split_flags(args: list[str], with_value: str = "") -> tuple[set[str], dict[str, str], list[str]]:
@@ -86,20 +77,6 @@ def _all_values(args: list[str], flag: str) -> list[str]:
     return found
 
 
-def _walk(sh: Shell, path: str) -> list[tuple[str, FileEntry]]:
-    """`path` and everything under it, depth first, directories before their contents (find's order). A loop
-    with its own stack, not recursion, so a tree of any depth is walked."""
-    out: list[tuple[str, FileEntry]] = []
-    todo = [path]
-    while todo:
-        here = todo.pop()
-        entry = sh.host.fs.stat(here)
-        out.append((here, entry))
-        if entry.kind == DIR:
-            todo.extend(posixpath.join(here, name) for name in reversed(sh.host.fs.listdir(here)))
-    return out
-
-
 def _read_file(sh: Shell, cmd: str, name: str) -> tuple[str | None, str]:
     """(text, error line)."""
     try:
@@ -107,7 +84,7 @@ def _read_file(sh: Shell, cmd: str, name: str) -> tuple[str | None, str]:
     except IsADirectory:
         return None, f"{cmd}: read error: Is a directory\n"
     except EsxiStateError as err:
-        return None, f"{cmd}: {name}: {_err(err)}\n"
+        return None, f"{cmd}: {name}: {errno(err)}\n"
 
 
 # -- reading files --------------------------------------------------------------------------------------------------
@@ -147,7 +124,7 @@ def grep(sh: Shell, args: list[str]) -> str:
     _flags, values, words = _split_flags(args, "e")
     files = words if "e" in values else words[1:]
     if not words and "e" not in values:
-        return _usage("grep [-HhnlLoqvsriwFE] [-m N] [-A/B/C N] PATTERN/-e PATTERN.../-f FILE [FILE]...")
+        return usage("grep [-HhnlLoqvsriwFE] [-m N] [-A/B/C N] PATTERN/-e PATTERN.../-f FILE [FILE]...")
     out = []
     for name in files:
         text, error = _read_file(sh, "grep", name)
@@ -239,7 +216,7 @@ def diff(sh: Shell, args: list[str]) -> str:
     """`diff [-N] [-u] FILE1 FILE2`; with -N a missing file counts as empty (auto-backup.sh's `diff -N`)."""
     flags, _values, files = _split_flags(args)
     if len(files) != 2:
-        return _usage("diff [-abBdiNqrTstw] [-L LABEL] [-S FILE] [-U LINES] FILE1 FILE2")
+        return usage("diff [-abBdiNqrTstw] [-L LABEL] [-S FILE] [-U LINES] FILE1 FILE2")
     data = []
     for name in files:
         try:
@@ -249,7 +226,7 @@ def diff(sh: Shell, args: list[str]) -> str:
                 return f"diff: can't stat '{name}': No such file or directory\n"
             data.append(b"")
         except EsxiStateError as err:
-            return f"diff: {name}: {_err(err)}\n"
+            return f"diff: {name}: {errno(err)}\n"
     if "q" in flags:
         return f"Files {files[0]} and {files[1]} differ\n" if data[0] != data[1] else ""
     return unified_diff(data[0], data[1], files[0], files[1])
@@ -267,14 +244,14 @@ def stat(sh: Shell, args: list[str]) -> str:
     """busybox `stat FILE`: the layout of busybox's stat.c; device and inode numbers are made up (stable per path)."""
     _flags, _values, files = _split_flags(args, "c")
     if not files:
-        return _usage("stat [OPTIONS] FILE...")
+        return usage("stat [OPTIONS] FILE...")
     out = []
     for name in files:
         p = sh._abs(name)
         try:
             e = sh.host.fs.stat(p)
         except EsxiStateError as err:
-            out.append(f"stat: can't stat '{name}': {_err(err)}\n")
+            out.append(f"stat: can't stat '{name}': {errno(err)}\n")
             continue
         kind = "directory" if e.kind == DIR else ("regular file" if e.size else "regular empty file")
         when = time.strftime("%Y-%m-%d %H:%M:%S.000000000", time.gmtime(e.mtime))
@@ -299,7 +276,7 @@ def du(sh: Shell, args: list[str]) -> str:
         try:
             entry = sh.host.fs.stat(p)
         except EsxiStateError as err:
-            out.append(f"du: {name}: {_err(err)}\n")
+            out.append(f"du: {name}: {errno(err)}\n")
             continue
 
         size = _du_tree(sh, p, entry, name, flags, out)
@@ -348,14 +325,14 @@ def find(sh: Shell, args: list[str]) -> str:
         elif args[i] in ("-print", "-follow"):
             i += 1
         else:
-            return f"find: unrecognized: {args[i]}\n" + _usage("find [-HL] [PATH]... [OPTIONS] [ACTIONS]")
+            return f"find: unrecognized: {args[i]}\n" + usage("find [-HL] [PATH]... [OPTIONS] [ACTIONS]")
     out = []
     for name in paths or ["."]:
         base = sh._abs(name)
         try:
-            items = _walk(sh, base)
+            items = walk(sh, base)
         except EsxiStateError as err:
-            out.append(f"find: {name}: {_err(err)}\n")
+            out.append(f"find: {name}: {errno(err)}\n")
             continue
         for path, entry in items:
             shown = name if path == base else name.rstrip("/") + path[len(base.rstrip("/")) :]
@@ -416,7 +393,7 @@ def cp(sh: Shell, args: list[str]) -> str:
     an existing file keeps its mode, so copying back over a persisted /etc file keeps it persisted (F25)."""
     flags, _values, words = _split_flags(args)
     if len(words) < 2:
-        return _usage("cp [OPTIONS] SOURCE... DEST")
+        return usage("cp [OPTIONS] SOURCE... DEST")
     dest = words[-1]
     out: list[str] = []
     for source, p, entry, target in _moves(sh, words, "cp: can't stat '{}': No such file or directory\n", out):
@@ -436,12 +413,12 @@ def cp(sh: Shell, args: list[str]) -> str:
         except NoSuchFile:
             out.append(f"cp: can't create '{dest}': No such file or directory\n")
         except EsxiStateError as err:
-            out.append(f"cp: can't create '{dest}': {_err(err)}\n")
+            out.append(f"cp: can't create '{dest}': {errno(err)}\n")
     return "".join(out)
 
 
 def _copy_tree(sh: Shell, src: str, dest: str, keep_mode: bool) -> None:
-    for path, entry in _walk(sh, src):
+    for path, entry in walk(sh, src):
         target = dest + path[len(src) :]
         if entry.kind == DIR:
             if not sh.host.fs.exists(target):
@@ -450,16 +427,11 @@ def _copy_tree(sh: Shell, src: str, dest: str, keep_mode: bool) -> None:
             _copy_entry(sh, entry, target, keep_mode)
 
 
-def _remove_tree(sh: Shell, path: str) -> None:
-    for p, entry in reversed(_walk(sh, path)):
-        sh.host.fs.rmdir(p) if entry.kind == DIR else sh.host.fs.delete(p)
-
-
 def mv(sh: Shell, args: list[str]) -> str:
     """`mv SRC... DEST`: a copy keeping the mode, then the source is removed (VisorFS moves no bytes anyway)."""
     _flags, _values, words = _split_flags(args)
     if len(words) < 2:
-        return _usage("mv [-fin] SOURCE DEST\nor: mv [-fin] SOURCE... DIRECTORY")
+        return usage("mv [-fin] SOURCE DEST\nor: mv [-fin] SOURCE... DIRECTORY")
     out: list[str] = []
     for source, p, entry, target in _moves(sh, words, "mv: can't rename '{}': No such file or directory\n", out):
         if target == p:
@@ -470,14 +442,14 @@ def mv(sh: Shell, args: list[str]) -> str:
         try:
             if entry.kind == DIR:
                 _copy_tree(sh, p, target, keep_mode=True)
-                _remove_tree(sh, p)
+                remove_tree(sh, p)
             else:
                 _copy_entry(sh, entry, target, keep_mode=True)
                 sh.host.fs.delete(p)
         except RamdiskFull:
             out.append("mv: write error: No space left on device\n")
         except EsxiStateError as err:
-            out.append(f"mv: can't rename '{source}': {_err(err)}\n")
+            out.append(f"mv: can't rename '{source}': {errno(err)}\n")
     return "".join(out)
 
 

@@ -1,9 +1,10 @@
-"""The ESXi shell's system commands: vmware -v, uname, uptime, ps, id and df, read from the host
+"""The ESXi shell's system commands: vmware -v, uname, hostname, date, uptime, ps, id and df, read from the host
 (esxistate.product for the build, the history for the boot time, the boot banks for df).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from .sizes import busybox as _human
 if TYPE_CHECKING:
     from .shell import Shell
 
-__all__ = ["df", "idcmd", "ps", "uname", "uptime", "vmware"]
+__all__ = ["date", "df", "hostname", "idcmd", "ps", "uname", "uptime", "vmware"]
 
 
 def uname(sh: Shell, args: list[str]) -> str:
@@ -34,6 +35,15 @@ def uname(sh: Shell, args: list[str]) -> str:
     }
     order = "snrvmpio" if "a" in flags else "".join(c for c in "snrvmpio" if c in flags) or "s"
     return " ".join(fields[c] for c in order) + "\n"
+
+
+def hostname(sh: Shell, args: list[str]) -> str:
+    return sh.host.hostname + "\n"
+
+
+def date(sh: Shell, args: list[str]) -> str:
+    """busybox date: `Tue Jun 23 10:00:00 UTC 2020` (the host's clock; ESXi keeps UTC)."""
+    return time.strftime("%a %b %e %H:%M:%S UTC %Y", sh.host.clock.timetuple()) + "\n"
 
 
 def _booted_at(sh: Shell) -> datetime:

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import archive
-from .busybox import _err, _usage, _walk
 from .entry import DIR, FileEntry
 from .errors import CorruptArchive, EsxiStateError, RamdiskFull, UnsafeArchive
+from .filecmds import make_dirs, walk
+from .shelltext import errno, usage
 
 if TYPE_CHECKING:
     from .shell import Shell
@@ -75,7 +76,7 @@ def tar(sh: Shell, args: list[str]) -> str:
             return listing or error
         return "".join(line.rsplit(" ", 1)[-1] + "\n" for line in listing.splitlines())
     if "x" not in flags:
-        return _usage("tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]...")
+        return usage("tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]...")
     members, error = _open_archive(sh, name, archive.read_members)
     if members is None:
         return error
@@ -83,9 +84,9 @@ def tar(sh: Shell, args: list[str]) -> str:
     for rel, entry in members.items():
         target = posixpath.normpath(posixpath.join(base, rel))
         try:
-            _mkdirs(sh, posixpath.dirname(target))
+            make_dirs(sh, posixpath.dirname(target))
             if entry.kind == DIR:
-                _mkdirs(sh, target)
+                make_dirs(sh, target)
             elif sh.host.fs.exists(target):
                 sh.host.fs.write(target, entry.data)
             else:
@@ -93,7 +94,7 @@ def tar(sh: Shell, args: list[str]) -> str:
         except RamdiskFull:
             return "".join(out) + "tar: write error: No space left on device\n"
         except EsxiStateError as err:
-            return "".join(out) + f"tar: can't open '{rel}': {_err(err)}\n"
+            return "".join(out) + f"tar: can't open '{rel}': {errno(err)}\n"
         if "v" in flags:
             out.append(rel + ("/" if entry.kind == DIR else "") + "\n")
     return "".join(out)
@@ -104,21 +105,13 @@ def _open_archive(sh: Shell, name: str, reader: Callable[..., Any]) -> tuple[Any
     try:
         data = sh.host.fs.read(sh._abs(name))
     except EsxiStateError as err:
-        return None, f"tar: can't open '{name}': {_err(err)}\n"
+        return None, f"tar: can't open '{name}': {errno(err)}\n"
     try:
         return reader(data, name=name), ""
     except CorruptArchive as err:
         return None, "tar: invalid magic\n" if "gzip" in err.why else "tar: short read\n"
     except UnsafeArchive as err:
         return None, f"tar: {err.member if err.member is not None else name}: {err.why}\n"
-
-
-def _mkdirs(sh: Shell, path: str) -> None:
-    parts = [p for p in path.split("/") if p]
-    for i in range(1, len(parts) + 1):
-        sub = "/" + "/".join(parts[:i])
-        if not sh.host.fs.exists(sub):
-            sh.host.fs.mkdir(sub)
 
 
 def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[str]) -> str:
@@ -136,9 +129,9 @@ def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[st
                 warned = True
         p = posixpath.normpath(posixpath.join(base, item))
         try:
-            walked = _walk(sh, p)
+            walked = walk(sh, p)
         except EsxiStateError as err:
-            out.append(f"tar: {item}: {_err(err)}\n")
+            out.append(f"tar: {item}: {errno(err)}\n")
             continue
         for path, entry in walked:
             member = rel.rstrip("/") + path[len(p.rstrip("/")) :] if path != p else rel
@@ -152,5 +145,5 @@ def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[st
     except RamdiskFull:
         return "".join(out) + "tar: write error: No space left on device\n"
     except EsxiStateError as err:
-        return "".join(out) + f"tar: can't open '{name}': {_err(err)}\n"
+        return "".join(out) + f"tar: can't open '{name}': {errno(err)}\n"
     return "".join(out)

@@ -7,11 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import esxistate as es
-from esxistate import busybox, shell, unsimulated
+from esxistate import busybox, unsimulated
+from esxistate.shell import Shell
 
 _WORDS = sorted(
     {
-        *shell.COMMANDS,
+        *Shell(es.Host.demo("6.7"))._commands,  # every command word the shell dispatches
         *busybox.commands(),
         "esxcli software vib get -n",
         "esxcli system maintenanceMode set -e",
