@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from . import sizes
 from .entry import DIR, FILE, FileEntry, mode_string
 from .errors import EsxiStateError, IsADirectory, NoSuchFile, RamdiskFull
-from .filecmds import remove_tree, walk
+from .shellfs import named_entries, remove_tree, walk, walk_as
 from .shelltext import errno, usage
 
 if TYPE_CHECKING:
@@ -245,14 +245,8 @@ def stat(sh: Shell, args: list[str]) -> str:
     _flags, _values, files = _split_flags(args, "c")
     if not files:
         return usage("stat [OPTIONS] FILE...")
-    out = []
-    for name in files:
-        p = sh._abs(name)
-        try:
-            e = sh.host.fs.stat(p)
-        except EsxiStateError as err:
-            out.append(f"stat: can't stat '{name}': {errno(err)}\n")
-            continue
+    out: list[str] = []
+    for name, p, e in named_entries(sh, files, "stat: can't stat '{name}': {why}\n", out):
         kind = "directory" if e.kind == DIR else ("regular file" if e.size else "regular empty file")
         when = time.strftime("%Y-%m-%d %H:%M:%S.000000000", time.gmtime(e.mtime))
         inode = sum(ord(c) * 31**i for i, c in enumerate(p)) % 900_000 + 1000
@@ -271,14 +265,7 @@ def du(sh: Shell, args: list[str]) -> str:
     argument last; -s only the total, -h human sizes."""
     flags, _values, paths = _split_flags(args)
     out: list[str] = []
-    for name in paths or ["."]:
-        p = sh._abs(name)
-        try:
-            entry = sh.host.fs.stat(p)
-        except EsxiStateError as err:
-            out.append(f"du: {name}: {errno(err)}\n")
-            continue
-
+    for name, p, entry in named_entries(sh, paths or ["."], "du: {name}: {why}\n", out):
         size = _du_tree(sh, p, entry, name, flags, out)
         if "s" in flags:
             out.append(f"{sizes.busybox(size * 1024) if 'h' in flags else size}\t{name}\n")
@@ -330,12 +317,11 @@ def find(sh: Shell, args: list[str]) -> str:
     for name in paths or ["."]:
         base = sh._abs(name)
         try:
-            items = walk(sh, base)
+            items = walk_as(sh, base, name)
         except EsxiStateError as err:
             out.append(f"find: {name}: {errno(err)}\n")
             continue
-        for path, entry in items:
-            shown = name if path == base else name.rstrip("/") + path[len(base.rstrip("/")) :]
+        for path, entry, shown in items:
             depth = 0 if path == base else path[len(base.rstrip("/")) :].count("/")
             if all(_find_test(t, v, path, entry, depth) for t, v in tests):
                 out.append(shown + "\n")

@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING
 from . import image, product, unsimulated
 from .errors import EsxiStateError
 from .shelltext import fields, option, table
-from .vibcmd import no_match, vib_get, vib_install, vib_list, vib_remove
+from .vibcmd import vib_get, vib_install, vib_list, vib_remove
 from .visorfscmd import ramdisk_list, tardisk_list, visorfs_get
 
 if TYPE_CHECKING:
     from .host import Host
     from .shell import Shell
 
-__all__ = ["TOP_NAMESPACES", "command", "localcli", "no_match", "option", "run"]
+__all__ = ["TOP_NAMESPACES", "command", "localcli", "run"]
 
 TOP_NAMESPACES: dict[str, str] = {
     "device": "Device manager commands",

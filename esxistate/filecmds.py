@@ -14,59 +14,13 @@ from typing import TYPE_CHECKING
 
 from .entry import DIR, LINK, STICKY, FileEntry, mode_string
 from .errors import EsxiStateError, IsADirectory, NoSuchFile, RamdiskFull
-from .shelltext import BadOption, Usage, columns, errno, strict_flags
+from .shellfs import each, make_dirs, named_entries, remove_tree
+from .shelltext import Usage, columns, errno, strict_flags
 
 if TYPE_CHECKING:
     from .shell import Shell
 
-__all__ = [
-    "cat",
-    "cd",
-    "chmod",
-    "echo",
-    "ls",
-    "make_dirs",
-    "mkdir",
-    "parse_mode",
-    "pwd",
-    "remove_tree",
-    "rm",
-    "rmdir",
-    "touch",
-    "walk",
-]
-
-
-def walk(sh: Shell, path: str) -> list[tuple[str, FileEntry]]:
-    """`path` and everything under it, depth first, directories before their contents (find's order). A loop
-    with its own stack, not recursion, so a tree of any depth is walked."""
-    out: list[tuple[str, FileEntry]] = []
-    todo = [path]
-    while todo:
-        here = todo.pop()
-        entry = sh.host.fs.stat(here)
-        out.append((here, entry))
-        if entry.kind == DIR:
-            todo.extend(posixpath.join(here, name) for name in reversed(sh.host.fs.listdir(here)))
-    return out
-
-
-def remove_tree(sh: Shell, path: str) -> None:
-    """rm -r: every file, then each directory once it is empty, deepest first (the walk reversed)."""
-    for p, entry in reversed(walk(sh, path)):
-        if entry.kind == DIR:
-            sh.host.fs.rmdir(p)
-        else:
-            sh.host.fs.delete(p)
-
-
-def make_dirs(sh: Shell, path: str) -> None:
-    """`mkdir -p`: every missing directory on the way to `path`, top down."""
-    parts = [p for p in path.split("/") if p]
-    for i in range(1, len(parts) + 1):
-        sub = "/" + "/".join(parts[:i])
-        if not sh.host.fs.exists(sub):
-            sh.host.fs.mkdir(sub)
+__all__ = ["cat", "cd", "chmod", "echo", "ls", "mkdir", "parse_mode", "pwd", "rm", "rmdir", "touch"]
 
 
 # -- reading --------------------------------------------------------------------------------------------------------
@@ -74,10 +28,7 @@ def make_dirs(sh: Shell, path: str) -> None:
 
 def ls(sh: Shell, args: list[str]) -> str:
     """busybox ls with -l -a -A -1 -d: a listing in columns on a terminal, one name a line into a pipe."""
-    try:
-        flags, paths = strict_flags(args, "laA1dh", "ls", "ls [-1AaCxdLHRFplinshrSXvctu] [FILE]...")
-    except BadOption as bad:
-        return bad.text()
+    flags, paths = strict_flags(args, "laA1dh", "ls", "ls [-1AaCxdLHRFplinshrSXvctu] [FILE]...")
     show_all = "a" in flags or "A" in flags
     out: list[str] = []
     errors: list[str] = []
@@ -194,45 +145,26 @@ def echo(sh: Shell, args: list[str], redirect: tuple[str, str] | None = None) ->
 def touch(sh: Shell, args: list[str]) -> str:
     if not args:
         raise Usage("touch [-c] [-d DATE] [-t DATE] [-r FILE] FILE...")
-    out = []
-    for arg in args:
-        p = sh._abs(arg)
-        try:
-            if sh.host.fs.exists(p):
-                if sh.host.fs.stat(p).kind != DIR:
-                    sh.host.fs.write(p, b"", append=True)
-            else:
-                sh.host.fs.write(p, b"")
-        except EsxiStateError as err:
-            out.append(f"touch: {arg}: {errno(err)}\n")
-    return "".join(out)
+
+    def touch_one(p: str) -> None:
+        if not sh.host.fs.exists(p):
+            sh.host.fs.write(p, b"")
+        elif sh.host.fs.stat(p).kind != DIR:
+            sh.host.fs.write(p, b"", append=True)  # a new modification time, the same bytes
+
+    return each(sh, args, touch_one, "touch: {name}: {why}\n")
 
 
 def mkdir(sh: Shell, args: list[str]) -> str:
-    try:
-        flags, paths = strict_flags(args, "p", "mkdir", "mkdir [-m MODE] [-p] DIRECTORY...")
-    except BadOption as bad:
-        return bad.text()
+    flags, paths = strict_flags(args, "p", "mkdir", "mkdir [-m MODE] [-p] DIRECTORY...")
     if not paths:
         raise Usage("mkdir [-m MODE] [-p] DIRECTORY...")
-    out = []
-    for arg in paths:
-        p = sh._abs(arg)
-        try:
-            if "p" in flags:
-                make_dirs(sh, p)
-            else:
-                sh.host.fs.mkdir(p)
-        except EsxiStateError as err:
-            out.append(f"mkdir: can't create directory '{arg}': {errno(err)}\n")
-    return "".join(out)
+    make = (lambda p: make_dirs(sh, p)) if "p" in flags else sh.host.fs.mkdir
+    return each(sh, paths, make, "mkdir: can't create directory '{name}': {why}\n")
 
 
 def rm(sh: Shell, args: list[str]) -> str:
-    try:
-        flags, paths = strict_flags(args, "fri", "rm", "rm [-irf] FILE...")
-    except BadOption as bad:
-        return bad.text()
+    flags, paths = strict_flags(args, "fri", "rm", "rm [-irf] FILE...")
     if not paths:
         if "f" in flags:
             return ""
@@ -263,28 +195,16 @@ def rm(sh: Shell, args: list[str]) -> str:
 def rmdir(sh: Shell, args: list[str]) -> str:
     if not args:
         raise Usage("rmdir [-p] DIRECTORY...")
-    out = []
-    for arg in args:
-        try:
-            sh.host.fs.rmdir(sh._abs(arg))
-        except EsxiStateError as err:
-            out.append(f"rmdir: '{arg}': {errno(err)}\n")
-    return "".join(out)
+    return each(sh, args, sh.host.fs.rmdir, "rmdir: '{name}': {why}\n")
 
 
 def chmod(sh: Shell, args: list[str]) -> str:
     if len(args) < 2:
         raise Usage("chmod [-Rcvf] MODE[,MODE]... FILE...")
     spec, paths = args[0], args[1:]
-    out = []
-    for arg in paths:
-        p = sh._abs(arg)
-        try:
-            current = sh.host.fs.stat(p).mode
-        except EsxiStateError as err:
-            out.append(f"chmod: {arg}: {errno(err)}\n")
-            continue
-        mode = parse_mode(spec, current)
+    out: list[str] = []
+    for arg, p, entry in named_entries(sh, paths, "chmod: {name}: {why}\n", out):
+        mode = parse_mode(spec, entry.mode)
         if mode is None:
             return f"chmod: invalid mode '{spec}'\n"
         try:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from . import backupcmd, busybox, esxcli, filecmds, sysinfo, tarcmd, unsimulated, vimcmd, visorfscmd
 from .boundary import SHELL_LINE_MAX, printable
 from .errors import EsxiStateError, HostPoweredOff, InternalError
-from .shelltext import BUSYBOX, Usage, columns, usage, without_fact_ids
+from .shelltext import BUSYBOX, BadOption, Usage, columns, usage, without_fact_ids
 
 if TYPE_CHECKING:
     from .host import Host
@@ -160,6 +160,8 @@ class Shell:
             return command(words[1:])
         except Usage as wrong:
             return usage(str(wrong))
+        except BadOption as bad:
+            return bad.text()
         except HostPoweredOff:
             return "sh: the host is powered off: boot it first\n"
         except EsxiStateError as err:  # the engine refused: say it in one line, never a traceback

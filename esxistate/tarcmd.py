@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from . import archive
 from .entry import DIR, FileEntry
 from .errors import CorruptArchive, EsxiStateError, RamdiskFull, UnsafeArchive
-from .filecmds import make_dirs, walk
+from .shellfs import make_dirs, walk_as
 from .shelltext import errno, usage
 
 if TYPE_CHECKING:
@@ -129,12 +129,11 @@ def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[st
                 warned = True
         p = posixpath.normpath(posixpath.join(base, item))
         try:
-            walked = walk(sh, p)
+            walked = walk_as(sh, p, rel)
         except EsxiStateError as err:
             out.append(f"tar: {item}: {errno(err)}\n")
             continue
-        for path, entry in walked:
-            member = rel.rstrip("/") + path[len(p.rstrip("/")) :] if path != p else rel
+        for _path, entry, member in walked:
             members.append((member, entry))
             if "v" in flags:
                 out.append(member + ("/" if entry.kind == DIR else "") + "\n")
