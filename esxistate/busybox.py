@@ -360,18 +360,13 @@ def _target(sh: Shell, source: str, dest: str, many: bool) -> str:
 
 def _moves(sh: Shell, words: list[str], missing: str, out: list[str]) -> list[tuple[str, str, FileEntry, str]]:
     """cp's and mv's SOURCE... DEST: (source as typed, its path, its entry, where it goes); a missing source adds
-    `missing` (with {} for its name) to `out`."""
+    `missing` (with {name} for its name) to `out`."""
     *sources, dest = words
-    moves = []
-    for source in sources:
-        p = sh._abs(source)
-        try:
-            entry = sh.host.fs.stat(p)
-        except EsxiStateError:
-            out.append(missing.format(source))
-            continue
-        moves.append((source, p, entry, _target(sh, source, dest, len(sources) > 1)))
-    return moves
+    many = len(sources) > 1
+    return [
+        (source, p, entry, _target(sh, source, dest, many))
+        for source, p, entry in named_entries(sh, sources, missing, out)
+    ]
 
 
 def cp(sh: Shell, args: list[str]) -> str:
@@ -382,7 +377,7 @@ def cp(sh: Shell, args: list[str]) -> str:
         return usage("cp [OPTIONS] SOURCE... DEST")
     dest = words[-1]
     out: list[str] = []
-    for source, p, entry, target in _moves(sh, words, "cp: can't stat '{}': No such file or directory\n", out):
+    for source, p, entry, target in _moves(sh, words, "cp: can't stat '{name}': No such file or directory\n", out):
         if target == p:
             out.append(f"cp: '{source}' and '{dest}' are the same file\n")
             continue
@@ -419,7 +414,7 @@ def mv(sh: Shell, args: list[str]) -> str:
     if len(words) < 2:
         return usage("mv [-fin] SOURCE DEST\nor: mv [-fin] SOURCE... DIRECTORY")
     out: list[str] = []
-    for source, p, entry, target in _moves(sh, words, "mv: can't rename '{}': No such file or directory\n", out):
+    for source, p, entry, target in _moves(sh, words, "mv: can't rename '{name}': No such file or directory\n", out):
         if target == p:
             continue
         if (target + "/").startswith(p + "/"):

@@ -91,13 +91,18 @@ def tar(sh: Shell, args: list[str]) -> str:
                 sh.host.fs.write(target, entry.data)
             else:
                 sh.host.fs.write(target, entry.data, mode=entry.mode & 0o7777)
-        except RamdiskFull:
-            return "".join(out) + "tar: write error: No space left on device\n"
         except EsxiStateError as err:
-            return "".join(out) + f"tar: can't open '{rel}': {errno(err)}\n"
+            return "".join(out) + _write_error(err, rel)
         if "v" in flags:
             out.append(rel + ("/" if entry.kind == DIR else "") + "\n")
     return "".join(out)
+
+
+def _write_error(err: EsxiStateError, name: str) -> str:
+    """busybox tar's line when a write fails: a full ramdisk is a write error, anything else names the file."""
+    if isinstance(err, RamdiskFull):
+        return "tar: write error: No space left on device\n"
+    return f"tar: can't open '{name}': {errno(err)}\n"
 
 
 def _open_archive(sh: Shell, name: str, reader: Callable[..., Any]) -> tuple[Any, str]:
@@ -141,8 +146,6 @@ def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[st
         return "".join(out) + "tar: empty archive\n"
     try:
         sh.host.fs.write(sh._abs(name), archive.build_tgz(members))
-    except RamdiskFull:
-        return "".join(out) + "tar: write error: No space left on device\n"
     except EsxiStateError as err:
-        return "".join(out) + f"tar: can't open '{name}': {errno(err)}\n"
+        return "".join(out) + _write_error(err, name)
     return "".join(out)
