@@ -435,11 +435,8 @@ def mv(sh: Shell, args: list[str]) -> str:
 
 
 def commands() -> dict[str, Callable[[Shell, list[str]], str]]:
-    """The commands of this module and of tarcmd/sysinfo, by name (the shell dispatches to them)."""
-    from . import sysinfo
-
+    """The commands of this module, by name (the shell dispatches to them)."""
     return {
-        "df": sysinfo.df,
         "du": du,
         "stat": stat,
         "find": find,
@@ -450,8 +447,4 @@ def commands() -> dict[str, Callable[[Shell, list[str]], str]]:
         "wc": wc,
         "cp": cp,
         "mv": mv,
-        "uname": sysinfo.uname,
-        "uptime": sysinfo.uptime,
-        "ps": sysinfo.ps,
-        "id": sysinfo.idcmd,
     }

@@ -36,13 +36,6 @@ __all__ = ["BUSYBOX", "Shell"]
 Command = Callable[["Shell", list[str]], str]
 
 
-def _tar(sh: Shell, args: list[str]) -> str:
-    """busybox tar: list, extract, create (esxistate.tarcmd)."""
-    if not args:
-        raise Usage("tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]...")
-    return tarcmd.tar(sh, args)
-
-
 def _commands() -> dict[str, Command]:
     """Every command the shell runs, by the word a student types, and the module that holds it."""
     return {
@@ -61,15 +54,20 @@ def _commands() -> dict[str, Command]:
         "localcli": esxcli.localcli,
         "auto-backup.sh": backupcmd.auto_backup,
         "backup.sh": backupcmd.backup_sh,
-        "tar": _tar,
+        "tar": tarcmd.tar,
         "vim-cmd": vimcmd.vim_cmd,
         "crontab": backupcmd.crontab,
         "date": sysinfo.date,
         "hostname": sysinfo.hostname,
+        "uname": sysinfo.uname,
+        "uptime": sysinfo.uptime,
+        "ps": sysinfo.ps,
+        "id": sysinfo.idcmd,
+        "df": sysinfo.df,
         "reboot": backupcmd.reboot,
         "poweroff": backupcmd.poweroff,
         "help": Shell._help,
-        **busybox.commands(),  # df, du, stat, find, diff, grep, cp, mv, uname, ...
+        **busybox.commands(),  # du, stat, find, diff, grep, head, tail, wc, cp, mv
         "vmware": sysinfo.vmware,
     }
 

@@ -15,12 +15,14 @@ from . import archive
 from .entry import DIR, FileEntry
 from .errors import CorruptArchive, EsxiStateError, RamdiskFull, UnsafeArchive
 from .shellfs import make_dirs, walk_as
-from .shelltext import errno, usage
+from .shelltext import Usage, errno, usage
 
 if TYPE_CHECKING:
     from .shell import Shell
 
 __all__ = ["tar"]
+
+_USAGE = "tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]..."
 
 
 def _tar_options(args: list[str]) -> tuple[set[str], str | None, str | None, list[str]]:
@@ -58,6 +60,8 @@ def tar(sh: Shell, args: list[str]) -> str:
     `host.fs`, so an /etc file lands on its ramdisk with its `.#` twin as any write would (F25, F27).
     Simplification: busybox itself would strip a leading `/` or `../` and skip unsafe links; the simulator refuses
     such an archive outright, so no sentence of busybox exists for that refusal."""
+    if not args:
+        raise Usage(_USAGE)
     flags, name, directory, rest = _tar_options(args)
     if name is None:
         return "tar: no archive file given: use -f ARCHIVE\n"  # busybox would read stdin: not simulated
@@ -76,7 +80,7 @@ def tar(sh: Shell, args: list[str]) -> str:
             return listing or error
         return "".join(line.rsplit(" ", 1)[-1] + "\n" for line in listing.splitlines())
     if "x" not in flags:
-        return usage("tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]...")
+        return usage(_USAGE)
     members, error = _open_archive(sh, name, archive.read_members)
     if members is None:
         return error
