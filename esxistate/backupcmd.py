@@ -52,7 +52,7 @@ def backup_sh(sh: Shell, args: list[str]) -> str:
     """/sbin/backup.sh IsShutdown [PATH_NAME]: without an argument it prints its usage with its own path ($0),
     with a bad one `Invalid parameter for is_shutdown: <value>` (ESX67TREE bin/backup.sh, F15, F48)."""
     if not args:
-        program = sh._program if "/" in sh._program else f"/sbin/{sh._program}"
+        program = sh.program if "/" in sh.program else f"/sbin/{sh.program}"
         return f"Usage: {program} IsShutdown [PATH_NAME]\n"
     if args[0] not in ("0", "1"):
         return f"Invalid parameter for is_shutdown: {args[0]}\n"

@@ -80,7 +80,7 @@ def _all_values(args: list[str], flag: str) -> list[str]:
 def _read_file(sh: Shell, cmd: str, name: str) -> tuple[str | None, str]:
     """(text, error line)."""
     try:
-        return sh.host.fs.read(sh._abs(name)).decode("utf-8", "replace"), ""
+        return sh.host.fs.read(sh.absolute(name)).decode("utf-8", "replace"), ""
     except IsADirectory:
         return None, f"{cmd}: read error: Is a directory\n"
     except EsxiStateError as err:
@@ -220,7 +220,7 @@ def diff(sh: Shell, args: list[str]) -> str:
     data = []
     for name in files:
         try:
-            data.append(sh.host.fs.read(sh._abs(name)))
+            data.append(sh.host.fs.read(sh.absolute(name)))
         except NoSuchFile:
             if "N" not in flags:
                 return f"diff: can't stat '{name}': No such file or directory\n"
@@ -315,7 +315,7 @@ def find(sh: Shell, args: list[str]) -> str:
             return f"find: unrecognized: {args[i]}\n" + usage("find [-HL] [PATH]... [OPTIONS] [ACTIONS]")
     out = []
     for name in paths or ["."]:
-        base = sh._abs(name)
+        base = sh.absolute(name)
         try:
             items = walk_as(sh, base, name)
         except EsxiStateError as err:
@@ -350,12 +350,12 @@ def _copy_entry(sh: Shell, src: FileEntry, dest: str, keep_mode: bool) -> None:
 
 
 def _target(sh: Shell, source: str, dest: str, many: bool) -> str:
-    d = sh._abs(dest)
+    d = sh.absolute(dest)
     try:
         into = sh.host.fs.stat(d).kind == DIR
     except EsxiStateError:
         into = False
-    return posixpath.join(d, posixpath.basename(sh._abs(source))) if (into or many) else d
+    return posixpath.join(d, posixpath.basename(sh.absolute(source))) if (into or many) else d
 
 
 def _moves(sh: Shell, words: list[str], missing: str, out: list[str]) -> list[tuple[str, str, FileEntry, str]]:

@@ -307,7 +307,7 @@ def command(sh: Shell, args: list[str]) -> str:
     for prefix, handler in _SHELL_FIRST:
         if joined.startswith(prefix):
             return handler(sh, args)
-    return run(sh.host, args, posixpath.basename(sh._program) or "esxcli")
+    return run(sh.host, args, posixpath.basename(sh.program) or "esxcli")
 
 
 def localcli(sh: Shell, args: list[str]) -> str:

@@ -36,7 +36,7 @@ def ls(sh: Shell, args: list[str]) -> str:
     dirs = []
     files = []
     for target in targets:
-        p = sh._abs(target)
+        p = sh.absolute(target)
         try:
             # busybox follows a link named on the command line unless -l (a trailing / always follows), F47
             entry = (sh.host.fs.lstat if "l" in flags and not target.endswith("/") else sh.host.fs.stat)(p)
@@ -61,7 +61,7 @@ def ls(sh: Shell, args: list[str]) -> str:
             out.append(f"total {sum(-(-_entry(sh, p, n).size // 1024) for n in names if n not in ('.', '..'))}\n")
             for n in names:
                 out.append(_ls_line(sh, n, _entry(sh, p, n)))
-        elif "1" in flags or sh._piped:
+        elif "1" in flags or sh.piped:
             out += [n + "\n" for n in names]
         else:
             out.append(columns(names))
@@ -91,7 +91,7 @@ def cat(sh: Shell, args: list[str]) -> str:
     out = []
     for arg in args:
         try:
-            out.append(sh.host.fs.read(sh._abs(arg)).decode("utf-8", "replace"))
+            out.append(sh.host.fs.read(sh.absolute(arg)).decode("utf-8", "replace"))
         except IsADirectory:
             out.append("cat: read error: Is a directory\n")
         except EsxiStateError as err:
@@ -105,7 +105,7 @@ def pwd(sh: Shell, args: list[str]) -> str:
 
 def cd(sh: Shell, args: list[str]) -> str:
     target = args[0] if args else "/"
-    p = sh._abs(target)
+    p = sh.absolute(target)
     try:
         entry = sh.host.fs.stat(p)
     except EsxiStateError:
@@ -128,7 +128,7 @@ def echo(sh: Shell, args: list[str], redirect: tuple[str, str] | None = None) ->
     if redirect is None:
         return text
     mode, target = redirect
-    p = sh._abs(target)
+    p = sh.absolute(target)
     if target.endswith("/") and p != "/":
         p += "/"  # a file name cannot end in '/': the write reports it, as sh does
     try:
@@ -174,7 +174,7 @@ def rm(sh: Shell, args: list[str]) -> str:
         )
     out = []
     for arg in paths:
-        p = sh._abs(arg)
+        p = sh.absolute(arg)
         try:
             entry = sh.host.fs.stat(p)
             if entry.kind == DIR:

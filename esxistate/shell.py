@@ -73,13 +73,16 @@ def _commands() -> dict[str, Command]:
 
 
 class Shell:
-    """One shell session on a host: a working directory and the commands below. `run(line)` returns the output."""
+    """One shell session on a host: a working directory and the commands below. `run(line)` returns the output.
+
+    A command (a function of the session and its words) reads `host`, `cwd`, `absolute(path)`, `program` (the
+    command word as typed, a script's $0) and `piped` (True while its output goes into a pipe)."""
 
     def __init__(self, host: Host) -> None:
         self.host = host
         self.cwd = "/"  # root's home on ESXi is /
-        self._piped = False
-        self._program = ""  # the command word as typed: a script's $0
+        self.piped = False  # busybox ls prints one name a line when its output is not a terminal
+        self.program = ""
         self._commands: dict[str, Callable[[list[str]], str]] = {
             word: functools.partial(fn, self) for word, fn in _commands().items()
         }
@@ -115,7 +118,7 @@ class Shell:
             return self._run_one(part)
         except Exception as err:  # a bug: undo what this command did, say so in one line
             host._rollback(checkpoint, fs)
-            self._piped = False
+            self.piped = False
             word = part.strip().split(None, 1)[0] if part.strip() else "sh"
             return printable(f"{posixpath.basename(word)}: {InternalError(f'run {word}', err)}") + "\n"
 
@@ -126,11 +129,11 @@ class Shell:
         if len(stages) > 1:
             if any(not st.strip() for st in stages):
                 return 'sh: syntax error: unexpected "|"\n'
-            self._piped = True  # busybox ls prints one name a line when its output is not a terminal
+            self.piped = True  # busybox ls prints one name a line when its output is not a terminal
             try:
                 text = self._run_one(stages[0])
             finally:
-                self._piped = False
+                self.piped = False
             for stage in stages[1:]:
                 text = _filter(stage, text)
             return text
@@ -149,7 +152,7 @@ class Shell:
             return f"sh: {words[0]}: not found\n"
         if not self.host.powered_on:
             return "sh: the host is powered off: boot it first\n"
-        self._program = words[0]
+        self.program = words[0]
         try:
             if redirect is not None:
                 if name != "echo":
@@ -171,7 +174,8 @@ class Shell:
         except EsxiStateError:
             return False
 
-    def _abs(self, path: str) -> str:
+    def absolute(self, path: str) -> str:
+        """`path` as an absolute, normalised path: a relative one is taken from the working directory."""
         p = path if path.startswith("/") else posixpath.join(self.cwd, path)
         return posixpath.normpath(p) if p != "/" else "/"
 

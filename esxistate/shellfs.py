@@ -65,7 +65,7 @@ def named_entries(sh: Shell, names: list[str], failed: str, out: list[str]) -> I
     """(name as typed, absolute path, entry) for each name that exists; for one the engine refuses, `failed` with
     {name} and {why} filled in (busybox's words for the command) goes to `out` and the next name follows."""
     for name in names:
-        p = sh._abs(name)
+        p = sh.absolute(name)
         try:
             entry = sh.host.fs.stat(p)
         except EsxiStateError as err:
@@ -80,7 +80,7 @@ def each(sh: Shell, names: list[str], action: Callable[[str], object], failed: s
     out = []
     for name in names:
         try:
-            action(sh._abs(name))
+            action(sh.absolute(name))
         except EsxiStateError as err:
             out.append(failed.format(name=name, why=errno(err)))
     return "".join(out)

@@ -65,7 +65,7 @@ def tar(sh: Shell, args: list[str]) -> str:
     flags, name, directory, rest = _tar_options(args)
     if name is None:
         return "tar: no archive file given: use -f ARCHIVE\n"  # busybox would read stdin: not simulated
-    base = sh._abs(directory) if directory else sh.cwd
+    base = sh.absolute(directory) if directory else sh.cwd
     if directory is not None:
         try:
             if sh.host.fs.stat(base).kind != DIR:
@@ -112,7 +112,7 @@ def _write_error(err: EsxiStateError, name: str) -> str:
 def _open_archive(sh: Shell, name: str, reader: Callable[..., Any]) -> tuple[Any, str]:
     """(what `reader` makes of the archive's bytes, or None and busybox's error line)."""
     try:
-        data = sh.host.fs.read(sh._abs(name))
+        data = sh.host.fs.read(sh.absolute(name))
     except EsxiStateError as err:
         return None, f"tar: can't open '{name}': {errno(err)}\n"
     try:
@@ -149,7 +149,7 @@ def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[st
     if not members:
         return "".join(out) + "tar: empty archive\n"
     try:
-        sh.host.fs.write(sh._abs(name), archive.build_tgz(members))
+        sh.host.fs.write(sh.absolute(name), archive.build_tgz(members))
     except EsxiStateError as err:
         return "".join(out) + _write_error(err, name)
     return "".join(out)

@@ -87,7 +87,7 @@ def vib_install(sh: Shell, args: list[str]) -> str:
     if path is None:
         return "Error: Missing required parameter -v|--viburl or -d|--depot\n"
     try:
-        vib = Vib.from_bytes(sh.host.fs.read(sh._abs(path)), name=path)
+        vib = Vib.from_bytes(sh.host.fs.read(sh.absolute(path)), name=path)
     except NoSuchFile:
         return esxcli_error("VibDownloadError", f"{path}: No such file or directory")
     except (CorruptArchive, UnsafeArchive) as err:

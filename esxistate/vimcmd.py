@@ -39,7 +39,7 @@ def vim_cmd(sh: Shell, args: list[str]) -> str:
         if len(args) < 2:
             return "Insufficient arguments.\n"
         try:
-            host.restore_config(host.fs.read(sh._abs(args[1])), force="1" in args[2:3])
+            host.restore_config(host.fs.read(sh.absolute(args[1])), force="1" in args[2:3])
         except EsxiStateError as err:
             return f"{type(err).__name__}: {err}\n"
         sh.cwd = "/"
