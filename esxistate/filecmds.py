@@ -156,9 +156,10 @@ def touch(sh: Shell, args: list[str]) -> str:
 
 
 def mkdir(sh: Shell, args: list[str]) -> str:
-    flags, paths = strict_flags(args, "p", "mkdir", "mkdir [-m MODE] [-p] DIRECTORY...")
+    line = "mkdir [-m MODE] [-p] DIRECTORY..."
+    flags, paths = strict_flags(args, "p", "mkdir", line)
     if not paths:
-        raise Usage("mkdir [-m MODE] [-p] DIRECTORY...")
+        raise Usage(line)
     make = (lambda p: make_dirs(sh, p)) if "p" in flags else sh.host.fs.mkdir
     return each(sh, paths, make, "mkdir: can't create directory '{name}': {why}\n")
 
