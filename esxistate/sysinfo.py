@@ -4,12 +4,12 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from . import bootdevice, product, unsimulated
 from .busybox import _split_flags
+from .clock import date_line
 from .sizes import busybox as _human
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def hostname(sh: Shell, args: list[str]) -> str:
 
 def date(sh: Shell, args: list[str]) -> str:
     """busybox date: `Tue Jun 23 10:00:00 UTC 2020` (the host's clock; ESXi keeps UTC)."""
-    return time.strftime("%a %b %e %H:%M:%S UTC %Y", sh.host.clock.timetuple()) + "\n"
+    return date_line(sh.host.clock) + "\n"
 
 
 def _booted_at(sh: Shell) -> datetime:
