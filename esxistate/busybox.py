@@ -20,25 +20,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from esxistate import sizes
-
+from . import sizes
 from .entry import DIR, FILE, FileEntry, mode_string
 from .errors import EsxiStateError, IsADirectory, NoSuchFile, RamdiskFull
+from .shellfs import named_entries, remove_tree, walk, walk_as
+from .shelltext import errno, usage
 
 if TYPE_CHECKING:
     from .shell import Shell
 
 __all__ = ["commands", "grep_text", "head_tail", "unified_diff", "wc_counts"]
-
-
-def _usage(text: str) -> str:
-    from .shell import BUSYBOX
-
-    return f"{BUSYBOX}\n\nUsage: {text}\n"
-
-
-def _err(err: EsxiStateError) -> str:
-    return err.errno_text or str(err)
 
 
 def _split_flags(args: list[str], with_value: str = "") -> tuple[set[str], dict[str, str], list[str]]:
@@ -86,28 +77,14 @@ def _all_values(args: list[str], flag: str) -> list[str]:
     return found
 
 
-def _walk(sh: Shell, path: str) -> list[tuple[str, FileEntry]]:
-    """`path` and everything under it, depth first, directories before their contents (find's order). A loop
-    with its own stack, not recursion, so a tree of any depth is walked."""
-    out: list[tuple[str, FileEntry]] = []
-    todo = [path]
-    while todo:
-        here = todo.pop()
-        entry = sh.host.fs.stat(here)
-        out.append((here, entry))
-        if entry.kind == DIR:
-            todo.extend(posixpath.join(here, name) for name in reversed(sh.host.fs.listdir(here)))
-    return out
-
-
 def _read_file(sh: Shell, cmd: str, name: str) -> tuple[str | None, str]:
     """(text, error line)."""
     try:
-        return sh.host.fs.read(sh._abs(name)).decode("utf-8", "replace"), ""
+        return sh.host.fs.read(sh.absolute(name)).decode("utf-8", "replace"), ""
     except IsADirectory:
         return None, f"{cmd}: read error: Is a directory\n"
     except EsxiStateError as err:
-        return None, f"{cmd}: {name}: {_err(err)}\n"
+        return None, f"{cmd}: {name}: {errno(err)}\n"
 
 
 # -- reading files --------------------------------------------------------------------------------------------------
@@ -147,7 +124,7 @@ def grep(sh: Shell, args: list[str]) -> str:
     _flags, values, words = _split_flags(args, "e")
     files = words if "e" in values else words[1:]
     if not words and "e" not in values:
-        return _usage("grep [-HhnlLoqvsriwFE] [-m N] [-A/B/C N] PATTERN/-e PATTERN.../-f FILE [FILE]...")
+        return usage("grep [-HhnlLoqvsriwFE] [-m N] [-A/B/C N] PATTERN/-e PATTERN.../-f FILE [FILE]...")
     out = []
     for name in files:
         text, error = _read_file(sh, "grep", name)
@@ -239,17 +216,17 @@ def diff(sh: Shell, args: list[str]) -> str:
     """`diff [-N] [-u] FILE1 FILE2`; with -N a missing file counts as empty (auto-backup.sh's `diff -N`)."""
     flags, _values, files = _split_flags(args)
     if len(files) != 2:
-        return _usage("diff [-abBdiNqrTstw] [-L LABEL] [-S FILE] [-U LINES] FILE1 FILE2")
+        return usage("diff [-abBdiNqrTstw] [-L LABEL] [-S FILE] [-U LINES] FILE1 FILE2")
     data = []
     for name in files:
         try:
-            data.append(sh.host.fs.read(sh._abs(name)))
+            data.append(sh.host.fs.read(sh.absolute(name)))
         except NoSuchFile:
             if "N" not in flags:
                 return f"diff: can't stat '{name}': No such file or directory\n"
             data.append(b"")
         except EsxiStateError as err:
-            return f"diff: {name}: {_err(err)}\n"
+            return f"diff: {name}: {errno(err)}\n"
     if "q" in flags:
         return f"Files {files[0]} and {files[1]} differ\n" if data[0] != data[1] else ""
     return unified_diff(data[0], data[1], files[0], files[1])
@@ -267,15 +244,9 @@ def stat(sh: Shell, args: list[str]) -> str:
     """busybox `stat FILE`: the layout of busybox's stat.c; device and inode numbers are made up (stable per path)."""
     _flags, _values, files = _split_flags(args, "c")
     if not files:
-        return _usage("stat [OPTIONS] FILE...")
-    out = []
-    for name in files:
-        p = sh._abs(name)
-        try:
-            e = sh.host.fs.stat(p)
-        except EsxiStateError as err:
-            out.append(f"stat: can't stat '{name}': {_err(err)}\n")
-            continue
+        return usage("stat [OPTIONS] FILE...")
+    out: list[str] = []
+    for name, p, e in named_entries(sh, files, "stat: can't stat '{name}': {why}\n", out):
         kind = "directory" if e.kind == DIR else ("regular file" if e.size else "regular empty file")
         when = time.strftime("%Y-%m-%d %H:%M:%S.000000000", time.gmtime(e.mtime))
         inode = sum(ord(c) * 31**i for i, c in enumerate(p)) % 900_000 + 1000
@@ -294,14 +265,7 @@ def du(sh: Shell, args: list[str]) -> str:
     argument last; -s only the total, -h human sizes."""
     flags, _values, paths = _split_flags(args)
     out: list[str] = []
-    for name in paths or ["."]:
-        p = sh._abs(name)
-        try:
-            entry = sh.host.fs.stat(p)
-        except EsxiStateError as err:
-            out.append(f"du: {name}: {_err(err)}\n")
-            continue
-
+    for name, p, entry in named_entries(sh, paths or ["."], "du: {name}: {why}\n", out):
         size = _du_tree(sh, p, entry, name, flags, out)
         if "s" in flags:
             out.append(f"{sizes.busybox(size * 1024) if 'h' in flags else size}\t{name}\n")
@@ -348,17 +312,16 @@ def find(sh: Shell, args: list[str]) -> str:
         elif args[i] in ("-print", "-follow"):
             i += 1
         else:
-            return f"find: unrecognized: {args[i]}\n" + _usage("find [-HL] [PATH]... [OPTIONS] [ACTIONS]")
+            return f"find: unrecognized: {args[i]}\n" + usage("find [-HL] [PATH]... [OPTIONS] [ACTIONS]")
     out = []
     for name in paths or ["."]:
-        base = sh._abs(name)
+        base = sh.absolute(name)
         try:
-            items = _walk(sh, base)
+            items = walk_as(sh, base, name)
         except EsxiStateError as err:
-            out.append(f"find: {name}: {_err(err)}\n")
+            out.append(f"find: {name}: {errno(err)}\n")
             continue
-        for path, entry in items:
-            shown = name if path == base else name.rstrip("/") + path[len(base.rstrip("/")) :]
+        for path, entry, shown in items:
             depth = 0 if path == base else path[len(base.rstrip("/")) :].count("/")
             if all(_find_test(t, v, path, entry, depth) for t, v in tests):
                 out.append(shown + "\n")
@@ -387,28 +350,23 @@ def _copy_entry(sh: Shell, src: FileEntry, dest: str, keep_mode: bool) -> None:
 
 
 def _target(sh: Shell, source: str, dest: str, many: bool) -> str:
-    d = sh._abs(dest)
+    d = sh.absolute(dest)
     try:
         into = sh.host.fs.stat(d).kind == DIR
     except EsxiStateError:
         into = False
-    return posixpath.join(d, posixpath.basename(sh._abs(source))) if (into or many) else d
+    return posixpath.join(d, posixpath.basename(sh.absolute(source))) if (into or many) else d
 
 
 def _moves(sh: Shell, words: list[str], missing: str, out: list[str]) -> list[tuple[str, str, FileEntry, str]]:
     """cp's and mv's SOURCE... DEST: (source as typed, its path, its entry, where it goes); a missing source adds
-    `missing` (with {} for its name) to `out`."""
+    `missing` (with {name} for its name) to `out`."""
     *sources, dest = words
-    moves = []
-    for source in sources:
-        p = sh._abs(source)
-        try:
-            entry = sh.host.fs.stat(p)
-        except EsxiStateError:
-            out.append(missing.format(source))
-            continue
-        moves.append((source, p, entry, _target(sh, source, dest, len(sources) > 1)))
-    return moves
+    many = len(sources) > 1
+    return [
+        (source, p, entry, _target(sh, source, dest, many))
+        for source, p, entry in named_entries(sh, sources, missing, out)
+    ]
 
 
 def cp(sh: Shell, args: list[str]) -> str:
@@ -416,10 +374,10 @@ def cp(sh: Shell, args: list[str]) -> str:
     an existing file keeps its mode, so copying back over a persisted /etc file keeps it persisted (F25)."""
     flags, _values, words = _split_flags(args)
     if len(words) < 2:
-        return _usage("cp [OPTIONS] SOURCE... DEST")
+        return usage("cp [OPTIONS] SOURCE... DEST")
     dest = words[-1]
     out: list[str] = []
-    for source, p, entry, target in _moves(sh, words, "cp: can't stat '{}': No such file or directory\n", out):
+    for source, p, entry, target in _moves(sh, words, "cp: can't stat '{name}': No such file or directory\n", out):
         if target == p:
             out.append(f"cp: '{source}' and '{dest}' are the same file\n")
             continue
@@ -436,12 +394,12 @@ def cp(sh: Shell, args: list[str]) -> str:
         except NoSuchFile:
             out.append(f"cp: can't create '{dest}': No such file or directory\n")
         except EsxiStateError as err:
-            out.append(f"cp: can't create '{dest}': {_err(err)}\n")
+            out.append(f"cp: can't create '{dest}': {errno(err)}\n")
     return "".join(out)
 
 
 def _copy_tree(sh: Shell, src: str, dest: str, keep_mode: bool) -> None:
-    for path, entry in _walk(sh, src):
+    for path, entry in walk(sh, src):
         target = dest + path[len(src) :]
         if entry.kind == DIR:
             if not sh.host.fs.exists(target):
@@ -450,18 +408,13 @@ def _copy_tree(sh: Shell, src: str, dest: str, keep_mode: bool) -> None:
             _copy_entry(sh, entry, target, keep_mode)
 
 
-def _remove_tree(sh: Shell, path: str) -> None:
-    for p, entry in reversed(_walk(sh, path)):
-        sh.host.fs.rmdir(p) if entry.kind == DIR else sh.host.fs.delete(p)
-
-
 def mv(sh: Shell, args: list[str]) -> str:
     """`mv SRC... DEST`: a copy keeping the mode, then the source is removed (VisorFS moves no bytes anyway)."""
     _flags, _values, words = _split_flags(args)
     if len(words) < 2:
-        return _usage("mv [-fin] SOURCE DEST\nor: mv [-fin] SOURCE... DIRECTORY")
+        return usage("mv [-fin] SOURCE DEST\nor: mv [-fin] SOURCE... DIRECTORY")
     out: list[str] = []
-    for source, p, entry, target in _moves(sh, words, "mv: can't rename '{}': No such file or directory\n", out):
+    for source, p, entry, target in _moves(sh, words, "mv: can't rename '{name}': No such file or directory\n", out):
         if target == p:
             continue
         if (target + "/").startswith(p + "/"):
@@ -470,23 +423,20 @@ def mv(sh: Shell, args: list[str]) -> str:
         try:
             if entry.kind == DIR:
                 _copy_tree(sh, p, target, keep_mode=True)
-                _remove_tree(sh, p)
+                remove_tree(sh, p)
             else:
                 _copy_entry(sh, entry, target, keep_mode=True)
                 sh.host.fs.delete(p)
         except RamdiskFull:
             out.append("mv: write error: No space left on device\n")
         except EsxiStateError as err:
-            out.append(f"mv: can't rename '{source}': {_err(err)}\n")
+            out.append(f"mv: can't rename '{source}': {errno(err)}\n")
     return "".join(out)
 
 
 def commands() -> dict[str, Callable[[Shell, list[str]], str]]:
-    """The commands of this module and of tarcmd/sysinfo, by name (the shell dispatches to them)."""
-    from . import sysinfo
-
+    """The commands of this module, by name (the shell dispatches to them)."""
     return {
-        "df": sysinfo.df,
         "du": du,
         "stat": stat,
         "find": find,
@@ -497,8 +447,4 @@ def commands() -> dict[str, Callable[[Shell, list[str]], str]]:
         "wc": wc,
         "cp": cp,
         "mv": mv,
-        "uname": sysinfo.uname,
-        "uptime": sysinfo.uptime,
-        "ps": sysinfo.ps,
-        "id": sysinfo.idcmd,
     }

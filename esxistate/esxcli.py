@@ -1,4 +1,5 @@
-"""esxcli's namespaces beyond the few tables of the shell: usage listings, `get` commands, maintenance mode.
+"""esxcli: its namespace tree, usage listings, `get` commands and maintenance mode; the VisorFS tables are in
+esxistate.visorfscmd and the VIB commands in esxistate.vibcmd, dispatched from here (`command`).
 
 esxcli is a tree: `esxcli software` prints the namespace's usage (its sub-namespaces and commands, each with a
 one-line description), a command prints its result, and a word that is neither prints
@@ -15,6 +16,7 @@ component and base-image namespaces exist from 7.0 on (F48: "base image" belongs
 
 from __future__ import annotations
 
+import posixpath
 import textwrap
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -22,11 +24,15 @@ from typing import TYPE_CHECKING
 
 from . import image, product, unsimulated
 from .errors import EsxiStateError
+from .shelltext import fields, option, table
+from .vibcmd import vib_get, vib_install, vib_list, vib_remove
+from .visorfscmd import ramdisk_list, tardisk_list, visorfs_get
 
 if TYPE_CHECKING:
     from .host import Host
+    from .shell import Shell
 
-__all__ = ["TOP_NAMESPACES", "no_match", "option", "run"]
+__all__ = ["TOP_NAMESPACES", "command", "localcli", "run"]
 
 TOP_NAMESPACES: dict[str, str] = {
     "device": "Device manager commands",
@@ -139,24 +145,6 @@ def _usage(host: Host, path: tuple[str, ...]) -> str:
     return text
 
 
-def option(args: list[str], *names: str) -> str | None:
-    """The value of `-n X`, `--name X` or `--name=X`."""
-    for i, a in enumerate(args):
-        for n in names:
-            if a == n and i + 1 < len(args):
-                return args[i + 1]
-            if a.startswith(n + "="):
-                return a.split("=", 1)[1]
-    return None
-
-
-def _fields(header: str | None, pairs: list[tuple[str, str]]) -> str:
-    """esxcli's structure output: an optional header line, then `   Key: value` lines."""
-    lines = [header] if header is not None else []
-    lines += [f"   {k}: {v}" for k, v in pairs]
-    return "\n".join(lines) + "\n"
-
-
 def _when(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -166,7 +154,7 @@ def _when(epoch: int) -> str:
 
 def version_get(host: Host, args: list[str]) -> str:
     p = product.of(host)
-    return _fields(
+    return fields(
         None,
         [
             ("Product", "VMware ESXi"),
@@ -193,7 +181,7 @@ def hostname_get(host: Host, args: list[str]) -> str:
     except EsxiStateError:
         pass
     fqdn = f"{name}.{domain}" if domain else name
-    return _fields(None, [("Domain Name", domain), ("Fully Qualified Domain Name", fqdn), ("Host Name", name)])
+    return fields(None, [("Domain Name", domain), ("Fully Qualified Domain Name", fqdn), ("Host Name", name)])
 
 
 def maintenance_get(host: Host, args: list[str]) -> str:
@@ -227,59 +215,6 @@ def maintenance_set(host: Host, args: list[str]) -> str:
     return ""
 
 
-def no_match(name: str | None) -> str:
-    """esxcli's error for a VIB name no installed VIB has (esximage's NoMatchError as esxcli prints it)."""
-    return (
-        f" [NoMatchError]\n No VIB matching VIB search specification '{name}'.\n"
-        " Please refer to the log file for more details.\n"
-    )
-
-
-def _yes(flag: bool) -> str:
-    return "True" if flag else "False"
-
-
-def vib_get(host: Host, args: list[str]) -> str:
-    """One block per VIB (all of them without -n), in the 5.5/7.0 captures' layout."""
-    name = option(args, "-n", "--vibname")
-    vibs = sorted(host.vibs, key=lambda v: v.name)
-    if name is not None:
-        vibs = [v for v in vibs if v.name == name or v.id == name]
-        if not vibs:
-            return no_match(name)
-    blocks = []
-    for v in vibs:
-        blocks.append(
-            _fields(
-                v.id,
-                [
-                    ("Name", v.name),
-                    ("Version", v.version),
-                    ("Type", "bootbank"),
-                    ("Vendor", v.vendor),
-                    ("Acceptance Level", v.acceptance),
-                    ("Summary", v.summary),
-                    ("Description", v.summary),
-                    ("ReferenceURLs", ""),
-                    ("Creation Date", v.install_date),
-                    ("Depends", ""),
-                    ("Conflicts", ""),
-                    ("Replaces", ""),
-                    ("Provides", ""),
-                    ("Maintenance Mode Required", _yes(v.maintenance_mode)),
-                    ("Hardware Platforms Required", ""),
-                    ("Live Install Allowed", _yes(v.live_install)),
-                    ("Live Remove Allowed", _yes(v.live_remove)),
-                    ("Stateless Ready", "True"),
-                    ("Overlay", _yes(v.overlay)),
-                    ("Tags", ""),
-                    ("Payloads", ", ".join(p.name for p in v.payloads)),
-                ],
-            )
-        )
-    return "".join(blocks)
-
-
 def _image_changed(host: Host) -> bool:
     """Whether the VIB set changed since the image was installed (esxcli then shows the profile as "(Updated)").
     Simplification: a VIB installed later carries a later install date; a removed image VIB is missed."""
@@ -291,7 +226,7 @@ def profile_get(host: Host, args: list[str]) -> str:
     p = product.of(host)
     name = ("(Updated) " if _image_changed(host) else "") + p.profile
     changed = max((v.install_date for v in host.vibs), default="")
-    return _fields(
+    return fields(
         name,
         [
             ("Name", name),
@@ -312,8 +247,6 @@ def baseimage_get(host: Host, args: list[str]) -> str:
 def component_list(host: Host, args: list[str]) -> str:
     """The base image's VIBs form the component `ESXi`; every other VIB is listed as a component of its own
     (simplification: real drivers are packaged in components named by their vendors)."""
-    from .shell import _table  # the one esxcli table layout
-
     p = product.of(host)
     base = [v for v in host.vibs if v.name in image.BASE_VIBS]
     rows = []
@@ -336,34 +269,12 @@ def component_list(host: Host, args: list[str]) -> str:
                 [v.name, v.name, v.version, v.version.split("-")[0], v.vendor, _us_date(v.install_date), v.acceptance]
             )
     headers = ["Name", "Display Name", "Version", "Display Version", "Vendor", "Release Date", "Acceptance Level"]
-    return _table(headers, rows, left=set(range(7)))
+    return table(headers, rows, left=set(range(7)))
 
 
 def _us_date(iso: str) -> str:
     parts = iso.split("-")
     return f"{parts[1]}-{parts[2]}-{parts[0]}" if len(parts) == 3 else iso
-
-
-def visorfs_get(host: Host, args: list[str]) -> str:
-    """Inode counts of the whole VisorFS. Our reconstruction: no public capture found; the total is the root
-    file system's file table (524288) and "used" counts the files and directories visible now."""
-    used = sum(r.used_inodes for r in host.ramdisks) + sum(len(t.members) for t in host.tardisks)
-    total = 524288
-    free = (total - used) * 100 // total
-    return _fields(
-        None,
-        [
-            ("Total Inodes", str(total)),
-            ("Used Inodes", str(used)),
-            ("Unlinked Inodes", "0"),
-            ("Reserved Inodes", "0"),
-            ("Peak Used Inodes", str(used)),
-            ("Peak Unlinked Inodes", "0"),
-            ("Peak Reserved Inodes", "0"),
-            ("Free Inode Percent", str(free)),
-            ("Lowest Free Inode Percent", str(free)),
-        ],
-    )
 
 
 _HANDLERS: dict[tuple[str, ...], Callable[[Host, list[str]], str]] = {
@@ -377,6 +288,35 @@ _HANDLERS: dict[tuple[str, ...], Callable[[Host, list[str]], str]] = {
     ("software", "baseimage", "get"): baseimage_get,
     ("software", "component", "list"): component_list,
 }
+
+
+# answered before the namespace tree is walked, by the first four words: these need the shell (its working
+# directory for a VIB's path) or print the tables of samples S4-S6
+_SHELL_FIRST: tuple[tuple[str, Callable[[Shell, list[str]], str]], ...] = (
+    ("system visorfs ramdisk list", ramdisk_list),
+    ("system visorfs tardisk list", tardisk_list),
+    ("software vib list", vib_list),
+    ("software vib install", vib_install),
+    ("software vib remove", vib_remove),
+)
+
+
+def command(sh: Shell, args: list[str]) -> str:
+    """esxcli as the shell runs it: the VisorFS and VIB tables and VIB changes first, then `run`."""
+    joined = " ".join([a for a in args if not a.startswith("-")][:4])
+    for prefix, handler in _SHELL_FIRST:
+        if joined.startswith(prefix):
+            return handler(sh, args)
+    return run(sh.host, args, posixpath.basename(sh.program) or "esxcli")
+
+
+def localcli(sh: Shell, args: list[str]) -> str:
+    """localcli is esxcli without hostd; with the internal plugins it also runs `boot system restore
+    --bootbanks` (KB 301134, F47), carried out by the engine."""
+    from .bootdevice import restore_command
+
+    out = restore_command(sh.host, args)
+    return out if out is not None else command(sh, args)
 
 
 def run(host: Host, args: list[str], program: str = "esxcli") -> str:

@@ -1,4 +1,4 @@
-"""The ESXi shell's system commands: vmware -v, uname, uptime, ps, id and df, read from the host
+"""The ESXi shell's system commands: vmware -v, uname, hostname, date, uptime, ps, id and df, read from the host
 (esxistate.product for the build, the history for the boot time, the boot banks for df).
 """
 
@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 
 from . import bootdevice, product, unsimulated
 from .busybox import _split_flags
+from .clock import date_line
 from .sizes import busybox as _human
 
 if TYPE_CHECKING:
     from .shell import Shell
 
-__all__ = ["df", "idcmd", "ps", "uname", "uptime", "vmware"]
+__all__ = ["date", "df", "hostname", "idcmd", "ps", "uname", "uptime", "vmware"]
 
 
 def uname(sh: Shell, args: list[str]) -> str:
@@ -34,6 +35,15 @@ def uname(sh: Shell, args: list[str]) -> str:
     }
     order = "snrvmpio" if "a" in flags else "".join(c for c in "snrvmpio" if c in flags) or "s"
     return " ".join(fields[c] for c in order) + "\n"
+
+
+def hostname(sh: Shell, args: list[str]) -> str:
+    return sh.host.hostname + "\n"
+
+
+def date(sh: Shell, args: list[str]) -> str:
+    """busybox date: `Tue Jun 23 10:00:00 UTC 2020` (the host's clock; ESXi keeps UTC)."""
+    return date_line(sh.host.clock) + "\n"
 
 
 def _booted_at(sh: Shell) -> datetime:

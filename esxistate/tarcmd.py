@@ -12,14 +12,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import archive
-from .busybox import _err, _usage, _walk
 from .entry import DIR, FileEntry
 from .errors import CorruptArchive, EsxiStateError, RamdiskFull, UnsafeArchive
+from .shellfs import make_dirs, walk_as
+from .shelltext import Usage, errno, usage
 
 if TYPE_CHECKING:
     from .shell import Shell
 
 __all__ = ["tar"]
+
+_USAGE = "tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]..."
 
 
 def _tar_options(args: list[str]) -> tuple[set[str], str | None, str | None, list[str]]:
@@ -57,10 +60,12 @@ def tar(sh: Shell, args: list[str]) -> str:
     `host.fs`, so an /etc file lands on its ramdisk with its `.#` twin as any write would (F25, F27).
     Simplification: busybox itself would strip a leading `/` or `../` and skip unsafe links; the simulator refuses
     such an archive outright, so no sentence of busybox exists for that refusal."""
+    if not args:
+        raise Usage(_USAGE)
     flags, name, directory, rest = _tar_options(args)
     if name is None:
         return "tar: no archive file given: use -f ARCHIVE\n"  # busybox would read stdin: not simulated
-    base = sh._abs(directory) if directory else sh.cwd
+    base = sh.absolute(directory) if directory else sh.cwd
     if directory is not None:
         try:
             if sh.host.fs.stat(base).kind != DIR:
@@ -75,7 +80,7 @@ def tar(sh: Shell, args: list[str]) -> str:
             return listing or error
         return "".join(line.rsplit(" ", 1)[-1] + "\n" for line in listing.splitlines())
     if "x" not in flags:
-        return _usage("tar -[cxtzhvO] [-X FILE] [-T FILE] [-f TARFILE] [-C DIR] [FILE]...")
+        return usage(_USAGE)
     members, error = _open_archive(sh, name, archive.read_members)
     if members is None:
         return error
@@ -83,42 +88,39 @@ def tar(sh: Shell, args: list[str]) -> str:
     for rel, entry in members.items():
         target = posixpath.normpath(posixpath.join(base, rel))
         try:
-            _mkdirs(sh, posixpath.dirname(target))
+            make_dirs(sh, posixpath.dirname(target))
             if entry.kind == DIR:
-                _mkdirs(sh, target)
+                make_dirs(sh, target)
             elif sh.host.fs.exists(target):
                 sh.host.fs.write(target, entry.data)
             else:
                 sh.host.fs.write(target, entry.data, mode=entry.mode & 0o7777)
-        except RamdiskFull:
-            return "".join(out) + "tar: write error: No space left on device\n"
         except EsxiStateError as err:
-            return "".join(out) + f"tar: can't open '{rel}': {_err(err)}\n"
+            return "".join(out) + _write_error(err, rel)
         if "v" in flags:
             out.append(rel + ("/" if entry.kind == DIR else "") + "\n")
     return "".join(out)
 
 
+def _write_error(err: EsxiStateError, name: str) -> str:
+    """busybox tar's line when a write fails: a full ramdisk is a write error, anything else names the file."""
+    if isinstance(err, RamdiskFull):
+        return "tar: write error: No space left on device\n"
+    return f"tar: can't open '{name}': {errno(err)}\n"
+
+
 def _open_archive(sh: Shell, name: str, reader: Callable[..., Any]) -> tuple[Any, str]:
     """(what `reader` makes of the archive's bytes, or None and busybox's error line)."""
     try:
-        data = sh.host.fs.read(sh._abs(name))
+        data = sh.host.fs.read(sh.absolute(name))
     except EsxiStateError as err:
-        return None, f"tar: can't open '{name}': {_err(err)}\n"
+        return None, f"tar: can't open '{name}': {errno(err)}\n"
     try:
         return reader(data, name=name), ""
     except CorruptArchive as err:
         return None, "tar: invalid magic\n" if "gzip" in err.why else "tar: short read\n"
     except UnsafeArchive as err:
         return None, f"tar: {err.member if err.member is not None else name}: {err.why}\n"
-
-
-def _mkdirs(sh: Shell, path: str) -> None:
-    parts = [p for p in path.split("/") if p]
-    for i in range(1, len(parts) + 1):
-        sub = "/" + "/".join(parts[:i])
-        if not sh.host.fs.exists(sub):
-            sh.host.fs.mkdir(sub)
 
 
 def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[str]) -> str:
@@ -136,21 +138,18 @@ def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[st
                 warned = True
         p = posixpath.normpath(posixpath.join(base, item))
         try:
-            walked = _walk(sh, p)
+            walked = walk_as(sh, p, rel)
         except EsxiStateError as err:
-            out.append(f"tar: {item}: {_err(err)}\n")
+            out.append(f"tar: {item}: {errno(err)}\n")
             continue
-        for path, entry in walked:
-            member = rel.rstrip("/") + path[len(p.rstrip("/")) :] if path != p else rel
+        for _path, entry, member in walked:
             members.append((member, entry))
             if "v" in flags:
                 out.append(member + ("/" if entry.kind == DIR else "") + "\n")
     if not members:
         return "".join(out) + "tar: empty archive\n"
     try:
-        sh.host.fs.write(sh._abs(name), archive.build_tgz(members))
-    except RamdiskFull:
-        return "".join(out) + "tar: write error: No space left on device\n"
+        sh.host.fs.write(sh.absolute(name), archive.build_tgz(members))
     except EsxiStateError as err:
-        return "".join(out) + f"tar: can't open '{name}': {_err(err)}\n"
+        return "".join(out) + _write_error(err, name)
     return "".join(out)

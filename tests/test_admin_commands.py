@@ -406,3 +406,15 @@ def test_grep_with_several_e_patterns_matches_any_of_them(host):
     assert host.shell("grep -c -e ^root -e ^vpxuser /etc/passwd") == "2\n"
     assert host.shell("grep -v -e ^root -e ^vpxuser -e ^daemon -e ^nfsnobody -e ^dcui /etc/passwd") == ""
     assert host.shell("grep -e ok -e '(' /etc/hosts") == "grep: bad regex '('\n"
+
+
+@pytest.mark.parametrize("version", ["8.0", "7", "", "7.0u3"])
+def test_an_image_the_simulator_does_not_have_is_refused_with_a_typed_error(version):
+    """Only the catalogued images exist (6.7, 7.0, 7.0U3; 8.0 is not simulated, see esxistate.imagecatalog): any
+    other version key is refused with UnsupportedVersion, a sentence naming the versions there are, never a bare
+    KeyError or ValueError."""
+    with pytest.raises(es.errors.UnsupportedVersion, match=re.escape("choose one of 6.7, 7.0, 7.0U3.")):
+        image.demo_image(version)
+    if version != "8.0":  # a well-formed key still orders (8.0 > 7.0U3); a malformed one is refused the same way
+        with pytest.raises(es.errors.UnsupportedVersion):
+            image.version_key(version)
