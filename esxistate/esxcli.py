@@ -290,7 +290,7 @@ _HANDLERS: dict[tuple[str, ...], Callable[[Host, list[str]], str]] = {
 }
 
 
-# answered before the namespace tree is walked, by the first four words: these need the shell (its working
+# answered before the namespace tree is walked, by their first whole words: these need the shell (its working
 # directory for a VIB's path) or print the tables of samples S4-S6
 _SHELL_FIRST: tuple[tuple[str, Callable[[Shell, list[str]], str]], ...] = (
     ("system visorfs ramdisk list", ramdisk_list),
@@ -303,9 +303,9 @@ _SHELL_FIRST: tuple[tuple[str, Callable[[Shell, list[str]], str]], ...] = (
 
 def command(sh: Shell, args: list[str]) -> str:
     """esxcli as the shell runs it: the VisorFS and VIB tables and VIB changes first, then `run`."""
-    joined = " ".join([a for a in args if not a.startswith("-")][:4])
+    words = [a for a in args if not a.startswith("-")]
     for prefix, handler in _SHELL_FIRST:
-        if joined.startswith(prefix):
+        if words[: len(prefix.split())] == prefix.split():  # whole words: `vib listx` is not `vib list`
             return handler(sh, args)
     return run(sh.host, args, posixpath.basename(sh.program) or "esxcli")
 

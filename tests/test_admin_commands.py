@@ -418,3 +418,12 @@ def test_an_image_the_simulator_does_not_have_is_refused_with_a_typed_error(vers
     if version != "8.0":  # a well-formed key still orders (8.0 > 7.0U3); a malformed one is refused the same way
         with pytest.raises(es.errors.UnsupportedVersion):
             image.version_key(version)
+
+
+def test_a_longer_word_is_not_the_command_it_starts_with(host):
+    """esxcli matches whole words of its namespace tree: `vib listx` is unknown, as `esxcli foo bar` is (the error
+    line esxcli prints for an unknown word, as the other tests here cite)."""
+    for cmd in ("software vib listx", "system visorfs ramdisk listing", "software vib installer -v /tmp/x.vib"):
+        words = " ".join(w for w in cmd.split() if not w.startswith("-"))
+        assert host.shell(f"esxcli {cmd}") == f"Error: Unknown command or namespace {words}\n"
+    assert host.shell("esxcli software vib list").startswith("Name ")
