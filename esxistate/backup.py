@@ -25,7 +25,8 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from . import statearchive
 from .bootbank import BankState, BootBank, staged_is_newer
@@ -116,7 +117,8 @@ def files_to_save(fs: VisorFS | Mapping[str, FileEntry], version: str) -> list[s
     mapping (a snapshot's `files`), so renderers use the same rule."""
     view = fs.visible() if isinstance(fs, VisorFS) else fs
     saved = []
-    for twin in sorted(p for p, e in view.items() if e.kind == FILE and p.startswith("/etc/") and is_twin(p)):
+    twins = (p for p, e in view.items() if "/.#" in p and p.startswith("/etc/") and e.kind == FILE and is_twin(p))
+    for twin in sorted(twins):
         head, tail = twin.rsplit("/", 1)
         plain = f"{head}/{tail[2:]}"
         hit = view.get(plain)
@@ -148,8 +150,18 @@ def archived_files(state_tgz: bytes, key: bytes | None = None) -> dict[str, byte
     return {n: e.data for n, e in state.files.items()}
 
 
+_UNREAD: Any = object()  # needs_backup's `saved` when the caller has not unpacked state.tgz yet
+
+
 def needs_backup(
-    fs: VisorFS, bank: BootBank, version: str, key: bytes | None = None, *, encrypt: bool = False
+    fs: VisorFS,
+    bank: BootBank,
+    version: str,
+    key: bytes | None = None,
+    *,
+    encrypt: bool = False,
+    saved: Mapping[str, bytes] | None = _UNREAD,
+    paths: Sequence[str] | None = None,
 ) -> tuple[bool, str]:
     """auto-backup.sh's decision (F14): yes when there is no state.tgz, or at the FIRST file to save whose content
     differs from the archived copy (`diff -N`: a file missing from the archive differs). A deleted file is not in
@@ -157,22 +169,52 @@ def needs_backup(
 
     `encrypt`: the host saves its configuration encrypted (7.0 U2+, F36). A state.tgz still in the plain layout (the
     first boot after an update to 7.0 U3) is then saved again, so the encryption that F36 says starts at that boot
-    reaches the boot bank; that this happens through the next backup is the simulator's choice."""
+    reaches the boot bank; that this happens through the next backup is the simulator's choice.
+
+    `saved` (state.tgz's files as `unpacked` returns them, None if it could not be unpacked) and `paths` (the
+    files to save) let auto-backup.sh unpack and scan once for all its checks."""
     if "state.tgz" not in bank.files:
         return True, "there is no state.tgz yet"
     if encrypt and not _encrypted(bank.files["state.tgz"]):
         return True, "state.tgz still holds a plain local.tgz and this 7.0 U2+ host saves its configuration encrypted"
-    try:
-        saved = archived_files(bank.files["state.tgz"], key)
-    except (CorruptArchive, UnsafeArchive, EncryptedConfig):
+    if saved is _UNREAD:
+        saved = unpacked(bank.files["state.tgz"], key)
+    if saved is None:
         return True, "the current state.tgz cannot be unpacked"
-    for path, entry in local_members(fs, files_to_save(fs, version)):
+    for path, entry in local_members(fs, files_to_save(fs, version) if paths is None else paths):
         old = saved.get(path)
         if old is None:
             return True, f"/{path} is not in state.tgz yet"
         if old != entry.data:
             return True, f"/{path} differs from its copy in state.tgz"
     return False, "no file to save differs from state.tgz"
+
+
+_UNPACKED: dict[tuple[bytes, bytes | None], Mapping[str, bytes]] = {}  # the last archives written or read
+_UNPACKED_KEPT = 4
+
+
+def unpacked(state_tgz: bytes, key: bytes | None) -> Mapping[str, bytes] | None:
+    """state.tgz's files as auto-backup.sh unpacks them into /tmp (F14), or None when it cannot be unpacked.
+
+    The same bytes always hold the same files, so the last few answers are kept (keyed by the archive's bytes and
+    the key): a backup that compares with the state.tgz it wrote itself an hour ago does not inflate it again."""
+    hit = _UNPACKED.get((state_tgz, key))
+    if hit is not None:
+        return hit
+    try:
+        files = archived_files(state_tgz, key)
+    except EsxiStateError:  # corrupt, unsafe, encrypted with another key, past a limit
+        return None
+    return _remember(state_tgz, key, files)
+
+
+def _remember(state_tgz: bytes, key: bytes | None, files: dict[str, bytes]) -> Mapping[str, bytes]:
+    view = MappingProxyType(files)
+    _UNPACKED[(state_tgz, key)] = view
+    while len(_UNPACKED) > _UNPACKED_KEPT:
+        del _UNPACKED[next(iter(_UNPACKED))]
+    return view
 
 
 def _encrypted(state_tgz: bytes) -> bool:
@@ -244,6 +286,8 @@ def _archives(host: Host, local: list[tuple[str, FileEntry]], mtime: int) -> tup
     local_tgz, state_tgz = statearchive.build_state_tgz(local, mtime=mtime)
     if host.secure_config:
         state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=host._tpm_key, mtime=mtime)
+    # remembered under the key auto-backup.sh will read it with (plain archives ignore the key)
+    _remember(state_tgz, host._tpm_key, {name: entry.data for name, entry in local if entry.kind == FILE})
     return local_tgz, state_tgz
 
 
@@ -294,19 +338,21 @@ def auto_backup(host: Host, trigger: str, power_loss_after: str | None = None) -
     fs = host._fs
     bank = host.bootbank
     assert fs is not None and bank is not None
+    saved: Mapping[str, bytes] | None = None
     if bank.has_state:
-        # auto-backup.sh unpacks state.tgz and its local.tgz into /tmp/auto-backup.<pid> to compare (F14)
-        try:
-            state = bank.files["state.tgz"]
-            unpacked = len(state) + sum(len(b) for b in archived_files(state, host._tpm_key).values())
-        except EsxiStateError:
-            unpacked = 0
-        if unpacked > fs.ramdisk("tmp").free:
+        # auto-backup.sh unpacks state.tgz and its local.tgz into /tmp/auto-backup.<pid> to compare (F14): once,
+        # for both the free-space check and the comparison
+        state = bank.files["state.tgz"]
+        saved = unpacked(state, host._tpm_key)
+        size = len(state) + sum(len(b) for b in saved.values()) if saved is not None else 0
+        if size > fs.ramdisk("tmp").free:
             return skip(host, trigger, "Unable to extract system configuration.  Are you out of disk space?")
-    needed, why = needs_backup(fs, bank, host.version, host._tpm_key, encrypt=host.secure_config)
+    paths = files_to_save(fs, host.version)
+    encrypt = host.secure_config
+    needed, why = needs_backup(fs, bank, host.version, host._tpm_key, encrypt=encrypt, saved=saved, paths=paths)
     if not needed:
         return skip(host, trigger, why)
-    return backup_sh(host, trigger, is_shutdown=False, power_loss_after=power_loss_after, reason=why)
+    return backup_sh(host, trigger, is_shutdown=False, power_loss_after=power_loss_after, reason=why, paths=paths)
 
 
 def _hostd_may_start(host: Host) -> bool:
@@ -320,11 +366,18 @@ def _hostd_may_start(host: Host) -> bool:
 
 
 def backup_sh(
-    host: Host, trigger: str, *, is_shutdown: bool, power_loss_after: str | None = None, reason: str = ""
+    host: Host,
+    trigger: str,
+    *,
+    is_shutdown: bool,
+    power_loss_after: str | None = None,
+    reason: str = "",
+    paths: Sequence[str] | None = None,
 ) -> BackupResult:
     """/sbin/backup.sh 0 (or /bin/backup.sh 1 at shutdown): save the files with a `.#` twin into the target bank's
     state.tgz through STEPS (F15-F18), and at shutdown into a staged image too (F20). `power_loss_after` cuts the
-    power after that step; `trigger` says who started it ("manual", "cron", "hostd", "shutdown")."""
+    power after that step; `trigger` says who started it ("manual", "cron", "hostd", "shutdown"); `paths`, the
+    files to save when the caller has just chosen them (auto-backup.sh), saves choosing them twice."""
     from . import bootdevice  # bootdevice builds on this module's archives
 
     if host.stateless:
@@ -333,7 +386,7 @@ def backup_sh(
         return bootdevice.backup_sh(host, trigger, is_shutdown=is_shutdown, reason=reason)  # F47
     fs = host._fs
     assert fs is not None and host._booted is not None
-    paths = files_to_save(fs, host.version)
+    paths = list(files_to_save(fs, host.version) if paths is None else paths)
     if trigger == "hostd" and not _hostd_may_start(host):
         why = f"hostd already started {HOSTD_BACKUPS_PER_HOUR} backups in the last hour; this change waits for the"
         return skip(host, trigger, why + " hourly cron run")

@@ -738,3 +738,24 @@ def test_a_new_version_of_an_installed_vib_takes_over_its_module_file(host):
     assert host.fs.resolve("/opt/lab/tool.sh").layer == "lab_tool.v00"
     assert host.fs.read_text("/opt/lab/tool.sh") == "echo 2\n"
     assert "lab_tool.v01" not in host.altbootbank.files
+
+
+def test_a_backup_compares_with_the_state_tgz_it_wrote_without_inflating_it_again(monkeypatch):
+    """auto-backup.sh unpacks state.tgz once per run for its free-space check and its comparison (F14); the archive
+    the host wrote itself is remembered by its bytes, so the next run reads no tar at all. The decision is the same
+    as when it is read from the archive: a changed file triggers a backup, an unchanged host does not."""
+    from esxistate import backup
+
+    host = es.Host.demo("6.7")
+    host.boot()
+    host.fs.write("/etc/hosts", "127.0.0.1 localhost\n10.1.1.1 lab\n")
+    assert not host.backup().skipped
+    reads = []
+    real = backup.archived_files
+    monkeypatch.setattr(backup, "archived_files", lambda *a: reads.append(1) or real(*a))
+    assert host.backup().skipped  # nothing changed: the remembered archive says so
+    host.fs.write("/etc/hosts", "127.0.0.1 localhost\n10.1.1.2 lab\n")
+    assert not host.backup().skipped
+    assert reads == []
+    backup._UNPACKED.clear()  # a state.tgz this process did not write: read from its bytes, same decision
+    assert host.backup().skipped and reads == [1]
