@@ -20,11 +20,12 @@ import io
 import sqlite3
 import tarfile
 import textwrap
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .archive import read_members, tzvf
+from .bootbank import BootBank
 from .bootcfg import BootConfig, is_vmkernel_module
 from .configbundle import ConfigBundle
 from .entry import DIR, FileEntry
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LONG",
     "archive_members",
+    "bank_state",
     "banks",
     "boot_cfg_summary",
     "compare",
@@ -51,6 +53,7 @@ __all__ = [
     "module_kind",
     "one_member_tgz",
     "open_store",
+    "saved_state",
     "sh",
     "side_by_side",
 ]
@@ -107,6 +110,32 @@ def log_text(events: Iterable[Event]) -> str:
     if text.count("\n") >= LONG:
         text = _log_summary(events) + "\n\n" + text
     return text
+
+
+def bank_state(bank: BootBank) -> str:
+    """A boot bank in a few words, as the bank selector sees it (F5): "empty", "modules, no boot.cfg" (a bank
+    caught half written), or its bootstate and updated= counter.
+
+        >>> host = fresh_host("6.7")
+        >>> bank_state(host.bootbank), bank_state(host.altbootbank)
+        ('VALID, updated=1', 'empty')
+    """
+    if not bank.files:
+        return "empty"
+    if "boot.cfg" not in bank.files:
+        return "modules, no boot.cfg"
+    state = bank.state.name if bank.state is not None else "UNDEFINED"
+    return f"{state}, updated={bank.updated}"
+
+
+def saved_state(where: Host | BootBank) -> StateArchive:
+    """The state.tgz a host's /bootbank holds (or a given bank's), opened in memory: what the next boot restores.
+
+    >>> saved_state(fresh_host("6.7")).names()
+    ['etc/hosts', 'etc/shadow', 'etc/vmware/esx.conf']
+    """
+    bank = where if isinstance(where, BootBank) else where.bootbank
+    return StateArchive.from_bytes(bank.read("state.tgz"))
 
 
 def log(events: Iterable[Event]) -> None:
@@ -296,13 +325,14 @@ def side_by_side(left: str, right: str, titles: tuple[str, str] = ("ESXi 6.7", "
     return Table.of(titles, rows)
 
 
-def compare(hosts: Mapping[str, Host], command: str) -> Table:
-    """Run one shell command on two hosts and show the answers side by side, under the hosts' names.
+def compare(command: str, *hosts: Host) -> Table:
+    """Run one shell command on two hosts and show the answers side by side, each column named after its ESXi.
 
-    >>> hosts = {"ESXi 6.7": fresh_host("6.7"), "ESXi 7.0": fresh_host("7.0")}
-    >>> print(compare(hosts, "ls /etc/rc.local.d"))
+    >>> print(compare("ls /etc/rc.local.d", fresh_host("6.7"), fresh_host("7.0")))
     ESXi 6.7  ESXi 7.0
     local.sh  local.sh
     """
-    (first, one), (second, other) = hosts.items()
-    return side_by_side(one.shell(command), other.shell(command), titles=(first, second))
+    one, other = hosts
+    return side_by_side(
+        one.shell(command), other.shell(command), titles=(f"ESXi {one.version}", f"ESXi {other.version}")
+    )

@@ -191,7 +191,29 @@ def test_side_by_side_and_compare_pad_the_shorter_column():
     table = lab.side_by_side("a\nb\nc", "x", titles=("one", "two"))
     assert table.header == ("one", "two")
     assert [tuple(row) for row in table.rows] == [("a", "x"), ("b", ""), ("c", "")]
-    hosts = {"ESXi 6.7": lab.fresh_host("6.7"), "ESXi 7.0": lab.fresh_host("7.0")}
-    table = lab.compare(hosts, "ls /")
+    old, new = lab.fresh_host("6.7"), lab.fresh_host("7.0")
+    table = lab.compare("ls /", old, new)
     assert table.header == ("ESXi 6.7", "ESXi 7.0")
-    assert [row[0] for row in table.rows if row[0]] == hosts["ESXi 6.7"].shell("ls /").splitlines()
+    assert [row[0] for row in table.rows if row[0]] == old.shell("ls /").splitlines()
+    assert [row[1] for row in table.rows if row[1]] == new.shell("ls /").splitlines()
+
+
+def test_bank_state_tells_an_empty_a_half_written_and_a_bootable_bank():
+    """A power cut while an update writes the bank leaves modules without boot.cfg (F5: such a bank is ignored)."""
+    host = lab.fresh_host("7.0")
+    assert (lab.bank_state(host.bootbank), lab.bank_state(host.altbootbank)) == ("VALID, updated=1", "empty")
+    host.upgrade("7.0U3")
+    assert lab.bank_state(host.altbootbank) == "UPGRADING, updated=2"
+    cut = lab.fresh_host("6.7")
+    motd = es.Vib.build("lab-motd", "1.0", {"/etc/motd": "hi\n"}, overlay=True)
+    cut.install_vib(motd, power_loss_after="write_modules")
+    assert lab.bank_state(cut.banks[1]) == "modules, no boot.cfg"
+
+
+def test_saved_state_reads_the_bootbank_state_tgz_or_a_given_bank():
+    host = lab.fresh_host("7.0")
+    host.fs.write("/etc/hosts", "10.0.0.5 nas\n", append=True)
+    assert "nas" not in lab.saved_state(host).read_text("etc/hosts")
+    host.backup()
+    assert "nas" in lab.saved_state(host).read_text("etc/hosts")
+    assert lab.saved_state(host.bootbank).names() == lab.saved_state(host).names()
