@@ -223,14 +223,15 @@ def boot_cfg_summary(config: BootConfig) -> str:
 
 def look_inside(path: str | Path) -> None:
     """Open a state.tgz or a configBundle-*.tgz in memory and print what it holds: a one-line summary, an empty
-    line, then `tar tzvf` of the file and of the state.tgz and local.tgz inside. Nothing is written to disk; an
-    archive the safe reader refuses is named with its error."""
+    line, then `tar tzvf` of the file and of the state.tgz and local.tgz inside, and an empty line to part it from
+    the next file. Nothing is written to disk; an archive the safe reader refuses is named with its error."""
     path = Path(path).expanduser()
     data = path.read_bytes()
     summary, body = _inside(path.name, data)
     print(f"{path.name}: {len(data)} bytes, {summary}")
     print()
     print(body)
+    print()
 
 
 def _inside(name: str, data: bytes) -> tuple[str, str]:
