@@ -243,7 +243,7 @@ def _inside(name: str, data: bytes) -> tuple[str, str]:
         if "Manifest.txt" in members:
             try:
                 bundle = ConfigBundle.from_bytes(data, name=name)
-                what = f"a configuration bundle of {bundle.release_level}"
+                what = f"a bundle of {bundle.release_level}"
                 lines.append(f"configuration bundle: {bundle.release_level}, host UUID {bundle.uuid}")
             except InvalidBundle as err:
                 what = "an archive with a Manifest.txt that is not a configuration bundle"
@@ -256,7 +256,7 @@ def _inside(name: str, data: bytes) -> tuple[str, str]:
             lines.append("state.tgz is encrypted (7.0 U2 or later): only its host can read local.tgz.ve (F36)")
             return f"{what}, encrypted (7.0 U2 or later)", "\n".join(lines)
         lines.append(state.listing().rstrip("\n"))
-        return f"{what} whose local.tgz holds {len(state)} files", "\n".join(lines)
+        return f"{what}; its local.tgz holds {len(state)} files", "\n".join(lines)
     except EsxiStateError as err:
         return f"refused: {type(err).__name__}", wrap(f"{type(err).__name__}: {err}")
 

@@ -133,13 +133,14 @@ def test_look_inside_opens_with_a_summary_then_the_listings(capsys, tmp_path):
     state = host.bootbank.read("state.tgz")
     lines = _look(capsys, tmp_path, "esxi-state.tgz", state)
     count = len(es.StateArchive.from_bytes(state))
-    assert lines[0] == f"esxi-state.tgz: {len(state)} bytes, a state.tgz whose local.tgz holds {count} files"
+    assert lines[0] == f"esxi-state.tgz: {len(state)} bytes, a state.tgz; its local.tgz holds {count} files"
     assert lines[1] == "" and lines[2].startswith("-rwx------ 0/0")
     assert "[root@esxi:/tmp] tar tzvf local.tgz" in lines
 
     bundle = host.fs.read(host.backup_config())
     lines = _look(capsys, tmp_path, "configBundle-esxi.tgz", bundle)
-    assert lines[0].startswith(f"configBundle-esxi.tgz: {len(bundle)} bytes, a configuration bundle of VMware ESXi")
+    assert lines[0].startswith(f"configBundle-esxi.tgz: {len(bundle)} bytes, a bundle of VMware ESXi 7.0")
+    assert len(lines[0]) <= WIDTH
     assert any(line.startswith("configuration bundle: ") for line in lines)
 
     secure = lab.fresh_host("7.0U3").bootbank.read("state.tgz")
