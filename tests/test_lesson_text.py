@@ -261,3 +261,28 @@ def test_the_link_check_finds_a_missing_heading():
     assert "6.-No-such-section" not in {
         h.replace(" ", "-") for h in _headings(NOTEBOOKS[0].parent / "03-branching.ipynb")
     }
+
+
+PRIVATE = re.compile(r"(?<![\w.])[A-Za-z_][\w.]*\._[a-z]\w*|from esxistate[\w.]* import [^\n]*\b_[a-z]")
+
+
+def _code(notebook: Path) -> list[tuple[int, str]]:
+    cells = json.loads(notebook.read_text())["cells"]
+    return [(number, "".join(cell["source"])) for number, cell in enumerate(cells) if cell["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_lessons_use_only_public_names_and_do_not_copy_the_shared_helpers(notebook):
+    """A lesson reaches the package through its public names only, and takes a shared helper from es.lab rather
+    than defining its own copy."""
+    private = [(n, m.group(0)) for n, source in _code(notebook) for m in PRIVATE.finditer(source)]
+    assert not private, f"{notebook.name}: private names in cells: {private}"
+    shared = set(es.lab.__all__)
+    copies = [(n, name) for n, source in _code(notebook) for name in re.findall(r"^def (\w+)\(", source, re.M)]
+    assert not [copy for copy in copies if copy[1] in shared], f"{notebook.name}: helpers es.lab already has: {copies}"
+
+
+def test_the_public_name_check_finds_a_private_one():
+    assert PRIVATE.search("print(host._shell.prompt)")
+    assert PRIVATE.search("from esxistate.render.graph import _label")
+    assert not PRIVATE.search("print(obj.__class__, es.lab.log, host.fs.read_text(path))")
