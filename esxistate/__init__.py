@@ -66,6 +66,7 @@ def load_ipython_extension(ipython: object) -> None:
 _LAZY = {  # loaded on first use, so `import esxistate` imports neither ipywidgets nor graphviz
     "exercises": ".exercises",
     "facts": ".facts",
+    "lab": ".lab",
     "render": ".render",
     "widgets": ".render.widgets",
     "export": ".render.html",

@@ -3,9 +3,11 @@ spaces (never inside a word), wide column listings shown as HTML tables."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -126,3 +128,161 @@ def test_on_a_real_host_boxes_name_their_source(notebook):
         if cell["cell_type"] == "markdown" and text.startswith("> **On a real host.**"):
             assert re.search(r"KB \d+|github\.com/|esx-boot|eclair\.rb|public", text), text[:80]
             assert "```" in text or "`" in text  # the real words themselves, verbatim
+
+
+# A long text output opens with a one-line summary. What a student sees as one output is a run of stream outputs
+# (JupyterLab and nbconvert show consecutive writes to one stream as one block), or one text/plain result.
+PROMPT_COMMENT = re.compile(r"^\[root@[^\]]+\] # \S")  # "[root@esxi:~] # what the commands below show"
+EXERCISE_TEXT = re.compile(r"\.check\(|\.question\b|^print\((ex|card)\)$", re.M)  # words of es.exercises
+
+
+def _shown_blocks(cell: dict) -> list[str]:
+    """The text blocks a student sees under one code cell, consecutive stream outputs of one stream merged."""
+    blocks: list[str] = []
+    last_stream = None
+    for output in cell.get("outputs", []):
+        text = _shown_text(output)
+        stream = output.get("name") if output["output_type"] == "stream" else None
+        if stream is not None and stream == last_stream:
+            blocks[-1] += text
+        else:
+            blocks.append(text)
+        last_stream = stream
+    return [block for block in blocks if block.strip()]
+
+
+def opens_with_summary(text: str) -> bool:
+    """True when a text block of more than es.lab.LONG lines opens with a one-line summary: its first line is not
+    empty, not indented and fits the column, and it stands apart from what it sums up, either followed by an empty
+    line or written as a shell comment after the prompt (the way an administrator annotates a terminal transcript).
+    A block of at most es.lab.LONG lines needs no summary."""
+    lines = text.splitlines()
+    if len(lines) <= es.lab.LONG:
+        return True
+    first = lines[0]
+    if not first.strip() or first[0].isspace() or len(first) > WIDTH:
+        return False
+    return bool(PROMPT_COMMENT.match(first)) or lines[1] == ""
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_long_log_or_listing_opens_with_a_one_line_summary(notebook):
+    """Every stored text output longer than 15 lines (a boot.cfg, a module table, an event log, a transcript) tells
+    in its first line what follows. Exempt: a question or feedback written by es.exercises, which opens with its own
+    verdict ("Correct." / "Not quite.") and is worded by the exercises package."""
+    missing = []
+    for number, cell in enumerate(json.loads(notebook.read_text())["cells"]):
+        if cell["cell_type"] != "code" or EXERCISE_TEXT.search("".join(cell["source"])):
+            continue
+        missing += [(number, block.splitlines()[0]) for block in _shown_blocks(cell) if not opens_with_summary(block)]
+    assert not missing, f"{notebook.name}: long outputs without a summary line (cell, first line): {missing}"
+
+
+def test_the_summary_check_finds_a_long_listing_without_one():
+    listing = "".join(f"-rw-r--r-T 0/0  {n:>5} etc/file{n}\n" for n in range(20))
+    assert not opens_with_summary(listing)
+    assert opens_with_summary("20 files in local.tgz, 3 of them changed since boot\n\n" + listing)
+    assert not opens_with_summary("20 files in local.tgz, and a summary that runs on\n    over two lines\n" + listing)
+    assert not opens_with_summary("\n" + listing)
+    assert not opens_with_summary("   indented first line\n\n" + listing)
+    assert opens_with_summary("[root@esxi:~] # back it up, then list state.tgz\n" + listing)
+    assert not opens_with_summary("[root@esxi:~] tar tzvf /bootbank/state.tgz\n" + listing)
+    assert opens_with_summary(listing.split("\n", 5)[-1])  # 15 lines: no summary needed
+    streams = [{"output_type": "stream", "name": "stdout", "text": [part]} for part in ("a\n", "b\n")]
+    assert _shown_blocks({"outputs": streams}) == ["a\nb\n"]
+
+
+# Links between lessons: relative links to a notebook and one of its sections, in Markdown cells and in the diagrams
+# stored in outputs (the decision diagram of lesson 00 links every box). JupyterLab names a heading's anchor after
+# its text with spaces made dashes; nbconvert's HTML does the same and percent-encodes what a URL fragment cannot
+# hold, so a link written percent-encoded works in both.
+LINK = re.compile(r"""(?:\]\(|href=")([0-9][\w.-]*\.ipynb)(?:#([^)"\s]*))?[)"]""")
+
+
+def _headings(notebook: Path) -> set[str]:
+    """The text of every Markdown heading of a notebook as a reader sees it: markup and tags removed."""
+    found = set()
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if re.match(r"#{1,6} ", line):
+                    text = re.sub(r"<[^>]*>", "", line.lstrip("#").strip())
+                    found.add(re.sub(r"[`*]", "", text))
+    return found
+
+
+def _anchor_targets(notebook: Path) -> list[tuple[int, str, str | None]]:
+    """(cell, notebook, fragment) for every relative link in a notebook's Markdown and stored SVG outputs."""
+    targets = []
+    for number, cell in enumerate(json.loads(notebook.read_text())["cells"]):
+        texts = ["".join(cell["source"])] if cell["cell_type"] == "markdown" else []
+        for output in cell.get("outputs", []):
+            svg = output.get("data", {}).get("image/svg+xml")
+            if svg:
+                texts.append(html.unescape("".join(svg)))
+        targets += [(number, m.group(1), m.group(2)) for text in texts for m in LINK.finditer(text)]
+    return targets
+
+
+def test_lesson_00_links_every_answer_to_a_section_that_exists():
+    """Each of the five questions (and the last resort) links to the section that shows it live, in the Markdown
+    list and in the boxes of the diagram; each link names an existing lesson and one of its headings."""
+    start = NOTEBOOKS[0].parent / "00-start-here.ipynb"
+    targets = _anchor_targets(start)
+    markdown = {(name, fragment) for _, name, fragment in targets}
+    assert len(markdown) >= 11
+    broken = []
+    for number, name, fragment in targets:
+        target = start.parent / name
+        if not target.exists():
+            broken.append((number, name, "no such lesson"))
+        elif not fragment:
+            broken.append((number, name, "links the lesson top, not a section"))
+        elif unquote(fragment) not in {h.replace(" ", "-") for h in _headings(target)}:
+            broken.append((number, name, f"no heading with the anchor {fragment}"))
+    assert not broken, broken
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_link_to_a_lesson_section_finds_its_heading(notebook):
+    for number, name, fragment in _anchor_targets(notebook):
+        target = notebook.parent / name
+        assert target.exists(), f"{notebook.name} cell {number} links {name}, which does not exist"
+        if fragment:
+            anchors = {h.replace(" ", "-") for h in _headings(target)}
+            assert unquote(fragment) in anchors, f"{notebook.name} cell {number}: no heading {fragment} in {name}"
+
+
+def test_the_link_check_finds_a_missing_heading():
+    assert _headings(NOTEBOOKS[0].parent / "03-branching.ipynb") >= {"5. Sticky files and their .# twins"}
+    found = LINK.findall('see [lesson 03](03-branching.ipynb#5.-Sticky-files-and-their-.%23-twins) or <a href="x">')
+    assert found == [("03-branching.ipynb", "5.-Sticky-files-and-their-.%23-twins")]
+    assert unquote("5.-Sticky-files-and-their-.%23-twins") == "5.-Sticky-files-and-their-.#-twins"
+    assert "6.-No-such-section" not in {
+        h.replace(" ", "-") for h in _headings(NOTEBOOKS[0].parent / "03-branching.ipynb")
+    }
+
+
+PRIVATE = re.compile(r"(?<![\w.])[A-Za-z_][\w.]*\._[a-z]\w*|from esxistate[\w.]* import [^\n]*\b_[a-z]")
+
+
+def _code(notebook: Path) -> list[tuple[int, str]]:
+    cells = json.loads(notebook.read_text())["cells"]
+    return [(number, "".join(cell["source"])) for number, cell in enumerate(cells) if cell["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_lessons_use_only_public_names_and_do_not_copy_the_shared_helpers(notebook):
+    """A lesson reaches the package through its public names only, and takes a shared helper from es.lab rather
+    than defining its own copy."""
+    private = [(n, m.group(0)) for n, source in _code(notebook) for m in PRIVATE.finditer(source)]
+    assert not private, f"{notebook.name}: private names in cells: {private}"
+    shared = set(es.lab.__all__)
+    copies = [(n, name) for n, source in _code(notebook) for name in re.findall(r"^def (\w+)\(", source, re.M)]
+    assert not [copy for copy in copies if copy[1] in shared], f"{notebook.name}: helpers es.lab already has: {copies}"
+
+
+def test_the_public_name_check_finds_a_private_one():
+    assert PRIVATE.search("print(host._shell.prompt)")
+    assert PRIVATE.search("from esxistate.render.graph import _label")
+    assert not PRIVATE.search("print(obj.__class__, es.lab.log, host.fs.read_text(path))")
