@@ -1,8 +1,9 @@
 """The course as a static JupyterLite site: built by lite/build.py from a clean checkout, served on 127.0.0.1,
 and every lesson run top to bottom in Chromium, which can reach nothing else.
 
-The browser test fails on any error output the stored lesson does not have, any diagram missing, shown as a table
-or not valid SVG, any widget missing or not drawn, and any request that leaves 127.0.0.1. The site is built once
+The browser test runs each lesson in a kernel of its own and fails on any error output the stored lesson does not
+have, any diagram missing, shown as a table or not valid SVG, any widget missing or not drawn, a Quiz or Timeline
+that does not change when clicked, and any request that leaves 127.0.0.1. The site is built once
 per test run, into a temporary folder (downloads cached there, for this run only). Screenshots of each lesson are
 kept in the temporary folder, and copied to $ESXISTATE_SAVE_SCREENSHOTS when it is set.
 
