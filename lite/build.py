@@ -54,13 +54,27 @@ EXTRA_WHEELS = {  # name -> (version, imports, depends), added to the lock
     "graphviz": ("0.21", ["graphviz"], []),
     "ipywidgets": (IPYWIDGETS, ["ipywidgets"], ["comm", "ipython", "traitlets"]),
 }
-PRELOAD = ["esxistate"]  # loaded (with its dependencies) before the first cell runs
+# The kernel's own wheels, shipped by jupyterlite-pyodide-kernel beside its lab extension (static/pypi/): its
+# worker installs them with micropip and piplite unless loadPyodide already loaded them, so they go into the lock
+# too. name -> (imports, depends).
+KERNEL_WHEELS = {
+    "piplite": (["piplite"], ["micropip"]),
+    "pyodide-kernel": (["pyodide_kernel"], ["comm", "ipython"]),
+    "ipykernel": (["ipykernel"], ["pyodide-kernel"]),
+}
+KERNEL_PYPI = "extensions/@jupyterlite/pyodide-kernel-extension/static/pypi"
+# Loaded from the lock while Pyodide starts, all fetched in parallel and none resolved by micropip. The worker
+# (jupyterlite-pyodide-kernel's initPackageManager and initKernel) skips its own `micropip.install` and
+# `piplite.install` of each package named here, by these exact names; esxistate brings graphviz and ipywidgets.
+PRELOAD = ["micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython", "esxistate"]
 # Modules whose bytecode ships in the wheels: what the kernel and the lessons import (lite/pycompile.mjs).
 COMPILED = [
     "IPython",
     "ipywidgets",
     "jedi",
     "micropip",
+    "piplite.piplite",
+    "pyodide_kernel",
     "esxistate",
     "esxistate.render",
     "esxistate.render.widgets",
@@ -215,6 +229,10 @@ def install_pyodide(out: Path, cache: Path, esx_whl: Path) -> dict[str, str]:
     for name, (version, imports, depends) in EXTRA_WHEELS.items():
         kept[name] = _entry(name, version, wheels[name], imports, depends)
     kept["esxistate"] = _entry("esxistate", "0.1.0", esx_whl, ["esxistate"], ["graphviz", "ipywidgets"])
+    for name, (imports, depends) in KERNEL_WHEELS.items():
+        (whl,) = (out / KERNEL_PYPI).glob(f"{name.replace('-', '_')}-*.whl")
+        wheels[name] = whl
+        kept[name] = _entry(name, whl.name.split("-")[1], whl, imports, depends)
     lock["packages"] = kept
     plain = cache / "plain-wheels"
     if plain.exists():
@@ -222,7 +240,7 @@ def install_pyodide(out: Path, cache: Path, esx_whl: Path) -> dict[str, str]:
     plain.mkdir()
     for name in kept:
         shutil.copy2(esx_whl if name == "esxistate" else wheels[name], plain)
-    run(["node", ROOT / "lite" / "pycompile.mjs", core, plain, target, *COMPILED])
+    run(["node", ROOT / "lite" / "pycompile.mjs", core, plain, target, "--keep-source=esxistate", *COMPILED])
     for entry in kept.values():
         entry["sha256"] = sha256(target / entry["file_name"])
     (target / "pyodide-lock.json").write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
@@ -276,6 +294,8 @@ def verify(out: Path, files: dict[str, str]) -> None:
     url = settings.get("pyodideUrl", "")
     if not url.startswith("./") or not (out / url).is_file():
         problems.append(f"pyodideUrl {url!r} is not a file of the site")
+    preload = settings.get("loadPyodideOptions", {}).get("packages", [])
+    problems += [f"{name!r} is preloaded but not in the lock" for name in preload if name not in files]
     for file_name in [*files.values(), "viz.js", *PYODIDE_FILES]:
         if not (out / "static" / "pyodide" / file_name).is_file():
             problems.append(f"static/pyodide/{file_name} is missing")

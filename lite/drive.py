@@ -67,6 +67,7 @@ class LessonRun:
     seconds_total: float
     kernel_id: str = ""
     screenshots: list[Path] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # milestone -> seconds after the start (see _PHASES)
 
 
 def expected_outputs(notebook: Path) -> list[dict[str, int]]:
@@ -109,27 +110,39 @@ def outside(urls: list[str]) -> list[str]:
     return sorted({u for u, p in parts if p.scheme not in ("data", "blob") and p.hostname != "127.0.0.1"})
 
 
-# Open a lesson in the JupyterLab already on the page, connected to a running kernel, after closing the lesson
-# before it without saving it (closing leaves its kernel running); the kernel is then reset (_RESET).
-_OPEN_WITH_KERNEL = """
-async ([path, kernelId]) => {
+# Open a lesson in the JupyterLab already on the page, in a kernel of its own: close the lesson before it without
+# saving it, shut every running kernel down (closing a notebook leaves its kernel running), then open the lesson
+# with a new kernel, so each lesson starts from a Python that has run nothing, as a student's does.
+_OPEN_IN_NEW_KERNEL = """
+async (path) => {
   const app = window.jupyterapp;
   for (const widget of [...app.shell.widgets('main')]) {
     if (widget.context) widget.context.model.dirty = false;
     widget.dispose();
   }
-  const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook', kernel: {id: kernelId}});
-  await widget.context.sessionContext.ready;
-  const kernel = widget.context.sessionContext.session.kernel;
-  await kernel.requestExecute({code: RESET, silent: true, store_history: false}).done;
-  return kernel.id;
+  await app.serviceManager.sessions.refreshRunning();
+  for (const session of [...app.serviceManager.sessions.running()]) {
+    await app.serviceManager.sessions.shutdown(session.id);
+  }
+  await app.commands.execute('docmanager:open', {path, factory: 'Notebook', kernel: {name: 'python'}});
 }
 """
-# A fresh kernel's state, as far as lessons can tell: no names, and `%load_ext esxistate` loads the extension again
-# instead of saying it is already loaded.
-_RESET = "%reset -f\nget_ipython().extension_manager.loaded.discard('esxistate')"
-_OPEN_WITH_KERNEL = _OPEN_WITH_KERNEL.replace("RESET", json.dumps(_RESET))
 _KERNEL_ID = "() => window.jupyterapp.shell.currentWidget.context.sessionContext.session.kernel.id"
+# When the kernel's worker fetched what (its own performance timeline: the worker's network events reach the page
+# late while Python keeps the worker busy), on the page's clock.
+_WORKER_FETCHES = """
+() => performance.getEntriesByType('resource').map(e => [e.name, performance.timeOrigin + e.startTime,
+                                                          performance.timeOrigin + e.responseEnd])
+"""
+# The milestones of a lesson's start, in order, and what each phase between two of them is made of.
+PHASES = {
+    "worker": "JupyterLab starts, opens the lesson and starts the kernel's worker",
+    "wasm": "the worker loads Pyodide (pyodide.asm.wasm fetched)",
+    "wheels": "every wheel of the lock fetched (in parallel with Pyodide compiling and starting)",
+    "python": "Pyodide compiles and starts Python, which unpacks the wheels (then the worker mounts /drive)",
+    "esxistate": "the worker imports the kernel (IPython), then the first cell imports esxistate",
+    "output": "the first cell builds and boots its host and prints",
+}
 
 
 def run_lesson(
@@ -139,20 +152,29 @@ def run_lesson(
     *,
     timeout_s: float = 300,
     shots: Path | None = None,
-    kernel_id: str | None = None,
+    fresh_page: bool = True,
 ) -> LessonRun:
     """Open lesson `name` (a file name under the site's files/), Run All Cells, wait until every code cell has run
     and the kernel is idle, and read each cell's outputs. Screenshots go to `shots` when given.
 
-    Without `kernel_id` the page loads the site afresh and the lesson starts its own kernel, as a student's does.
-    With one, the lesson opens in the JupyterLab already on the page and runs in that (running) kernel, its names
-    cleared first: starting Pyodide is most of a lesson's time, and a test of every lesson needs it only once.
-    The run's `kernel_id` says which kernel ran it."""
+    With `fresh_page` the page loads the site afresh, as a student's does. Without it the lesson opens in the
+    JupyterLab already on the page (the one before it is closed and its kernel shut down): a new kernel all the
+    same, without loading JupyterLab again. The run's `kernel_id` says which kernel ran it, and its `phases` when
+    each milestone of PHASES was reached."""
     started = time.monotonic()
-    if kernel_id is None:
+    started_epoch_ms = time.time() * 1000
+    workers: list[Any] = []
+    worker_seen: list[float] = []
+
+    def on_worker(worker: Any) -> None:
+        workers.append(worker)
+        worker_seen.append(time.monotonic() - started)
+
+    page.on("worker", on_worker)
+    if fresh_page:
         page.goto(f"{base_url}/lab/index.html?path={name}", timeout=timeout_s * 1000)
     else:
-        page.evaluate(_OPEN_WITH_KERNEL, [name, kernel_id])
+        page.evaluate(_OPEN_IN_NEW_KERNEL, name)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_s * 1000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_s * 1000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")  # a reopened lesson
@@ -171,10 +193,71 @@ def run_lesson(
         page.wait_for_timeout(500)
     page.wait_for_timeout(1500)  # let widget views finish drawing
     cells = page.evaluate(_READ_CELLS)
+    page.remove_listener("worker", on_worker)
     run = LessonRun(name, cells, first, time.monotonic() - started, page.evaluate(_KERNEL_ID))
+    run.phases = _phases(workers, worker_seen, started_epoch_ms, first)
     if shots is not None:
         run.screenshots = screenshots(page, name, shots)
     return run
+
+
+def _phases(workers: list[Any], seen: list[float], started_epoch_ms: float, first: float) -> dict[str, float]:
+    """Seconds from the start to each milestone of PHASES that the kernel's worker shows."""
+    phases: dict[str, float] = {}
+    for worker, at in zip(workers, seen, strict=True):
+        if "worker" not in worker.url:
+            continue
+        try:
+            fetches = worker.evaluate(_WORKER_FETCHES)
+        except Exception:  # the worker is gone (a kernel shut down): nothing to read
+            continue
+        wasm = [end for url, _, end in fetches if url.endswith("/pyodide.asm.wasm")]
+        if not wasm:
+            continue
+        phases["worker"] = at
+        phases["wasm"] = (wasm[0] - started_epoch_ms) / 1000
+        phases["wheels"] = (max(end for url, _, end in fetches if url.endswith(".whl")) - started_epoch_ms) / 1000
+        drive = [begin for url, begin, _ in fetches if "/api/drive" in url]
+        if drive:
+            phases["python"] = (drive[0] - started_epoch_ms) / 1000
+        viz = [begin for url, begin, _ in fetches if url.endswith("/viz.js")]
+        if viz:
+            phases["esxistate"] = (viz[0] - started_epoch_ms) / 1000
+    phases["output"] = first
+    return phases
+
+
+# Widgets a lesson may show that a test can click, and what a click must change: a Quiz's first choice then Check
+# (the feedback says Correct or Not quite; with no choices, Check asks for an answer first), a Timeline's next step
+# (another frame). Each is found by its buttons' labels.
+_CLICKS = {
+    "quiz": (["Check", "New question"], "Check", ".widget-radio-box input"),
+    "timeline": (["◀ previous", "next ▶"], "next ▶", None),
+}
+_WIDGET_BOX = ".jp-OutputArea-output:has(> .jupyter-widgets):has(button:text-is('{a}')):has(button:text-is('{b}'))"
+
+
+def click_widgets(page: Any, *, timeout_s: float = 60) -> list[dict[str, str]]:
+    """Click the first Quiz and the first Timeline the lesson shows (see _CLICKS); for each, its text before and
+    after, once the kernel has answered (the text changed, or `timeout_s` passed)."""
+    done = []
+    for kind, (labels, button, choice) in _CLICKS.items():
+        box = page.locator(_WIDGET_BOX.format(a=labels[0], b=labels[1])).first
+        if box.count() == 0:
+            continue
+        box.scroll_into_view_if_needed()
+        before = box.inner_text()
+        if choice is not None and box.locator(choice).count():
+            box.locator(choice).first.check()
+        box.locator(f"button:text-is('{button}')").first.click()
+        deadline = time.monotonic() + timeout_s
+        after = before
+        while after == before and time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+            after = box.inner_text()
+        page.wait_for_timeout(250)  # the rest of the same update
+        done.append({"kind": kind, "before": before, "after": box.inner_text()})
+    return done
 
 
 def screenshots(page: Any, name: str, folder: Path) -> list[Path]:

@@ -1,8 +1,9 @@
 """The course as a static JupyterLite site: built by lite/build.py from a clean checkout, served on 127.0.0.1,
 and every lesson run top to bottom in Chromium, which can reach nothing else.
 
-The browser test fails on any error output the stored lesson does not have, any diagram missing, shown as a table
-or not valid SVG, any widget missing or not drawn, and any request that leaves 127.0.0.1. The site is built once
+The browser test runs each lesson in a kernel of its own and fails on any error output the stored lesson does not
+have, any diagram missing, shown as a table or not valid SVG, any widget missing or not drawn, a Quiz or Timeline
+that does not change when clicked, and any request that leaves 127.0.0.1. The site is built once
 per test run, into a temporary folder (downloads cached there, for this run only). Screenshots of each lesson are
 kept in the temporary folder, and copied to $ESXISTATE_SAVE_SCREENSHOTS when it is set.
 
@@ -13,7 +14,6 @@ itself on made-up pages (so that it can fail).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -23,21 +23,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # lite/ sits beside tests/, outside the installed package
+    sys.path.insert(0, str(ROOT))
+
+from lite import build, drive, serve  # noqa: E402
+
 NOTEBOOKS = ROOT / "notebooks"
 LESSONS = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"lite_{name}", ROOT / "lite" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load("build")
-drive = _load("drive")
-serve = _load("serve")
 
 
 # -- without a browser ------------------------------------------------------------------------------------------------
@@ -156,6 +148,29 @@ def test_the_build_refuses_a_site_that_would_reach_a_cdn(tmp_path):
     build.verify(out, {})
 
 
+def test_the_kernel_finds_every_package_it_installs_at_start_already_loaded():
+    """jupyterlite-pyodide-kernel's worker installs micropip, piplite, ipykernel, comm, pyodide-kernel, jedi and
+    ipython with micropip at start unless loadPyodide's `packages` names them: each resolution is a round trip."""
+    worker_installs = {"micropip", "piplite", "ipykernel", "comm", "pyodide-kernel", "jedi", "ipython"}
+    assert worker_installs <= set(build.PRELOAD)
+    assert "esxistate" in build.PRELOAD
+
+
+def test_the_build_refuses_a_preloaded_package_missing_from_the_lock(tmp_path):
+    out = tmp_path / "site"
+    (out / "static" / "pyodide").mkdir(parents=True)
+    (out / "files").mkdir()
+    (out / "files" / "00.ipynb").write_text("{}")
+    for name in (*build.PYODIDE_FILES, "viz.js", "a.whl"):
+        (out / "static" / "pyodide" / name).write_text("")
+    settings = {"pyodideUrl": "./static/pyodide/pyodide.mjs", "disablePyPIFallback": True}
+    settings["loadPyodideOptions"] = {"packages": ["a", "b"]}
+    config = {"jupyter-config-data": {"litePluginSettings": {build.PLUGIN: settings}}}
+    (out / "jupyter-lite.json").write_text(json.dumps(config))
+    with pytest.raises(SystemExit, match="'b' is preloaded but not in the lock"):
+        build.verify(out, {"a": "a.whl"})
+
+
 def _cell(mimes=(), **kw):
     return {
         "code": True,
@@ -216,7 +231,8 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium(site):
-    """One Chromium page for every lesson; the first lesson starts the kernel the others reuse (drive.run_lesson)."""
+    """One Chromium page for every lesson: the first lesson loads the site, each later one opens in the same
+    JupyterLab with a kernel of its own (drive.run_lesson)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -225,9 +241,13 @@ def chromium(site):
         everything: list[str] = []  # all lessons'
         drive.record_requests(context, requests)
         drive.record_requests(context, everything)
-        yield context.new_page(), requests, everything, {}
+        yield context.new_page(), requests, everything, []
         context.close()
         browser.close()
+
+
+def _shows(lesson: str, widget: str) -> bool:
+    return f"es.widgets.{widget}(" in (NOTEBOOKS / lesson).read_text(encoding="utf-8")
 
 
 @pytest.mark.exe("chromium")
@@ -235,13 +255,21 @@ def chromium(site):
 @pytest.mark.exe("node")
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_lesson_runs_top_to_bottom_in_the_browser_with_nothing_leaving_127_0_0_1(site, chromium, lesson, tmp_path):
-    page, requests, everything, kernel = chromium
+    page, requests, everything, kernels = chromium
     requests.clear()
-    run = drive.run_lesson(page, site, lesson, timeout_s=420, shots=tmp_path, kernel_id=kernel.get("id"))
-    kernel["id"] = run.kernel_id
-    if os.environ.get("ESXISTATE_SAVE_SCREENSHOTS"):
-        for shot in run.screenshots:
-            shutil.copy(shot, Path(os.environ["ESXISTATE_SAVE_SCREENSHOTS"]) / f"lite-{shot.name}")
+    run = drive.run_lesson(page, site, lesson, timeout_s=420, fresh_page=not kernels)
+    assert run.kernel_id not in kernels  # a kernel of its own: nothing a lesson before it ran is still there
+    kernels.append(run.kernel_id)
     assert drive.problems(run, drive.expected_outputs(NOTEBOOKS / lesson)) == []
+    clicks = drive.click_widgets(page)
+    shots = drive.screenshots(page, lesson, tmp_path)
+    if os.environ.get("ESXISTATE_SAVE_SCREENSHOTS"):
+        for shot in shots:
+            shutil.copy(shot, Path(os.environ["ESXISTATE_SAVE_SCREENSHOTS"]) / f"lite-{shot.name}")
+    assert sorted(c["kind"] for c in clicks) == [k for k in ("quiz", "timeline") if _shows(lesson, k.title())]
+    for click in clicks:  # the click went to Python and back: the widget shows something else
+        assert click["after"] != click["before"], click
+        if click["kind"] == "quiz":
+            assert any(word in click["after"] for word in ("Correct.", "Not quite.", "Give an answer first.")), click
     assert drive.outside(requests) == []
     assert any("/static/pyodide/pyodide.asm.wasm" in u for u in everything)  # the kernel worker's requests are seen
