@@ -15,7 +15,7 @@ the Shift+R question is the one KB 1033604 quotes (F45).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from types import MappingProxyType
@@ -23,9 +23,83 @@ from types import MappingProxyType
 from .bootcfg import BootConfig
 from .errors import BadBootConfig, NoBootableBank, NoSuchFile, RollbackNotPossible
 from .image import major
-from .vib import Vib
+from .vib import Vib, VibIndex
 
-__all__ = ["BankState", "BootBank", "BootChoice", "choose_bank", "safeboot", "staged_is_newer"]
+__all__ = [
+    "BankFiles",
+    "BankState",
+    "BootBank",
+    "BootChoice",
+    "Deferred",
+    "choose_bank",
+    "raw_files",
+    "safeboot",
+    "staged_is_newer",
+]
+
+
+class Deferred:
+    """A file whose bytes are made when first read, then kept: imgdb.tgz describes every VIB of its bank (F31),
+    so writing it costs in proportion to the whole VIB list however small the change. Whoever makes one checks
+    beforehand what could fail, so reading it never raises. Reading gives the bytes an eager write would have."""
+
+    __slots__ = ("_args", "_data", "_make")
+
+    def __init__(self, make: Callable[..., bytes], *args: object) -> None:
+        self._make: Callable[..., bytes] | None = make  # a module's function and its arguments: it pickles
+        self._args = args
+        self._data = b""
+
+    def get(self) -> bytes:
+        if self._make is not None:
+            self._data, self._make, self._args = self._make(*self._args), None, ()
+        return self._data
+
+
+class BankFiles(Mapping):
+    """A boot bank's files, name -> bytes, read-only like the `MappingProxyType` it replaces; a file may be
+    `Deferred` and is made on first read. A changed copy (`BootBank.replace_files`) copies the table of names,
+    never the bytes, and leaves a deferred file unread."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: dict[str, bytes | Deferred]) -> None:
+        self._raw = raw  # owned: nobody changes it after this
+
+    def __getitem__(self, name: str) -> bytes:
+        data = self._raw[name]
+        return data.get() if data.__class__ is Deferred else data  # type: ignore[union-attr,return-value]
+
+    def get(self, name: str, default=None):  # type: ignore[override]
+        data = self._raw.get(name, default)
+        return data.get() if data.__class__ is Deferred else data
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def keys(self):  # type: ignore[override]
+        return self._raw.keys()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, BankFiles) and other._raw is self._raw:
+            return True
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # as a mappingproxy of a dict: not hashable
+
+    def __repr__(self) -> str:
+        return f"BankFiles({sorted(self._raw)})"
+
+
+def raw_files(files: Mapping[str, bytes]) -> Mapping[str, bytes | Deferred]:
+    """The table behind a bank's files, deferred files left unread (a plain mapping is its own table)."""
+    return files._raw if isinstance(files, BankFiles) else files
 
 
 class BankState(IntEnum):
@@ -48,6 +122,8 @@ class BootBank:
     vibs: tuple[Vib, ...] = field(default=(), repr=False)  # what this bank's imgdb.tgz describes (F31)
     # the 6.x build this partition held before the 6.x -> 7.0 upgrade re-laid the boot device (F45); "" otherwise
     relaid_build: str = field(default="", repr=False)
+    # `vib_index()`'s answer, kept with the bank (it describes `vibs`, and says so when they change)
+    index: VibIndex | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def empty(cls, label: str, partition: int) -> BootBank:
@@ -55,9 +131,16 @@ class BootBank:
 
     @classmethod
     def with_image(cls, label: str, partition: int, config: BootConfig, modules: Mapping[str, bytes]) -> BootBank:
-        files = dict(modules)
+        files = dict(raw_files(modules))
         files["boot.cfg"] = config.dumps().encode()
-        return cls(label, partition, MappingProxyType(files), config)
+        return cls(label, partition, BankFiles(files), config)
+
+    def vib_index(self) -> VibIndex:
+        """The index of `vibs` (by name, by module file): kept with the bank, made here once when it has none."""
+        index = VibIndex.of(self.vibs, self.index)
+        if index is not self.index:
+            object.__setattr__(self, "index", index)  # a cache of what `vibs` says, not a change of the bank
+        return index
 
     def read(self, name: str) -> bytes:
         try:
@@ -65,22 +148,30 @@ class BootBank:
         except KeyError:
             raise NoSuchFile(f"/{self.label.lower()}/{name}") from None
 
-    def replace_files(self, changes: Mapping[str, bytes | None]) -> BootBank:
-        """A copy with files written (bytes) or removed (None); `boot.cfg` keeps `config` in step."""
-        files = dict(self.files)
+    def replace_files(
+        self, changes: Mapping[str, bytes | Deferred | None], *, config: BootConfig | None = None
+    ) -> BootBank:
+        """A copy with files written (bytes) or removed (None); `boot.cfg` keeps `config` in step: parsed from the
+        new text, or `config` itself when the caller has it (its text is what is written)."""
+        files = dict(raw_files(self.files))
         for name, data in changes.items():
             if data is None:
                 files.pop(name, None)
             else:
                 files[name] = data
-        config = self.config
+        parsed = self.config
         if "boot.cfg" in changes:
             text = changes["boot.cfg"]
-            try:
-                config = BootConfig.parse(text.decode("utf-8", "replace")) if text is not None else None
-            except BadBootConfig:
-                config = None  # the bank holds text mboot will refuse; safeboot still reads its three keys
-        return replace(self, files=MappingProxyType(files), config=config)
+            if config is not None:
+                parsed = config
+            elif isinstance(text, (bytes, bytearray)):
+                try:
+                    parsed = BootConfig.parse(text.decode("utf-8", "replace"))
+                except BadBootConfig:
+                    parsed = None  # the bank holds text mboot will refuse; safeboot still reads its three keys
+            else:
+                parsed = None
+        return replace(self, files=BankFiles(files), config=parsed)
 
     def _safeboot_key(self, key: str) -> str | None:
         """What safeboot sees (F4): it reads build/updated/bootstate even when mboot would refuse the file."""
@@ -106,7 +197,7 @@ class BootBank:
         return BootConfig.parse(raw.decode("utf-8", "replace"))
 
     def with_config(self, config: BootConfig) -> BootBank:
-        return self.replace_files({"boot.cfg": config.dumps().encode()})
+        return self.replace_files({"boot.cfg": config.dumps().encode()}, config=config)
 
     @property
     def state(self) -> BankState | None:

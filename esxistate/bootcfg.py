@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 
 from .display import DrawsItself
 from .errors import BadBootConfig
@@ -48,7 +50,7 @@ _SPLIT_NAME = re.compile(r"[ \t\n\v\f\r]+")
 _NUMBER = re.compile(r"-?[0-9]*")  # the loader's is_number(): an optional '-', then only digits
 _INT32 = (-(2**31), 2**31 - 1)  # the loader keeps these values in a C int
 _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-_VALUE_LINE = re.compile(r"(?P<head>[^=]*=[ \t\v\f\r]*)(?P<value>.*?)(?P<tail>[ \t\v\f\r]*)", re.DOTALL)
+_INLINE_BLANKS = " \t\v\f\r"  # the blanks a line can hold before its end (a line ends at '\n')
 
 
 def _fold(key: str) -> str:
@@ -70,6 +72,15 @@ def _split_eol(raw: str) -> tuple[str, str]:
         if raw.endswith(eol):
             return raw[: -len(eol)], eol
     return raw, ""
+
+
+def _around_value(body: str) -> tuple[str, str]:
+    """What stays of a KEY=VALUE line when its value is rewritten: the key, the '=' and the blanks after it, and
+    the blanks that end the line. String methods, no regular expression: a modules= line is long."""
+    start = body.index("=") + 1  # every indexed line holds an '='
+    start += len(body) - start - len(body[start:].lstrip(_INLINE_BLANKS))
+    end = max(len(body.rstrip(_INLINE_BLANKS)), start)
+    return body[:start], body[end:]
 
 
 def _shown(body: str) -> str:
@@ -125,6 +136,29 @@ def _check_value(key: str, value: str | int) -> str:
     if "\n" in text or "\x00" in text:
         raise BadBootConfig(f"the value for {key}= must fit on one line and hold no NUL byte: {_shown(text)!r}")
     return text.strip(_BLANKS)
+
+
+_ODD_BLANK = re.compile(r"[\t\n\v\f\r\x00]")
+
+
+def _plain_modules(names: tuple[object, ...]) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """The modules= value and `_module_options` of `names` when every one is a plain file name (text, not empty, no
+    blank, no NUL, no '---'), found without a loop in Python: a long line costs a join and a few scans, so staging
+    one more VIB does not cost one step per module already listed. None when any item needs `_modules_value`."""
+    try:
+        value = " --- ".join(names)  # type: ignore[arg-type]  # TypeError for a (name, options) pair
+    except TypeError:
+        return None
+    gaps = len(names) - 1
+    if (
+        not names
+        or not all(names)
+        or value.count(" ") != 2 * gaps
+        or value.count("---") != gaps
+        or _ODD_BLANK.search(value)
+    ):
+        return None  # an empty name, a blank inside or around a name, a '---' inside one: say why the slow way
+    return value, tuple(zip(names, repeat("")))  # type: ignore[arg-type]
 
 
 def _modules_value(names: Iterable[str | tuple[str, str]]) -> str:
@@ -275,7 +309,7 @@ class BootConfig(DrawsItself):
     def modules(self) -> tuple[str, ...]:
         """The module file names in load order, after the kernel (F3). Boot modules (`.b00`), tardisks and the
         option archives alike: `jumpstrt.gz`, ..., `imgdb.tgz`, `state.tgz` on an installed host (S1, S2)."""
-        return tuple(name for name, _options in self._modules)
+        return tuple(map(itemgetter(0), self._modules))
 
     @property
     def module_options(self) -> tuple[tuple[str, str], ...]:
@@ -332,27 +366,47 @@ class BootConfig(DrawsItself):
         folded = _fold(key.strip(_BLANKS)) if isinstance(key, str) else ""
         if not folded or any(c in folded for c in "=#\x00" + _BLANKS):
             raise BadBootConfig(f"{key!r} is not a boot.cfg key: a key is a single word with no '=' or '#'")
-        text = _check_value(folded, value)
+        return self._with_line(folded, key, _check_value(folded, value))
+
+    def _with_line(self, folded: str, key: str, text: str, modules: tuple[tuple[str, str], ...] | None = None):
+        """`with_value` once the value is checked: the one line that changes is parsed again, the others are kept
+        with their index entries, so the copy is what `parse` gives for the new text without reading every module
+        of a long modules= line again. `modules`, when given, is `_module_options(text)` already worked out."""
         lines = list(self.lines)
         found = self._index.get(folded)
         if found is not None:
-            body, eol = _split_eol(lines[found[0]])
-            match = _VALUE_LINE.fullmatch(body)
-            assert match is not None  # every indexed line holds an '='
-            lines[found[0]] = f"{match['head']}{text}{match['tail']}{eol}"
+            number = found[0]
+            body, eol = _split_eol(lines[number])
+            head, tail = _around_value(body)
+            lines[number] = f"{head}{text}{tail}{eol}"
         else:
             eol = next((e for e in (_split_eol(raw)[1] for raw in lines) if e), "\n")
             if lines and not _split_eol(lines[-1])[1]:
-                lines[-1] += eol
+                lines[-1] += eol  # the last line only gains its end of line: what it sets is unchanged
+            number = len(lines)
             lines.append(f"{key.strip(_BLANKS)}={text}{eol}")
-        return BootConfig.parse("".join(lines))
+        parsed = _parse_line(number + 1, lines[number])  # BadBootConfig for a value the loader would refuse
+        assert parsed is not None and parsed[0] == folded
+        index = dict(self._index)
+        index[folded] = (number, parsed[1])
+        if not index.get("kernel", (0, ""))[1]:
+            raise BadBootConfig("kernel=<FILEPATH> must be set: mboot needs the file of the kernel it boots (F2)")
+        if folded == "modules":
+            modules = modules if modules is not None else _module_options(parsed[1])
+        else:
+            modules = self._modules
+        return BootConfig(tuple(lines), index, modules)
 
     def with_modules(self, names: Iterable[str | tuple[str, str]]) -> BootConfig:
         """A copy whose modules= line lists `names` in that order, written with ' --- ' between them (F3).
 
         An item may be a (name, options) pair, as `module_options` gives them, so options can be kept.
         """
-        return self.with_value("modules", _modules_value(names))
+        items = tuple(names)
+        plain = _plain_modules(items)
+        if plain is None:
+            return self.with_value("modules", _modules_value(items))
+        return self._with_line("modules", "modules", *plain)
 
     def with_bootstate(self, state: int) -> BootConfig:
         """A copy with `bootstate=` set (F5: 0 VALID, 1 UPGRADING, 2 DIRTY, 3 INVALID)."""

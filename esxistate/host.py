@@ -45,7 +45,7 @@ from .hostd import SETTINGS
 from .hostfs import HostFS
 from .layers import Ramdisk, Tardisk
 from .staging import LIVE_STEPS, STAGE_STEPS, VibResult
-from .vib import Vib
+from .vib import Vib, VibIndex
 from .visorfs import VisorFS
 
 __all__ = [
@@ -114,6 +114,7 @@ class Host(DrawsItself):
         self._fs: VisorFS | None = None
         self._booted: int | None = None
         self._vibs: tuple[Vib, ...] = ()
+        self._vib_index: VibIndex | None = None  # staging's index of _vibs; it says when _vibs is not its tuple
         self._reboot_required = False
         self._hostd_backups: list[datetime] = []
         self._pid = 2_098_000

@@ -39,6 +39,7 @@ __all__ = [
     "VERSIONS",
     "Image",
     "ImageSpec",
+    "check_imgdb_entry",
     "crontab",
     "demo_image",
     "encrypts_config",
@@ -169,12 +170,24 @@ def imgdb_tgz(vibs: tuple[Vib, ...], *, build: str, mtime: int) -> bytes:
     """imgdb.tgz: the image database (F31), a gzip'd tar of var/db/esximg/ with one descriptor per VIB."""
     entries: dict[str, str | bytes] = {}
     for vib in vibs:
-        entries[f"/var/db/esximg/vibs/{vib.name}.xml"] = vib.descriptor_xml()
+        entries[f"/var/db/esximg/vibs/{vib.name}.xml"] = _descriptor(vib)
     profile = "".join(f"<vibID>{v.id}</vibID>" for v in vibs)
     entries["/var/db/esximg/profiles/ESXi-" + build] = (
         f"<imageprofile><name>ESXi-{build}</name>{profile}</imageprofile>\n"
     )
     return archive.build_tgz(tree_members(entries, mtime=mtime))
+
+
+@lru_cache(maxsize=4096)
+def _descriptor(vib: Vib) -> str:
+    """A VIB's descriptor, written once: every imgdb.tgz of a bank that keeps the VIB holds the same text."""
+    return vib.descriptor_xml()
+
+
+def check_imgdb_entry(vib: Vib, *, mtime: int) -> None:
+    """Raise now what writing `vib` into an imgdb.tgz would raise (a descriptor path past NAME_MAX, text that UTF-8
+    cannot carry), so that an imgdb.tgz written later (bootbank.Deferred) holds only entries checked this way."""
+    tree_members({f"/var/db/esximg/vibs/{vib.name}.xml": _descriptor(vib)}, mtime=mtime)
 
 
 def ramdisk_specs(version: str) -> tuple[RamdiskSpec, ...]:

@@ -17,14 +17,16 @@ live part (mounting or unmounting tardisks, the /var/run/update_altbootbank mark
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from types import MappingProxyType
+from functools import partial
+from itertools import filterfalse
 from typing import TYPE_CHECKING
 
 from . import backup, bootdevice, boundary, image
-from .bootbank import BankState, BootBank, _set_state, staged_is_newer
+from .bootbank import BankFiles, BankState, BootBank, Deferred, _set_state, raw_files, staged_is_newer
 from .bootcfg import BootConfig
 from .clock import epoch
 from .errors import (
@@ -32,6 +34,7 @@ from .errors import (
     BaseImageVib,
     InvalidValue,
     LiveInstallNotAllowed,
+    NoSuchFile,
     StatelessHost,
     UnknownStep,
     UnsupportedVersion,
@@ -40,7 +43,7 @@ from .errors import (
 )
 from .events import Event
 from .layers import Tardisk
-from .vib import Vib
+from .vib import Vib, VibIndex
 from .visorfs import VisorFS
 
 if TYPE_CHECKING:
@@ -111,29 +114,23 @@ def staged_bank(
     updated: int,
     bootstate: int,
     build: str,
-    imgdb: bytes,
+    imgdb: bytes | Deferred,
     state_tgz: bytes | None,
     image_config: BootConfig | None = None,
     image_files: Mapping[str, bytes] | None = None,
+    index: VibIndex | None = None,
 ) -> BootBank:
     """The complete new altbootbank (F33): the base bank's modules for the kept VIBs plus the new ones (or a whole
-    new image's modules and boot.cfg), imgdb.tgz, the fresh state.tgz, and boot.cfg with `updated`/`bootstate`."""
+    new image's modules and boot.cfg), imgdb.tgz, the fresh state.tgz, and boot.cfg with `updated`/`bootstate`.
+    `index`, when given, is the index of `vibs` (`VibIndex`), worked out from the base bank's by the change."""
     if image_config is not None and image_files is not None:
         files = dict(image_files)
         order = [m for m in image_config.modules if m in files]
         config_src = image_config
     else:
         assert base.config is not None
-        files = {}
-        keep_modules = {m for v in vibs for _p, m in v.modules}
-        order = [m for m in base.config.modules if m in keep_modules]
-        for m in [*order, base.config.kernel]:
-            files[m] = base.files[m]
-        new = [m for v in vibs for _p, m in v.modules if m not in order and m != base.config.kernel]
-        for v in vibs:
-            for p in v.payloads:
-                files.setdefault(dict(v.modules)[p.name], p.data)
-        order += new
+        index = VibIndex.of(vibs, index)
+        files, order = (_kept_modules if index.simple else _kept_modules_one_by_one)(base, vibs, index)
         config_src = base.config
     modules = [*order, "imgdb.tgz"]
     files["imgdb.tgz"] = imgdb
@@ -141,7 +138,50 @@ def staged_bank(
         files["state.tgz"] = state_tgz
         modules.append("state.tgz")
     config = config_src.with_modules(modules).with_updated(updated).with_bootstate(bootstate).with_build(build)
-    return replace(BootBank.with_image(label, partition, config, files), vibs=vibs)
+    return replace(BootBank.with_image(label, partition, config, files), vibs=vibs, index=index)
+
+
+def _kept_modules(
+    base: BootBank, vibs: tuple[Vib, ...], index: VibIndex
+) -> tuple[dict[str, bytes | Deferred], list[str]]:
+    """The module files of the new bank, kernel included, and the modules= order (before imgdb.tgz): the base's
+    modules that a VIB of `vibs` places, in the base's order, then the modules no file of the base held, with their
+    payloads. `index` answers which VIB places a module, so this costs one pass of the interpreter's own loops
+    over the module list and Python's only over what changed (the same result as `_kept_modules_one_by_one`)."""
+    assert base.config is not None
+    kernel = base.config.kernel
+    raw = raw_files(base.files)
+    owners = index.modules
+    order = list(filter(owners.__contains__, base.config.modules))
+    files = dict(zip(order, map(raw.__getitem__, order), strict=True))
+    files[kernel] = raw[kernel]
+    listed = set(order)
+    listed.add(kernel)
+    new = list(filterfalse(listed.__contains__, owners))
+    for module in new:
+        vib = owners[module]
+        placed = dict(vib.modules)
+        files[module] = next(p.data for p in vib.payloads if placed[p.name] == module)
+    return files, order + new
+
+
+def _kept_modules_one_by_one(
+    base: BootBank, vibs: tuple[Vib, ...], _index: VibIndex
+) -> tuple[dict[str, bytes | Deferred], list[str]]:
+    """`_kept_modules` VIB by VIB and module by module, for a VIB list whose names or module files are not all
+    their own (never made by esxcli): the first VIB of `vibs` to place a module gives its bytes."""
+    assert base.config is not None
+    raw = raw_files(base.files)
+    files: dict[str, bytes | Deferred] = {}
+    keep_modules = {m for v in vibs for _p, m in v.modules}
+    order = [m for m in base.config.modules if m in keep_modules]
+    for m in [*order, base.config.kernel]:
+        files[m] = raw[m]
+    new = [m for v in vibs for _p, m in v.modules if m not in order and m != base.config.kernel]
+    for v in vibs:
+        for p in v.payloads:
+            files.setdefault(dict(v.modules)[p.name], p.data)
+    return files, order + new
 
 
 def write_steps(alt: BootBank, staged: BootBank, local_tgz: bytes, pid: int) -> list[tuple[str, BootBank]]:
@@ -150,13 +190,16 @@ def write_steps(alt: BootBank, staged: BootBank, local_tgz: bytes, pid: int) -> 
     if alt.config is not None or "boot.cfg" in alt.files:
         alt = invalidated(alt)
     after: list[tuple[str, BootBank]] = [("invalidate_altbootbank", alt)]
-    skip = ("boot.cfg", "imgdb.tgz", "state.tgz")
-    modules = {n: b for n, b in staged.files.items() if n not in skip}
-    keep = {"boot.cfg": alt.files["boot.cfg"]} if "boot.cfg" in alt.files else {}
-    partial = BootBank(staged.label, staged.partition, MappingProxyType({**modules, **keep}), None)
-    bank = replace(partial, config=alt.config, relaid_build=alt.relaid_build)  # no bootable image there yet (F45)
+    written = raw_files(staged.files)  # imgdb.tgz may not be written yet (Deferred): it is not read here
+    modules = dict(written)
+    for name in ("boot.cfg", "imgdb.tgz", "state.tgz"):
+        modules.pop(name, None)
+    if "boot.cfg" in alt.files:
+        modules["boot.cfg"] = alt.files["boot.cfg"]
+    half = BootBank(staged.label, staged.partition, BankFiles(modules), None)
+    bank = replace(half, config=alt.config, relaid_build=alt.relaid_build)  # no bootable image there yet (F45)
     after.append(("write_modules", bank))
-    bank = bank.replace_files({"imgdb.tgz": staged.files["imgdb.tgz"]})
+    bank = bank.replace_files({"imgdb.tgz": written["imgdb.tgz"]})
     after.append(("write_imgdb", bank))
     state_tgz = staged.files.get("state.tgz")
     if state_tgz is not None:  # backup.sh 0 /altbootbank, with its own temp-name-and-rename steps (F17, F49)
@@ -180,39 +223,59 @@ def staging_base(host: Host) -> BootBank:
 
 
 def stage(
-    host: Host, vibs: tuple[Vib, ...], *, bootstate: int, build: str | None = None, img: image.Image | None = None
+    host: Host,
+    vibs: tuple[Vib, ...] | VibIndex,
+    *,
+    bootstate: int,
+    build: str | None = None,
+    img: image.Image | None = None,
+    new: tuple[Vib, ...] = (),
 ) -> tuple[BootBank, bytes]:
     """The new altbootbank (F33) with a fresh state.tgz of the running configuration, as
-    `/sbin/backup.sh 0 /altbootbank` writes it (F49); returns it with the local.tgz inside."""
+    `/sbin/backup.sh 0 /altbootbank` writes it (F49); returns it with the local.tgz inside. `vibs` is the new VIB
+    list or its index; `new` are the VIBs it adds to the base's, checked now for imgdb.tgz, which is written
+    when first read (`Deferred`: it describes every VIB, F31, and nothing in an install reads it)."""
     assert host._booted is not None and host._fs is not None
+    index = vibs if isinstance(vibs, VibIndex) else None
+    vib_list = index.vibs if index is not None else vibs
     boot = host._banks[host._booted]
     base = staging_base(host)
     label, partition = BANK_LABELS[1 - host._booted]
     now = epoch(host._clock)
     local_tgz, state_tgz = backup.fresh_state(host, host._fs)
+    build = build or base.build
+    for vib in new:
+        image.check_imgdb_entry(vib, mtime=now)
     staged = staged_bank(
         base,
-        vibs,
+        vib_list,
         label=label,
         partition=partition,
         updated=boot.updated + 1,
         bootstate=bootstate,
-        build=build or base.build,
-        imgdb=image.imgdb_tgz(vibs, build=build or base.build, mtime=now),
+        build=build,
+        imgdb=Deferred(partial(image.imgdb_tgz, vib_list, build=build, mtime=now)),
         state_tgz=state_tgz,
         image_config=img.boot_config(updated=boot.updated + 1, bootstate=bootstate) if img else None,
         image_files=img.files if img else None,
+        index=index,
     )
     return staged, local_tgz
 
 
 def write_altbootbank(host: Host, staged: tuple[BootBank, bytes], power_loss_after: str | None) -> bool:
     """Write the staged bank over the altbootbank in STAGE_STEPS order; False when power was
-    lost on the way (the bank is then INVALID, or complete if boot.cfg was already written)."""
+    lost on the way (the bank is then INVALID, or complete if boot.cfg was already written).
+
+    The bank between two steps is worked out only when the power is cut after one of them: otherwise nothing can
+    see it, and the bank ends as `staged` whatever came before (write_steps' last step)."""
     assert host._booted is not None
     alt_index = 1 - host._booted
     bank, local_tgz = staged
     host._pid += 1  # backup.sh 0 /altbootbank runs as a process of its own (F49)
+    if power_loss_after not in STAGE_STEPS:
+        host._banks[alt_index] = bank
+        return True
     for step, written in write_steps(host._banks[alt_index], bank, local_tgz, host._pid):
         host._banks[alt_index] = written
         if step == power_loss_after:
@@ -232,16 +295,17 @@ def install_vib(host: Host, vib: Vib, *, live: bool = True, power_loss_after: st
     """What `Host.install_vib` does (see there): refuse what esxcli refuses, then stage the image with the VIB and,
     when live, mount its tardisk and drop the marker (F30, F33, F15)."""
     fs = _check_vib(host, vib, live, power_loss_after)
-    same = next((v for v in host._vibs if v.name == vib.name), None)
+    running = running_index(host)
+    same = running.get(vib.name)
     if same is not None and same.version == vib.version:
         return VibResult("Host is not changed.", False, skipped=(same.id,))
-    _check_install(host, vib, live, power_loss_after)
+    _check_install(host, vib, live, power_loss_after, running)
     with host._atomic():
-        taken = set(staging_base(host).files) | {m for v in host._vibs for _p, m in v.modules}
-        taken -= {m for _p, m in same.modules} if same is not None else set()  # a new version reuses its file names
+        base = staging_base(host).vib_index()
+        reused = {m for _p, m in same.modules} if same is not None else set()  # a new version reuses its names
+        taken = _Taken(staging_base(host).files, running.modules, reused)
         placed = vib.with_modules(taken, f"{host.clock:%Y-%m-%d}")
-        kept = tuple(v for v in staging_vibs(host) if v.name != vib.name)
-        staged = stage(host, (*kept, placed), bootstate=0 if live else 1)
+        staged = stage(host, _changed(base, vib.name, placed), bootstate=0 if live else 1, new=(placed,))
         removed = (same.id,) if same is not None else ()
         if not write_altbootbank(host, staged, power_loss_after):
             return VibResult(f"Power was lost after {power_loss_after}.", True)
@@ -275,9 +339,10 @@ def _check_vib(host: Host, vib: Vib, live: bool, power_loss_after: str | None) -
     return fs
 
 
-def _check_install(host: Host, vib: Vib, live: bool, power_loss_after: str | None) -> None:
+def _check_install(host: Host, vib: Vib, live: bool, power_loss_after: str | None, running: VibIndex) -> None:
     """What esxcli refuses before it writes anything: a live install the VIB does not allow or a staged image that
-    waits for its reboot forbids (F33), an unknown fault-injection step, a file another non-overlay VIB ships (F30)."""
+    waits for its reboot forbids (F33), an unknown fault-injection step, a file another non-overlay VIB ships (F30):
+    the first such VIB in install order is named, with the files both ship."""
     if live and not vib.live_install:
         raise LiveInstallNotAllowed(vib.name)
     if live and pending_upgrade(host):
@@ -285,18 +350,61 @@ def _check_install(host: Host, vib: Vib, live: bool, power_loss_after: str | Non
     check_step(power_loss_after, LIVE_STEPS if live else STAGE_STEPS, "a VIB install")
     if vib.overlay:
         return
+    if running.simple:  # the paths the new VIB ships, looked up: not every installed VIB's file list
+        found = running.conflict(vib)
+        if found is not None:
+            raise VibConflict(vib.id, found[0].id, found[1])
+        return
     for other in host._vibs:
         clash = sorted(set(vib.files).intersection(other.files)) if other.name != vib.name else []
         if clash:
             raise VibConflict(vib.id, other.id, clash)
 
 
+class _Taken:
+    """The module file names a new VIB's payloads must avoid (F11): the files of the bank the change starts from
+    and the modules of the running VIBs, except those of the version being replaced, which it may reuse. Asked
+    name by name, so an install does not gather every module name of the host."""
+
+    __slots__ = ("bank", "reused", "running")
+
+    def __init__(self, bank: Mapping[str, object], running: Mapping[str, object], reused: set[str]) -> None:
+        self.bank, self.running, self.reused = bank, running, reused
+
+    def __contains__(self, name: object) -> bool:
+        return name not in self.reused and (name in self.bank or name in self.running)
+
+
+def running_index(host: Host) -> VibIndex:
+    """The index of the VIBs the running system has (`host._vibs`), kept on the host from one change to the next
+    and made again when the list was replaced another way (a boot, a power cut, an operation put back)."""
+    index = VibIndex.of(host._vibs, host._vib_index)
+    host._vib_index = index
+    return index
+
+
+def _changed(index: VibIndex, out: str, into: Vib | None) -> VibIndex | tuple[Vib, ...]:
+    """The VIB list of `index` without the VIB named `out` and with `into` appended, as an index worked out from
+    `index` (a copy: the bank it came from keeps its own); for a list whose names are not all its own, the list
+    itself, filtered VIB by VIB."""
+    if index.simple:
+        return index.changed(index.get(out), into)
+    kept = tuple(v for v in index.vibs if v.name != out)
+    return (*kept, into) if into is not None else kept
+
+
+def _unmount_modules(fs: VisorFS, vib: Vib) -> None:
+    """Unmount the tardisks of `vib` that are mounted (a VIB staged for the next reboot has none yet)."""
+    for _p, m in vib.modules:
+        with contextlib.suppress(NoSuchFile):
+            fs.unmount(m)  # NoSuchFile, before it changes anything, when no tardisk has that name
+
+
 def _mount_live(host: Host, fs: VisorFS, placed: Vib, same: Vib | None, power_loss_after: str | None) -> bool:
     """The live part of an install: the old version's tardisks out, the new ones mounted on top (F39), then the
     marker that sends backups to the altbootbank (F15). False when the power was cut after one of those steps."""
-    for _p, m in same.modules if same is not None else ():
-        if any(t.name == m for t in fs.tardisks):
-            fs.unmount(m)
+    if same is not None:
+        _unmount_modules(fs, same)
     for p in placed.tardisk_payloads:
         fs.mount(Tardisk.from_bytes(placed.module_of(p.name), p.data))
     if power_loss_after == "mount_tardisk":
@@ -306,7 +414,11 @@ def _mount_live(host: Host, fs: VisorFS, placed: Vib, same: Vib | None, power_lo
     if power_loss_after == "write_marker":
         host.power_loss()
         return False
-    host._vibs = (*tuple(v for v in host._vibs if v.name != placed.name), placed)
+    running = running_index(host)
+    if running.simple:  # the host's own index, brought up to date in place
+        host._vibs = running.changed(running.get(placed.name), placed, in_place=True).vibs
+    else:
+        host._vibs = (*tuple(v for v in host._vibs if v.name != placed.name), placed)
     host._record(
         "vib-install",
         f"VIB {placed.id} installed live: tardisk {', '.join(m for _p, m in placed.modules)} mounted on top now "
@@ -339,7 +451,8 @@ def remove_vib(host: Host, name: str, *, live: bool = True) -> VibResult:
     boundary.check_text("a VIB name", name)
     boundary.check_bool("live", live)
     fs = host._require_on(f"remove VIB {name}")
-    vib = next((v for v in host._vibs if v.name == name), None)
+    running = running_index(host)
+    vib = running.get(name)
     if vib is None:
         raise VibNotInstalled(name)
     if vib.base:
@@ -349,15 +462,16 @@ def remove_vib(host: Host, name: str, *, live: bool = True) -> VibResult:
     if live and pending_upgrade(host):
         raise LiveInstallNotAllowed(name, "remove while a staged image waits for its reboot: reboot first")
     with host._atomic():
-        kept = tuple(v for v in staging_vibs(host) if v.name != name)
-        staged = stage(host, kept, bootstate=0 if live else 1)
+        staged = stage(host, _changed(staging_base(host).vib_index(), name, None), bootstate=0 if live else 1)
         write_altbootbank(host, staged, None)
         if live:
-            for _p, m in vib.modules:
-                if any(t.name == m for t in fs.tardisks):
-                    fs.unmount(m)
+            _unmount_modules(fs, vib)
             fs.write(backup.UPDATE_MARKER, b"", now=epoch(host._clock))
-            host._vibs = tuple(v for v in host._vibs if v.name != name)
+            running = running_index(host)
+            if running.simple:
+                host._vibs = running.changed(vib, None, in_place=True).vibs
+            else:
+                host._vibs = tuple(v for v in host._vibs if v.name != name)
             msg = "Operation finished successfully."
             host._record(
                 "vib-remove",

@@ -9,8 +9,10 @@ an 8.3 name: the payload name cut to 8 characters, dashes as underscores, `.v00`
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
+from operator import is_not
 from xml.etree import ElementTree
 
 from . import archive, limits
@@ -18,7 +20,7 @@ from .entry import DIR, FILE, FileEntry
 from .errors import CorruptArchive, InvalidPath, InvalidValue, UnplacedPayload, UnsafeArchive
 from .layers import Tardisk, norm
 
-__all__ = ["ACCEPTANCE_LEVELS", "Payload", "Vib", "module_file_name"]
+__all__ = ["ACCEPTANCE_LEVELS", "Payload", "Vib", "VibIndex", "module_file_name"]
 
 ACCEPTANCE_LEVELS = ("VMwareCertified", "VMwareAccepted", "PartnerSupported", "CommunitySupported")
 _XML_ACCEPTANCE = {
@@ -31,10 +33,11 @@ _EXT = {"boot": "b", "vgz": "v", "tgz": "t"}
 DEFAULT_MTIME = 1_522_790_481  # 2018-04-03 21:21:21 UTC, the 6.7 GA release date
 
 
-def module_file_name(payload: str, kind: str, taken: Iterable[str]) -> str:
-    """The boot bank file name of a payload (F11): ``esx-ui`` -> ``esx_ui.v00``; collisions count up."""
+def module_file_name(payload: str, kind: str, taken: Iterable[str] | Container[str]) -> str:
+    """The boot bank file name of a payload (F11): ``esx-ui`` -> ``esx_ui.v00``; collisions count up. `taken` is
+    asked name by name when it can be (a set, or the bank's own index), so a full bank is never copied."""
     base = payload[:8].replace("-", "_")
-    used = set(taken)
+    used = taken if isinstance(taken, Container) else set(taken)
     letter = _EXT[kind]
     for n in range(100):
         candidate = f"{base}.{letter}{n:02d}"
@@ -140,13 +143,14 @@ class Vib:
     def tardisk_payloads(self) -> tuple[Payload, ...]:
         return tuple(p for p in self.payloads if p.is_tardisk)
 
-    def with_modules(self, taken: Iterable[str], install_date: str) -> Vib:
-        """This VIB with a bank file name chosen for every payload, avoiding `taken` (F11)."""
-        used = set(taken)
+    def with_modules(self, taken: Iterable[str] | Container[str], install_date: str) -> Vib:
+        """This VIB with a bank file name chosen for every payload, avoiding `taken` (F11) and each other."""
+        mine: set[str] = set()
+        used = _Either(mine, taken if isinstance(taken, Container) else set(taken))
         chosen = []
         for p in self.payloads:
             fname = p.vfat_name or module_file_name(p.name, p.kind, used)
-            used.add(fname)
+            mine.add(fname)
             chosen.append((p.name, fname))
         return replace(self, modules=tuple(chosen), install_date=install_date)
 
@@ -270,6 +274,128 @@ class Vib:
         flags = [f for f, on in (("overlay", self.overlay), ("live", self.live_install)) if on]
         extra = f", {', '.join(flags)}" if flags else ""
         return f"Vib({self.name!r}, {self.version!r}, {self.vendor}{extra})"
+
+
+class _Either:
+    """Names taken in either of two containers (the payloads placed so far, and what the bank already holds)."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: Container[str], second: Container[str]) -> None:
+        self.first, self.second = first, second
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.first or name in self.second
+
+
+class VibIndex:
+    """A tuple of installed VIBs, indexed by name, by boot bank module file and (built when first asked) by file
+    path, so an install or a removal asks about the VIBs it touches instead of reading every VIB installed.
+
+    It describes exactly the tuple in `vibs` (the same object): whoever keeps one checks `index.vibs is vibs`
+    before trusting it (`VibIndex.of`), and builds a new one when the tuple was replaced some other way (a boot, a
+    rollback). `changed` gives the index of the tuple with one VIB out and one in: a copy, or, for an index only
+    its owner reads (the running host's), the same object brought up to date.
+    """
+
+    __slots__ = ("_modules", "_names", "_next", "_order", "_paths", "simple", "vibs")
+
+    def __init__(self, vibs: tuple[Vib, ...]) -> None:
+        self.vibs = vibs
+        self._names: dict[str, Vib] = {}
+        self._order: dict[str, int] = {}  # name -> rank in `vibs` (ranks only grow: a later VIB has a higher one)
+        self._modules: dict[str, Vib] = {}  # module file -> the first VIB in `vibs` that places a payload there
+        for rank, vib in enumerate(vibs):
+            self._names.setdefault(vib.name, vib)
+            self._order.setdefault(vib.name, rank)
+            for _payload, module in vib.modules:
+                self._modules.setdefault(module, vib)
+        self._next = len(vibs)
+        self._paths: dict[str, dict[str, None]] | None = None  # path -> names of the VIBs shipping it, in order
+        # every VIB has a name and module files of its own, as esxcli keeps them; when not (a list made some other
+        # way), the index still answers, but callers take the long way, VIB by VIB, as they always did
+        self.simple = (
+            len(self._names) == len(vibs)
+            and len(self._modules) == sum(len(v.modules) for v in vibs)
+            and all(_own_payload_names(v) for v in vibs)
+        )
+
+    @classmethod
+    def of(cls, vibs: tuple[Vib, ...], known: VibIndex | None) -> VibIndex:
+        """`known` when it describes `vibs`, else a new index of them."""
+        return known if known is not None and known.vibs is vibs else cls(vibs)
+
+    def get(self, name: str) -> Vib | None:
+        """The VIB named `name`, or None."""
+        return self._names.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    @property
+    def modules(self) -> Mapping[str, Vib]:
+        """Module file -> the VIB that places it, in the order of `vibs` and of each VIB's payloads."""
+        return self._modules
+
+    def changed(self, out: Vib | None, into: Vib | None, *, in_place: bool = False) -> VibIndex:
+        """The index of `vibs` without `out` (a VIB of it) and with `into` appended: what an install (a new version
+        replaces the old, which leaves its place) or a removal makes of the VIB list."""
+        new = self if in_place else self._copy()
+        vibs = self.vibs if out is None else tuple(filter(partial(is_not, out), self.vibs))
+        if out is not None:
+            del new._names[out.name], new._order[out.name]
+            for _payload, module in out.modules:
+                if new._modules.get(module) is out:
+                    del new._modules[module]
+            for path in out.files if new._paths is not None else ():
+                owners = new._paths[path]
+                owners.pop(out.name, None)
+                if not owners:
+                    del new._paths[path]
+        if into is not None:
+            vibs = (*vibs, into)
+            taken = into.name in new._names or any(m in new._modules for _p, m in into.modules)
+            own = len({m for _p, m in into.modules}) == len(into.modules) and _own_payload_names(into)
+            new.simple = new.simple and own and not taken
+            new._names[into.name] = into
+            new._order[into.name] = new._next
+            new._next += 1
+            for _payload, module in into.modules:
+                new._modules.setdefault(module, into)
+            for path in into.files if new._paths is not None else ():
+                new._paths.setdefault(path, {})[into.name] = None
+        new.vibs = vibs
+        return new
+
+    def _copy(self) -> VibIndex:
+        new = object.__new__(VibIndex)
+        new.vibs, new._next, new._paths = self.vibs, self._next, None  # a copy builds its path index when asked
+        new.simple = self.simple
+        new._names, new._order, new._modules = dict(self._names), dict(self._order), dict(self._modules)
+        return new
+
+    def conflict(self, vib: Vib) -> tuple[Vib, list[str]] | None:
+        """The first VIB of `vibs` (another name than `vib`'s) that ships one of `vib`'s files, with the files both
+        ship, sorted (F30: two non-overlay VIBs may not claim one path). None when no other VIB ships any of them."""
+        if self._paths is None:
+            self._paths = {}
+            for other in self.vibs:
+                for path in other.files:
+                    self._paths.setdefault(path, {})[other.name] = None
+        wanted = set(vib.files)
+        first = None
+        for path in wanted:
+            for name in self._paths.get(path, ()):
+                if name != vib.name and (first is None or self._order[name] < self._order[first]):
+                    first = name
+        if first is None:
+            return None
+        return self._names[first], sorted(p for p in wanted if first in self._paths.get(p, ()))
+
+
+def _own_payload_names(vib: Vib) -> bool:
+    """Each payload of `vib` placed once, under a name of its own."""
+    return len(dict(vib.modules)) == len(vib.modules)
 
 
 class _Shown:
