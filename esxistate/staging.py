@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import filterfalse
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from . import backup, bootdevice, boundary, image
@@ -152,7 +153,7 @@ def _kept_modules(
     kernel = base.config.kernel
     raw = raw_files(base.files)
     owners = index.modules
-    order = list(filter(owners.__contains__, base.config.modules))
+    order = list(filter(owners.__contains__, map(itemgetter(0), base.config.module_options)))
     files = dict(zip(order, map(raw.__getitem__, order), strict=True))
     files[kernel] = raw[kernel]
     listed = set(order)
