@@ -3,11 +3,17 @@ F45's refusal of a rollback from 7.x to 6.x."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from types import MappingProxyType
 
-from esxistate.bootbank import BankState, BootBank, choose_bank, safeboot, staged_is_newer
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from esxistate import Host, Vib, staging
+from esxistate.bootbank import BankState, BootBank, Deferred, choose_bank, safeboot, staged_is_newer
 from esxistate.bootcfg import BootConfig
-from esxistate.errors import NoBootableBank, RollbackNotPossible
+from esxistate.errors import BadBootConfig, NoBootableBank, RollbackNotPossible
 
 BUILD_67 = "6.7.0-0.0.8169922"
 BUILD_70 = "7.0.0-1.25.16324942"
@@ -200,3 +206,102 @@ def test_staged_is_newer_needs_a_boot_cfg_mboot_can_read():
     assert garbled.config is None and garbled.updated == 2 and garbled.state is BankState.VALID
     assert not staged_is_newer(garbled, boot)
     assert not staged_is_newer(BootBank.empty("BOOTBANK2", 6), boot)
+
+
+# -- changed copies of boot.cfg and of a bank, made without reading everything again -------------------------------
+
+_VALUE_LINE = re.compile(r"(?P<head>[^=]*=[ \t\v\f\r]*)(?P<value>.*?)(?P<tail>[ \t\v\f\r]*)", re.DOTALL)
+
+
+def _reference_with_value(cfg: BootConfig, key: str, text: str) -> BootConfig:
+    """with_value as the whole file would be rewritten and parsed again (what the engine did before it kept the
+    other lines' index): the line that sets `key` last gets the new value between its own head and tail."""
+    lines = list(cfg.lines)
+    found = [i for i, raw in enumerate(lines) if "=" in raw and raw.split("=")[0].strip().lower() == key]
+    body = lines[found[-1]]
+    eol = "\r\n" if body.endswith("\r\n") else "\n" if body.endswith("\n") else ""
+    match = _VALUE_LINE.fullmatch(body[: len(body) - len(eol)])
+    lines[found[-1]] = f"{match['head']}{text}{match['tail']}{eol}"
+    return BootConfig.parse("".join(lines))
+
+
+_BLANK = st.sampled_from(["", " ", "\t", " \t", "\r"])
+_WORD = st.text("abcxyz0123456789._-", min_size=1, max_size=8)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.tuples(_BLANK, st.sampled_from(["Title", "kernelopt", "MODULES", "build", "crypto"]), _BLANK, _WORD)),
+    st.sampled_from(["title", "kernelopt", "modules", "build", "crypto", "updated", "bootstate"]),
+    st.one_of(_WORD, st.integers(0, 9)),
+    st.lists(_WORD.filter(lambda w: "---" not in w), min_size=1, max_size=6),
+)
+def test_a_changed_boot_cfg_is_what_parsing_its_new_text_gives(extra, key, value, modules):
+    """with_value and with_modules re-read only the line they change; the copy must equal a parse of the new text
+    (keys, values, module list) and the text must be the full rewrite's (F1, F3)."""
+    text = "bootstate=0\nkernel=b.b00\nmodules=k.b00 --- s.v00\nbuild=7.0.0-1\nupdated=1\n"
+    text += "".join(f"{a}{k}{b}= {w}\n" for a, k, b, w in extra)
+    cfg = BootConfig.parse(text)
+    try:
+        if cfg.get(key) is not None:
+            expected = _reference_with_value(cfg, key, str(value))
+        else:
+            expected = BootConfig.parse(f"{text}{key}={value}\n")
+    except BadBootConfig:  # updated=x: the loader refuses it, so the change is refused
+        with pytest.raises(BadBootConfig):
+            cfg.with_value(key, value)
+        return
+    changed = cfg.with_value(key, value)
+    assert changed.dumps() == expected.dumps()
+    again = BootConfig.parse(changed.dumps())
+    keys = again.keys()
+    assert changed.dumps() == again.dumps() and changed.keys() == keys
+    assert [changed.get(k) for k in keys] == [again.get(k) for k in keys]
+    assert changed.module_options == again.module_options
+    listed = cfg.with_modules(modules)
+    assert listed.module_options == BootConfig.parse(listed.dumps()).module_options == tuple((m, "") for m in modules)
+    assert listed.dumps() == _reference_with_value(cfg, "modules", " --- ".join(modules)).dumps()
+
+
+@pytest.mark.parametrize("names", [["a.v00", " b.v00"], ["a.v00", "b c"], ["a.v00", "x---y"], ["a.v00", ""], ["a\tb"]])
+def test_module_names_that_are_not_plain_take_the_long_way_with_the_same_result(names):
+    """A name with a blank keeps its options after the first blank, a blank around a name is dropped, and an empty
+    name or one holding '---' is refused, as `_modules_value` always did (F3)."""
+    cfg = BootConfig.parse("kernel=b.b00\nmodules=k.b00\n")
+    try:
+        listed = cfg.with_modules(names)
+    except BadBootConfig:
+        assert any(not n.strip() or "---" in n for n in names)
+        return
+    assert listed.module_options == BootConfig.parse(listed.dumps()).module_options
+
+
+def test_a_deferred_file_is_made_once_when_first_read_and_a_copy_of_the_bank_does_not_read_it():
+    made = []
+
+    def make() -> bytes:
+        made.append(1)
+        return b"imgdb"
+
+    cfg = BootConfig.new(kernel="b.b00", modules=["s.v00", "imgdb.tgz"], build="7.0.0-1", updated=1)
+    bank = BootBank.with_image("BOOTBANK1", 5, cfg, {"b.b00": b"b", "s.v00": b"s", "imgdb.tgz": Deferred(make)})
+    copy = bank.replace_files({"state.tgz": b"state"}).with_config(cfg.with_bootstate(1))
+    assert not made and "imgdb.tgz" in copy.files and len(copy.files) == 5
+    assert copy.read("imgdb.tgz") == b"imgdb" == bank.files["imgdb.tgz"] and made == [1]
+    plain = MappingProxyType({**dict(bank.files)})
+    assert bank.files == plain and plain == bank.files and copy.files != plain
+
+
+def test_the_staged_modules_from_the_index_are_those_found_module_by_module():
+    """The kept modules and their order, worked out from the bank's VIB index, equal the VIB-by-VIB walk (F33)."""
+    h = Host.demo("7.0")
+    h.boot()
+    for i in range(5):
+        h.install_vib(Vib.build(f"lab-pre-{i}", "1.0", {f"/opt/p{i}/R": "x"}))
+    h.install_vib(Vib.build("lab-pre-2", "2.0", {"/opt/p2/R": "y"}))
+    base = h.altbootbank
+    index = base.vib_index()
+    for vibs_index in (index, index.changed(index.get("lab-pre-3"), None), index.changed(index.get("esx-ui"), None)):
+        fast = staging._kept_modules(base, vibs_index.vibs, vibs_index)
+        slow = staging._kept_modules_one_by_one(base, vibs_index.vibs, vibs_index)
+        assert list(fast[0].items()) == list(slow[0].items()) and fast[1] == slow[1]

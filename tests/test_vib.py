@@ -6,9 +6,12 @@ import io
 import tarfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import esxistate as es
 from esxistate.image import demo_image
+from esxistate.vib import Vib, VibIndex
 
 
 def test_vib_payload_is_a_real_gzipped_tar_tardisk():
@@ -92,3 +95,71 @@ def test_a_payload_has_a_module_file_only_once_its_vib_is_installed():
     assert placed.module_of("lab-tool") == "lab_tool.v01"
     with pytest.raises(es.errors.UnplacedPayload):
         placed.module_of("esx-base")
+
+
+def test_a_vib_whose_imgdb_entry_cannot_be_written_is_refused_at_install_and_the_host_is_unchanged():
+    """imgdb.tgz is written when first read, but what writing it could refuse is refused at install, as when it was
+    written at once: a descriptor name past NAME_MAX (255 bytes) is an InvalidPath (F31)."""
+    h = es.Host.demo("7.0")
+    h.boot()
+    before = h.snapshot()
+    with pytest.raises(es.errors.InvalidPath, match="NAME_MAX"):
+        h.install_vib(es.Vib.build("a" * 252, "1.0", {"/opt/a/R": "x"}))
+    assert h.snapshot() == before
+    h.install_vib(es.Vib.build("a" * 251, "1.0", {"/opt/a/R": "x"}))  # 251 + ".xml" = 255 bytes: it fits
+
+
+def test_imgdb_tgz_on_the_staged_bank_describes_its_vibs_once_read():
+    """F31: imgdb.tgz holds one descriptor per VIB of its bank and the image profile listing them all."""
+    h = es.Host.demo("7.0")
+    h.boot()
+    h.install_vib(es.Vib.build("lab-one", "1.0", {"/opt/one/R": "1"}))
+    h.install_vib(es.Vib.build("lab-two", "1.0", {"/opt/two/R": "2"}))
+    members = es.archive.read_members(h.altbootbank.read("imgdb.tgz"))
+    described = {n.rsplit("/", 1)[-1].removesuffix(".xml") for n in members if "/vibs/" in n}
+    assert described == {v.name for v in h.altbootbank.vibs} and {"lab-one", "lab-two"} <= described
+    (profile,) = (e for n, e in members.items() if "/profiles/" in n)
+    assert profile.data.decode().count("<vibID>") == len(h.altbootbank.vibs)
+
+
+_NAMES = ("a", "b", "c", "d", "e")
+_PATHS = ("/opt/p1", "/opt/p2", "/opt/p3", "/etc/p4")
+
+
+@settings(max_examples=150)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["add", "remove"]),
+            st.sampled_from(_NAMES),
+            st.sets(st.sampled_from(_PATHS), min_size=1, max_size=3),
+            st.integers(0, 9),
+        ),
+        max_size=25,
+    ),
+    st.booleans(),
+)
+def test_the_vib_index_answers_what_reading_every_vib_answers(ops, in_place):
+    """VibIndex, kept one change at a time, against the plain list it stands for: the VIB a name gives, the module
+    files taken, and the first VIB in install order that ships one of a new VIB's files, with the files (F30)."""
+    vibs: tuple[Vib, ...] = ()
+    index = VibIndex(vibs)
+    for op, name, paths, version in ops:
+        old = next((v for v in vibs if v.name == name), None)
+        if op == "add":
+            vib = Vib.build(name, str(version), dict.fromkeys(sorted(paths), "x"))
+            taken = {m for v in vibs for _p, m in v.modules if v is not old}
+            vib = vib.with_modules(taken, "2026-01-12")
+            vibs = (*(v for v in vibs if v.name != name), vib)
+            index = index.changed(index.get(name), vib, in_place=in_place)
+        elif old is not None:
+            vibs = tuple(v for v in vibs if v.name != name)
+            index = index.changed(old, None, in_place=in_place)
+        assert index.vibs == vibs and index.simple
+        for probe_name in _NAMES:
+            assert index.get(probe_name) is next((v for v in vibs if v.name == probe_name), None)
+        assert set(index.modules) == {m for v in vibs for _p, m in v.modules}
+        probe = Vib.build("f", "1", dict.fromkeys(sorted(paths), "y"))
+        first = next((v for v in vibs if set(probe.files) & set(v.files)), None)
+        expected = (first, sorted(set(probe.files) & set(first.files))) if first else None
+        assert index.conflict(probe) == expected
