@@ -124,6 +124,8 @@ class BootBank:
     relaid_build: str = field(default="", repr=False)
     # `vib_index()`'s answer, kept with the bank (it describes `vibs`, and says so when they change)
     index: VibIndex | None = field(default=None, repr=False, compare=False)
+    # what staging found of this bank's module list (esxistate.staging.layout), with the objects it read
+    layout: tuple | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def empty(cls, label: str, partition: int) -> BootBank:

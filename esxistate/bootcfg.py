@@ -405,6 +405,16 @@ class BootConfig(DrawsItself):
             return self.with_value("modules", _modules_value(items))
         return self._with_line("modules", "modules", *plain)
 
+    def with_plain_modules(self, known: tuple[tuple[str, str], ...], more: tuple[str, ...]) -> BootConfig:
+        """`with_modules(names of known + more)` when `known` are (name, "") pairs taken from this file's own
+        `module_options`, plain names its modules= line already passed: only `more` is checked, so a change that
+        adds a module or two to a long line does not check every module again (F3)."""
+        plain = _plain_modules(more) if more else ("", ())
+        names = (*map(itemgetter(0), known), *more)
+        if plain is None or any(map(itemgetter(1), known)):
+            return self.with_modules(names)
+        return self._with_line("modules", "modules", " --- ".join(names), known + plain[1])
+
     def with_bootstate(self, state: int) -> BootConfig:
         """A copy with `bootstate=` set (F5: 0 VALID, 1 UPGRADING, 2 DIRTY, 3 INVALID)."""
         return self.with_value("bootstate", int(state))

@@ -120,10 +120,27 @@ def staged_bank(
     image_config: BootConfig | None = None,
     image_files: Mapping[str, bytes] | None = None,
     index: VibIndex | None = None,
+    change: tuple[Vib | None, Vib | None] | None = None,
 ) -> BootBank:
     """The complete new altbootbank (F33): the base bank's modules for the kept VIBs plus the new ones (or a whole
     new image's modules and boot.cfg), imgdb.tgz, the fresh state.tgz, and boot.cfg with `updated`/`bootstate`.
-    `index`, when given, is the index of `vibs` (`VibIndex`), worked out from the base bank's by the change."""
+    `index`, when given, is the index of `vibs` (`VibIndex`), worked out from the base bank's by the change;
+    `change` is that change (the base's VIB taken out, the VIB put in), which lets a bank laid out as staging
+    leaves it (`layout`) be changed module by module of the change only."""
+    quick = None
+    if image_config is None and change is not None and index is not None and index.simple:
+        quick = _changed_modules(base, change, state_tgz is not None)
+    if quick is not None:
+        files, known, more, laid = quick
+        files["imgdb.tgz"] = imgdb
+        if state_tgz is not None:
+            files["state.tgz"] = state_tgz
+        assert base.config is not None
+        config = base.config.with_plain_modules(known, more)
+        config = config.with_updated(updated).with_bootstate(bootstate).with_build(build)
+        bank = replace(BootBank.with_image(label, partition, config, files), vibs=vibs, index=index)
+        object.__setattr__(bank, "layout", (bank.config, bank.files, bank.vibs, laid))  # a cache, as `index` is
+        return bank
     if image_config is not None and image_files is not None:
         files = dict(image_files)
         order = [m for m in image_config.modules if m in files]
@@ -164,6 +181,87 @@ def _kept_modules(
         placed = dict(vib.modules)
         files[module] = next(p.data for p in vib.payloads if placed[p.name] == module)
     return files, order + new
+
+
+_TAIL = ("imgdb.tgz", "state.tgz")
+
+
+def layout(bank: BootBank) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]] | None:
+    """The bank's module list as staging writes it, or None: modules= lists each module of its VIBs once (the
+    kernel aside), with no options, then imgdb.tgz (and state.tgz); the bank holds exactly those files, the kernel
+    and boot.cfg. Returns (the (name, "") pairs before imgdb.tgz, the last names). Found once per bank (a pass of
+    the interpreter's own loops over the list) and kept with it; a bank staging writes gets its own at once."""
+    cached = bank.layout
+    if cached is not None and cached[0] is bank.config and cached[1] is bank.files and cached[2] is bank.vibs:
+        return cached[3]
+    found = _find_layout(bank)
+    object.__setattr__(bank, "layout", (bank.config, bank.files, bank.vibs, found))  # a cache, as `index` is
+    return found
+
+
+def _find_layout(bank: BootBank) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]] | None:
+    config = bank.config
+    if config is None or not bank.vib_index().simple:
+        return None
+    pairs = config.module_options
+    names = tuple(map(itemgetter(0), pairs))
+    tail = next((t for t in (_TAIL, _TAIL[:1]) if names[-len(t) :] == t), None)
+    if tail is None or any(map(itemgetter(1), pairs)) or config.get("modules") != " --- ".join(names):
+        return None
+    listed = names[: -len(tail)]
+    owners = bank.vib_index().modules
+    extra = {config.kernel, "boot.cfg", *tail}
+    raw = raw_files(bank.files)
+    if (
+        len(set(listed)) != len(listed)
+        or not extra.isdisjoint(listed)
+        or not all(map(owners.__contains__, listed))
+        or len(owners) != len(listed) + (config.kernel in owners)
+        or len(raw) != len(listed) + len(extra)
+        or not all(map(raw.__contains__, (*listed, *extra)))
+    ):
+        return None
+    return pairs[: -len(tail)], tail
+
+
+def _changed_modules(
+    base: BootBank, change: tuple[Vib | None, Vib | None], with_state: bool
+) -> tuple[dict[str, bytes | Deferred], tuple[tuple[str, str], ...], tuple[str, ...], tuple] | None:
+    """`_kept_modules` for a base bank with a `layout`, in steps of the change: the modules of the VIB taken out
+    that the VIB put in does not reuse leave the list, the put-in VIB's modules the base does not hold join it
+    at the end. Returns the files (without imgdb.tgz and state.tgz), the kept (name, "") pairs, the names that
+    follow them (the new modules, imgdb.tgz, state.tgz) and the new bank's layout; None when the base has no
+    layout or the change touches the kernel, imgdb.tgz or state.tgz (then `_kept_modules` does it all)."""
+    laid = layout(base)
+    out, into = change
+    assert base.config is not None
+    kernel = base.config.kernel
+    into_modules = [m for _p, m in into.modules] if into is not None else []
+    if laid is None or not {kernel, *_TAIL}.isdisjoint(into_modules):
+        return None
+    known, tail = laid
+    raw = raw_files(base.files)
+    holds = {kernel, "boot.cfg", *tail}
+
+    def listed(module: str) -> bool:
+        return module in raw and module not in holds
+
+    drop = {m for _p, m in out.modules} - set(into_modules) if out is not None else set()
+    if kernel in drop or not all(map(listed, drop)):
+        return None
+    files = dict(raw)
+    for name in (*drop, "boot.cfg", *tail):
+        del files[name]
+    if drop:
+        known = tuple(pair for pair in known if pair[0] not in drop)  # a removal or a new version only
+    new = tuple(m for m in into_modules if not listed(m))
+    if new:
+        assert into is not None
+        placed = dict(into.modules)
+        for module in new:
+            files[module] = next(p.data for p in into.payloads if placed[p.name] == module)
+    last = (*new, *(_TAIL if with_state else _TAIL[:1]))
+    return files, known, last, ((*known, *((m, "") for m in new)), last[len(new) :])
 
 
 def _kept_modules_one_by_one(
@@ -231,6 +329,7 @@ def stage(
     build: str | None = None,
     img: image.Image | None = None,
     new: tuple[Vib, ...] = (),
+    change: tuple[Vib | None, Vib | None] | None = None,
 ) -> tuple[BootBank, bytes]:
     """The new altbootbank (F33) with a fresh state.tgz of the running configuration, as
     `/sbin/backup.sh 0 /altbootbank` writes it (F49); returns it with the local.tgz inside. `vibs` is the new VIB
@@ -260,6 +359,7 @@ def stage(
         image_config=img.boot_config(updated=boot.updated + 1, bootstate=bootstate) if img else None,
         image_files=img.files if img else None,
         index=index,
+        change=change,
     )
     return staged, local_tgz
 
@@ -306,7 +406,8 @@ def install_vib(host: Host, vib: Vib, *, live: bool = True, power_loss_after: st
         reused = {m for _p, m in same.modules} if same is not None else set()  # a new version reuses its names
         taken = _Taken(staging_base(host).files, running.modules, reused)
         placed = vib.with_modules(taken, f"{host.clock:%Y-%m-%d}")
-        staged = stage(host, _changed(base, vib.name, placed), bootstate=0 if live else 1, new=(placed,))
+        change = (base.get(vib.name), placed)
+        staged = stage(host, _changed(base, vib.name, placed), bootstate=0 if live else 1, new=(placed,), change=change)
         removed = (same.id,) if same is not None else ()
         if not write_altbootbank(host, staged, power_loss_after):
             return VibResult(f"Power was lost after {power_loss_after}.", True)
@@ -463,7 +564,9 @@ def remove_vib(host: Host, name: str, *, live: bool = True) -> VibResult:
     if live and pending_upgrade(host):
         raise LiveInstallNotAllowed(name, "remove while a staged image waits for its reboot: reboot first")
     with host._atomic():
-        staged = stage(host, _changed(staging_base(host).vib_index(), name, None), bootstate=0 if live else 1)
+        base = staging_base(host).vib_index()
+        change = (base.get(name), None)
+        staged = stage(host, _changed(base, name, None), bootstate=0 if live else 1, change=change)
         write_altbootbank(host, staged, None)
         if live:
             _unmount_modules(fs, vib)

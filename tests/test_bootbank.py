@@ -4,6 +4,7 @@ F45's refusal of a rollback from 7.x to 6.x."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
@@ -305,3 +306,28 @@ def test_the_staged_modules_from_the_index_are_those_found_module_by_module():
         fast = staging._kept_modules(base, vibs_index.vibs, vibs_index)
         slow = staging._kept_modules_one_by_one(base, vibs_index.vibs, vibs_index)
         assert list(fast[0].items()) == list(slow[0].items()) and fast[1] == slow[1]
+
+
+@pytest.mark.parametrize("change", ["install", "new version", "remove", "remove base"])
+def test_a_bank_changed_in_steps_of_the_change_is_the_bank_written_from_its_vib_list(change):
+    """staged_bank with the change named (a VIB out, a VIB in) writes the same files and boot.cfg as from the VIB
+    list alone, when the base bank is laid out as staging leaves it (F33)."""
+    h = Host.demo("7.0")
+    h.boot()
+    for i in range(4):
+        h.install_vib(Vib.build(f"lab-pre-{i}", "1.0", {f"/opt/p{i}/R": "x"}))
+    base = h.altbootbank
+    assert staging.layout(base) is not None and staging.layout(h.bootbank) is not None
+    index = base.vib_index()
+    name = {"install": "lab-new", "new version": "lab-pre-1", "remove": "lab-pre-2", "remove base": "esx-ui"}[change]
+    out = index.get(name)
+    into = None
+    if change in ("install", "new version"):
+        taken = {*base.files, *index.modules} - {m for _p, m in (out.modules if out else ())}
+        into = Vib.build(name, "9.0", {f"/opt/{name}/N": "n"}).with_modules(taken, "2026-01-12")
+    after = index.changed(out, into)
+    kw = dict(label="BOOTBANK1", partition=5, updated=9, bootstate=0, build=base.build, imgdb=b"db", state_tgz=b"st")
+    quick = staging.staged_bank(base, after.vibs, index=after, change=(out, into), **kw)
+    whole = staging.staged_bank(base, after.vibs, **kw)
+    assert quick.config.dumps() == whole.config.dumps() and quick.files == whole.files and quick.vibs == whole.vibs
+    assert quick.layout[3] is not None and quick.layout[3] == staging.layout(replace(whole, layout=None))
