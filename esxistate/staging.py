@@ -252,8 +252,10 @@ def _changed_modules(
     files = dict(raw)
     for name in (*drop, "boot.cfg", *tail):
         del files[name]
-    if drop:
-        known = tuple(pair for pair in known if pair[0] not in drop)  # a removal or a new version only
+    if drop:  # a removal or a new version: cut each dropped module out where it stands
+        names = list(map(itemgetter(0), known))
+        for at in sorted((names.index(m) for m in drop), reverse=True):
+            known = known[:at] + known[at + 1 :]
     new = tuple(m for m in into_modules if not listed(m))
     if new:
         assert into is not None
