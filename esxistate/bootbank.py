@@ -166,13 +166,11 @@ class BootBank:
             text = changes["boot.cfg"]
             if config is not None:
                 parsed = config
-            elif isinstance(text, (bytes, bytearray)):
+            else:
                 try:
-                    parsed = BootConfig.parse(text.decode("utf-8", "replace"))
+                    parsed = BootConfig.parse(text.decode("utf-8", "replace")) if text is not None else None  # type: ignore[union-attr]
                 except BadBootConfig:
                     parsed = None  # the bank holds text mboot will refuse; safeboot still reads its three keys
-            else:
-                parsed = None
         return replace(self, files=BankFiles(files), config=parsed)
 
     def _safeboot_key(self, key: str) -> str | None:

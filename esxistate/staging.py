@@ -13,6 +13,15 @@ F49's log shows only that backup.sh runs before boot.cfg is written.
 The second half of this module is `esxcli software vib install/remove` and the upgrade on a running host: what
 they refuse, which image a change starts from (an image already staged on the altbootbank wins, F20), and the
 live part (mounting or unmounting tardisks, the /var/run/update_altbootbank marker, F15).
+
+What a change costs: an install or a removal works from indexes instead of reading every VIB installed. The
+running VIBs and each bank's VIBs are indexed by name, module file and path (`VibIndex`, kept per change), so the
+conflict check (F30) looks up the new VIB's own paths; a bank laid out as staging leaves it (`layout`) gets the
+change's modules cut out and added, and boot.cfg re-reads only the lines that change. imgdb.tgz describes every
+VIB of its bank (F31), so it is written when first read (`bootbank.Deferred`), the same bytes, after the new
+VIB's entry was checked at install. What still grows with the VIBs installed, in the interpreter's own loops
+(copies of the bank's file table and of the index's tables, joining boot.cfg's modules= line) or outside this
+module (backup.sh's selection scans every visible path, F16), is a small part of a change.
 """
 
 from __future__ import annotations
