@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import doctest
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -674,3 +675,31 @@ def test_printed_feedback_and_questions_fit_100_columns():
         ex = exercises.generate(5, kind=kind)
         for text in (str(ex), str(ex.check(ex.solve()))):
             assert all(len(line) <= 100 for line in text.splitlines()), kind
+
+
+# -- a story told from the engine's data, not its sentences ------------------------------------------------
+
+
+def test_the_story_says_created_from_the_event_data_not_from_its_words():
+    """A file whose name holds the word "created" is changed, not created, by its second write."""
+    ex = Exercise.from_steps(
+        "layer", (Step.write("/opt/created.txt", "a"), Step.write("/opt/created.txt", "b")), subject="/opt/created.txt"
+    )
+    text = ex.check("opt").explanation
+    assert '2. echo "b" > /opt/created.txt: /opt/created.txt was changed on the opt ramdisk' in text
+    assert '1. echo "a" > /opt/created.txt: /opt/created.txt was created on the opt ramdisk' in text
+
+
+def test_the_boot_loader_lines_carry_their_facts_by_what_the_banks_were():
+    """F6: the first boot of an upgraded bank moves UPGRADING to DIRTY, and its confirmation DIRTY to VALID;
+    F8/F45: Shift+R's lines; F5/F7: the bank booted."""
+    up = Exercise.from_steps("bank", (Step.upgrade("7.0U3"), Step.reboot(), Step.rollback()))
+    text = up.check("BOOTBANK1").explanation
+    assert "(bootstate UPGRADING -> DIRTY) (F6); Booting BOOTBANK2" in text
+    assert "its bank is confirmed (bootstate DIRTY -> VALID, F5, F6)" in text
+    assert "Shift+R: Installed hypervisors: " in text and "(Default) (F8); Current hypervisor will permanently" in text
+    assert "Are you sure? [y/n] y (F45); BOOTBANK2 is marked INVALID (bootstate=3) for good (F8)" in text
+    assert re.search(
+        r"Booting BOOTBANK1: build [\d.-]+, updated=\d+: the bootable bank with the highest updated= wins \(F5, F7\)",
+        text,
+    )
