@@ -677,7 +677,35 @@ def test_printed_feedback_and_questions_fit_100_columns():
             assert all(len(line) <= 100 for line in text.splitlines()), kind
 
 
-# -- a story told from the engine's data, not its sentences ------------------------------------------------
+# -- a story told from the engine's data, and feedback that opens with its verdict ---------------------------------
+
+
+def test_long_feedback_opens_with_a_one_line_verdict_and_short_feedback_does_not():
+    """A student sees right or wrong, what they answered and what the answer is, on the first line of a long
+    explanation; the reason follows on the next line instead of trailing the verdict."""
+    ex = exercises.generate(8, kind="survives")
+    wrong, right = str(ex.check("no")), str(ex.check("yes"))
+    assert len(wrong.splitlines()) > 15 and len(right.splitlines()) > 15
+    assert wrong.splitlines()[0] == "Not quite. You answered no; the answer is yes."
+    assert wrong.splitlines()[1].startswith("A backup saved the change into BOOTBANK1's state.tgz")
+    assert wrong.count("the answer is yes") == 1
+    assert right.splitlines()[0] == "Correct. The answer is yes."
+    assert ex.check("no").explanation.startswith("You answered no; the answer is yes: a backup saved")  # unchanged
+    short = Exercise.from_steps("layer", (), subject="/etc/motd")
+    text = str(short.check("etc"))
+    assert len(text.splitlines()) <= 15 and text.startswith("Not quite. You answered etc; the answer is s.v00: ")
+    assert str(ex.check(42)).startswith("Answer yes or no")
+
+
+def test_a_state_verdict_too_long_for_one_line_names_what_is_missing_and_wrong():
+    ex = Exercise.from_steps("state", (Step.append("/etc/ntp.conf", "server ntp.lab.local"), Step.backup()))
+    first = str(ex.check(["etc/hosts", "etc/motd"])).splitlines()[0]
+    assert first == "Not quite. 1 right; missing etc/ntp.conf, etc/shadow, etc/vmware/esx.conf; not in it: etc/motd."
+    many = ["etc/hosts", "etc/motd", "etc/profile", "etc/pam.d/system-auth", "etc/lab.conf", "etc/ssh/sshd_config"]
+    lines = str(ex.check(many)).splitlines()
+    assert lines[0] == "Not quite. 1 of your names are right, 3 missing, 5 should not be there."
+    assert lines[1].startswith("You answered etc/hosts, etc/lab.conf")  # the full answer follows
+    assert str(ex.check(sorted(ex.solve()))).startswith("Correct. The answer is etc/hosts, etc/ntp.conf")
 
 
 def test_the_story_says_created_from_the_event_data_not_from_its_words():

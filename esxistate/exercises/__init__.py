@@ -23,12 +23,14 @@ the same seed always gives the same question, so a class can share "exercise 123
     >>> feedback.correct
     False
     >>> print(feedback)
-    Not quite. You answered no; the answer is yes: a backup saved the change into ...
+    Not quite. You answered no; the answer is yes.
+    A backup saved the change into ...
     The step that decides it: 2. /sbin/auto-backup.sh: ...
     Why, step by step:
     ...
 
-The step that decides the answer comes first: the engine replays the set-up without each step in turn, and the
+Feedback longer than 15 lines opens with its verdict on a line of its own, so it shows without scrolling. The step that
+decides the answer comes first: the engine replays the set-up without each step in turn, and the
 last step whose absence changes the answer is the one that decides it. Printed feedback and questions wrap at 100
 columns (`wrap`).
 

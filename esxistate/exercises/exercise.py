@@ -22,11 +22,45 @@ class Feedback:
     correct: bool
     explanation: str
     marked: bool = True  # False when the answer could not be read: nothing was marked, right or wrong
+    summary: str = field(default="", repr=False)  # the verdict on one line, printed first when the text is long
+    detail: str = field(default="", repr=False)  # what follows that line: the explanation without its verdict
 
     def __str__(self) -> str:
         if not self.marked:
             return wrap(self.explanation)
-        return wrap(("Correct. " if self.correct else "Not quite. ") + self.explanation)
+        text = wrap(("Correct. " if self.correct else "Not quite. ") + self.explanation)
+        if self.summary and text.count("\n") + 1 > SUMMARY_AFTER:
+            return f"{self.summary}\n{wrap(self.detail)}"
+        return text
+
+
+SUMMARY_AFTER = 15  # printed feedback longer than this many lines opens with its verdict on a line of its own
+_LINE = 96  # a verdict never wraps, and fits the 96 columns lab text keeps to
+
+
+def _verdict(correct: bool, given: str, shown: str, right: object = None, answer: object = None) -> tuple[str, bool]:
+    """The verdict on one line of at most 96 columns, and whether it says both what was answered and what the
+    answer is (then the text after it need not say so again). A set of names (the state kind) too long for that is
+    told as the names missing and wrong, or as counts."""
+    if correct:
+        line = f"Correct. The answer is {shown}."
+        return (line, True) if len(line) <= _LINE else ("Correct.", False)
+    line = f"Not quite. You answered {given}; the answer is {shown}."
+    if len(line) <= _LINE:
+        return line, True
+    if isinstance(right, frozenset) and isinstance(answer, frozenset):
+        missing, extra = sorted(answer - right), sorted(right - answer)
+        good = len(right & answer)
+        line = (
+            f"Not quite. {good} right; missing {', '.join(missing) or 'none'}; not in it: {', '.join(extra) or 'none'}."
+        )
+        if len(line) <= _LINE:
+            return line, False
+        return (
+            f"Not quite. {good} of your names are right, {len(missing)} missing, {len(extra)} should not be there.",
+            False,
+        )
+    return "Not quite.", False
 
 
 class _Unreadable(ValueError):
@@ -144,10 +178,15 @@ class Exercise:
             number, _, rest = step.partition(": ")
             why = f"The step that decides it: {step}\n" + why.replace(step, f"{number}: {_short_step(rest)}")
         if spec.same(given, worked.answer):
-            return Feedback(True, self._fit(f"The answer is {worked.shown}.\n{why}"))
+            text = self._fit(f"The answer is {worked.shown}.\n{why}")
+            verdict, said = _verdict(True, spec.show(given), worked.shown)
+            return Feedback(True, text, summary=verdict, detail=self._fit(why) if said else text)
         hint = spec.hint(self, worked, given)
         head = f"You answered {spec.show(given)}; the answer is {worked.shown}: {hint}"
-        return Feedback(False, self._fit(f"{head}\n{why}"))
+        text = self._fit(f"{head}\n{why}")
+        verdict, said = _verdict(False, spec.show(given), worked.shown, given, worked.answer)
+        detail = self._fit(f"{hint[:1].upper()}{hint[1:]}\n{why}") if said else text
+        return Feedback(False, text, summary=verdict, detail=detail)
 
     def _fit(self, text: str) -> str:
         """A lab's explanation wrapped to 96 columns with room for Feedback's "Not quite. " in front (lesson
