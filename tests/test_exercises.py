@@ -612,7 +612,7 @@ def test_lab_config_bundle_from_another_host_needs_force_and_the_same_release():
     assert_answer(lab("config-bundle", put, [Step.restore_config("esxi-b")], subject="esxi-b"), "esxi")
     forced = lab("config-bundle", put, [Step.restore_config("esxi-b", force=True)], subject="esxi-b")
     assert_answer(forced, "esxi-b")
-    assert "forced, the restore writes" in str(forced.check("esxi"))
+    assert "\nForced, the restore writes" in str(forced.check("esxi"))  # the reason opens the line after the verdict
     other_release = lab(
         "config-bundle", [Step.put_bundle("esxi-b", "6.7")], [Step.restore_config("esxi-b", force=True)]
     )

@@ -150,7 +150,8 @@ def _narrate(played: _Played, focus: Iterable[str] = ()) -> list[str]:
                 said.append(_skip_sentence(e))
             elif kind == "clock":
                 runs = e.details.get("cron", ())
-                idle = [r.split()[0] for r in runs if "nothing" in r]
+                # each run is recorded as "HH:MM outcome", the outcome one of backup, nothing to save, ALERT
+                idle = [time for time, _, outcome in (r.partition(" ") for r in runs) if outcome == "nothing to save"]
                 if not runs:
                     said.append(
                         f"the clock reached {e.time:%H:%M} without passing minute 1 of an hour, so cron did not run "
