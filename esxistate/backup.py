@@ -13,31 +13,51 @@ What real ESXi does (ESXI-FACTS.md):
 - auto-backup.sh (F14) calls backup.sh only when a file to save differs from the copy in /bootbank/state.tgz, or
   when there is no state.tgz; the shutdown path runs backup.sh unconditionally (F13, F22).
 - Target (F15): /bootbank, or /altbootbank after a live VIB install staged a new image there.
+
+The second half of this module runs the scripts on a host (`auto_backup`, `backup_sh`): who started them, the
+target, hostd's limit of 6 an hour (F21), the counter (F18), the steps, and the shutdown's save into a staged image
+(F20). A missing boot device (F47) is esxistate.bootdevice's.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from . import statearchive
-from .bootbank import BootBank
+from .bootbank import BankState, BootBank, staged_is_newer
+from .clock import date_line, epoch
 from .entry import FILE, FileEntry
-from .errors import CorruptArchive, EncryptedConfig, UnsafeArchive
+from .errors import CorruptArchive, EncryptedConfig, EsxiStateError, RamdiskFull, UnsafeArchive
 from .layers import is_twin, twin_of
 from .visorfs import VisorFS
+
+if TYPE_CHECKING:
+    from .host import Host
 
 __all__ = [
     "CONFIGSTORE_BACKUP",
     "CONFIGSTORE_RUNTIME",
+    "HOSTD_BACKUPS_PER_HOUR",
     "STEPS",
+    "UPDATE_MARKER",
     "BackupResult",
     "archived_files",
+    "auto_backup",
+    "backup_sh",
     "bank_steps",
+    "choose_target",
     "count_run",
     "files_to_save",
+    "fresh_state",
     "local_members",
     "needs_backup",
+    "skip",
+    "target",
+    "wrap_state",
 ]
 
 STEPS: tuple[str, ...] = (
@@ -53,6 +73,8 @@ STEPS: tuple[str, ...] = (
 )
 
 COUNTER_FILE = "/etc/vmware/.backup.counter"
+UPDATE_MARKER = "/var/run/update_altbootbank"  # dropped by a live VIB install: backups go to /altbootbank (F15, F33)
+HOSTD_BACKUPS_PER_HOUR = 6  # F21
 CONFIGSTORE_RUNTIME = "/etc/vmware/configstore/current-store-1"
 CONFIGSTORE_BACKUP = "/var/lib/vmware/configstore/backup/current-store-1"
 
@@ -202,3 +224,200 @@ def count_run(old: bytes | None, now: str) -> bytes:
     number = int(count) + 1 if count.isascii() and count.isdigit() else 1  # `expr` reads ASCII digits only
     header = "# This file is owned and updated by /sbin/backup.sh"
     return f"{header}\n{' '.join(created.split())}\n# MODIFIED: {now}\n{number}\n".encode()
+
+
+# -- the scripts as they run on a host ---------------------------------------------------------------------------
+
+
+def wrap_state(host: Host, local: list[tuple[str, FileEntry]], mtime: int) -> bytes:
+    """state.tgz around a local.tgz of `local`'s members, encrypted as local.tgz.ve on a 7.0 U2+ host (F17, F36)."""
+    return _archives(host, local, mtime)[1]
+
+
+def fresh_state(host: Host, fs: VisorFS, paths: Sequence[str] | None = None) -> tuple[bytes, bytes]:
+    """(local.tgz, state.tgz) of the running configuration, as backup.sh builds them (F16, F17, F36)."""
+    chosen = files_to_save(fs, host.version) if paths is None else paths
+    return _archives(host, local_members(fs, chosen), epoch(host.clock))
+
+
+def _archives(host: Host, local: list[tuple[str, FileEntry]], mtime: int) -> tuple[bytes, bytes]:
+    local_tgz, state_tgz = statearchive.build_state_tgz(local, mtime=mtime)
+    if host.secure_config:
+        state_tgz = statearchive.build_encrypted_state_tgz(local_tgz, key=host._tpm_key, mtime=mtime)
+    return local_tgz, state_tgz
+
+
+def count_this_run(host: Host, fs: VisorFS, now: int) -> None:
+    """Every backup.sh run counts itself in /etc/vmware/.backup.counter before it saves (F18). The script writes it
+    with `echo > file`: when that fails (a full etc ramdisk) the shell says so and the script goes on."""
+    counter = fs.lookup(COUNTER_FILE)
+    with contextlib.suppress(EsxiStateError):
+        fs.write(COUNTER_FILE, count_run(counter and counter.data, date_line(host.clock)), now=now)
+
+
+def skip(host: Host, trigger: str, reason: str) -> BackupResult:
+    """A run that saved nothing; recorded in the history unless cron started it (an idle hour says nothing)."""
+    result = BackupResult(trigger, True, reason)
+    if trigger != "cron":
+        who = {"hostd": "hostd did not start a backup", "shutdown": "/bin/backup.sh 1 (shutdown)"}
+        summary = f"{who.get(trigger, f'auto-backup.sh ({trigger})')}: {reason}"
+        host._record("backup-skipped", summary, (), {"result": result})
+    return result
+
+
+def choose_target(marker: bool, banks: Sequence[BootBank], booted: int) -> tuple[int, str]:
+    """F15, the one place it is decided: /altbootbank when a live install left its marker (`marker`) and the
+    altbootbank is VALID, else /bootbank. Returns the bank's index and the path backup.sh writes to."""
+    alt = 1 - booted
+    if marker and len(banks) > 1 and banks[alt].state is BankState.VALID:
+        return alt, "/altbootbank"
+    return booted, "/bootbank"
+
+
+def target(host: Host) -> tuple[int, str]:
+    """Where this host's next backup.sh run writes (F15)."""
+    booted, fs = host._booted, host._fs
+    assert booted is not None and fs is not None
+    return choose_target(fs.exists(UPDATE_MARKER), host._banks, booted)
+
+
+def auto_backup(host: Host, trigger: str, power_loss_after: str | None = None) -> BackupResult:
+    """/sbin/auto-backup.sh (F14): backup.sh 0 only when a file to save differs from state.tgz or there is none.
+    `power_loss_after` names a step of STEPS after which the power fails."""
+    from . import bootdevice  # bootdevice builds on this module's archives
+
+    if host.stateless:
+        why = "Bootbank cannot be found at path '/bootbank' (PXE-booted hosts are not backed up, F41)"
+        return skip(host, trigger, why)
+    if host.boot_device != bootdevice.OK:
+        return bootdevice.auto_backup(host, trigger)  # the alert, or a "backup" into /tmp (F47)
+    fs = host._fs
+    bank = host.bootbank
+    assert fs is not None and bank is not None
+    if bank.has_state:
+        # auto-backup.sh unpacks state.tgz and its local.tgz into /tmp/auto-backup.<pid> to compare (F14)
+        try:
+            state = bank.files["state.tgz"]
+            unpacked = len(state) + sum(len(b) for b in archived_files(state, host._tpm_key).values())
+        except EsxiStateError:
+            unpacked = 0
+        if unpacked > fs.ramdisk("tmp").free:
+            return skip(host, trigger, "Unable to extract system configuration.  Are you out of disk space?")
+    needed, why = needs_backup(fs, bank, host.version, host._tpm_key, encrypt=host.secure_config)
+    if not needed:
+        return skip(host, trigger, why)
+    return backup_sh(host, trigger, is_shutdown=False, power_loss_after=power_loss_after, reason=why)
+
+
+def _hostd_may_start(host: Host) -> bool:
+    """hostd starts at most HOSTD_BACKUPS_PER_HOUR backups an hour (F21); a started one counts from now."""
+    hour_ago = host.clock - timedelta(hours=1)
+    host._hostd_backups = [t for t in host._hostd_backups if t > hour_ago]
+    if len(host._hostd_backups) >= HOSTD_BACKUPS_PER_HOUR:
+        return False
+    host._hostd_backups.append(host.clock)
+    return True
+
+
+def backup_sh(
+    host: Host, trigger: str, *, is_shutdown: bool, power_loss_after: str | None = None, reason: str = ""
+) -> BackupResult:
+    """/sbin/backup.sh 0 (or /bin/backup.sh 1 at shutdown): save the files with a `.#` twin into the target bank's
+    state.tgz through STEPS (F15-F18), and at shutdown into a staged image too (F20). `power_loss_after` cuts the
+    power after that step; `trigger` says who started it ("manual", "cron", "hostd", "shutdown")."""
+    from . import bootdevice  # bootdevice builds on this module's archives
+
+    if host.stateless:
+        return skip(host, trigger, "Bootbank cannot be found at path '/bootbank' (F41)")
+    if host.boot_device != bootdevice.OK:
+        return bootdevice.backup_sh(host, trigger, is_shutdown=is_shutdown, reason=reason)  # F47
+    fs = host._fs
+    assert fs is not None and host._booted is not None
+    paths = files_to_save(fs, host.version)
+    if trigger == "hostd" and not _hostd_may_start(host):
+        why = f"hostd already started {HOSTD_BACKUPS_PER_HOUR} backups in the last hour; this change waits for the"
+        return skip(host, trigger, why + " hourly cron run")
+    now = epoch(host.clock)
+    count_this_run(host, fs, now)
+    if not paths:
+        return skip(host, trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
+    local_tgz, state_tgz = fresh_state(host, fs, paths)
+    index, where = target(host)
+    host._pid += 1
+    done, lines = _run_steps(host, fs, index, where, (local_tgz, state_tgz), power_loss_after, now)
+    interrupted = power_loss_after if power_loss_after in done else None
+    also = _save_into_staged(host, index, local_tgz, state_tgz) if is_shutdown and interrupted is None else ()
+    result = BackupResult(
+        trigger,
+        False,
+        reason or ("shutdown: backup.sh 1 saves unconditionally" if is_shutdown else "backup.sh 0"),
+        where,
+        host._banks[index].label,
+        tuple(paths),
+        len(local_tgz),
+        len(state_tgz),
+        tuple(done),
+        interrupted,
+        also,
+    )
+    host._record(
+        "backup",
+        _summary(result, is_shutdown),
+        tuple(paths),
+        {"result": result, "steps": tuple(lines), "bank": host._banks[index].label},
+    )
+    if interrupted:
+        host.power_loss()
+    return result
+
+
+def _run_steps(
+    host: Host, fs: VisorFS, index: int, where: str, archives: tuple[bytes, bytes], cut: str | None, now: int
+) -> tuple[list[str], list[str]]:
+    """Write the archives into bank `index` step by step (F17), taking and releasing the lock file in /tmp (F19);
+    stop after step `cut`. Returns the steps done and a line for each."""
+    pid = host._pid
+    lock = f"/tmp/{where.strip('/')}.lck"
+    done: list[str] = []
+    lines: list[str] = []
+    for step, bank, line in bank_steps(host._banks[index], *archives, pid):
+        host._banks[index] = bank
+        if step == "lock":
+            try:
+                fs.write(lock, f"{pid}\n".encode(), now=now)
+            except RamdiskFull:  # a full /tmp: `echo $$ > lock` fails and the script goes on, as with F18's counter
+                line = f"sh: can't create {lock}: No space left on device"
+        elif step == "unlock" and fs.exists(lock):
+            fs.delete(lock)
+        done.append(step)
+        lines.append(f"{step}: {line}")
+        if step == cut:
+            break
+    return done, lines
+
+
+def _save_into_staged(host: Host, index: int, local_tgz: bytes, state_tgz: bytes) -> tuple[str, ...]:
+    """At shutdown, a staged image on the altbootbank gets the configuration too (F20); ("/altbootbank",) if so."""
+    assert host._booted is not None
+    alt = 1 - host._booted
+    staged = host._banks[alt]
+    if alt == index or not staged_is_newer(staged, host._banks[host._booted]):
+        return ()
+    for _step, bank, _line in bank_steps(staged, local_tgz, state_tgz, host._pid):
+        staged = bank
+    host._banks[alt] = staged
+    return ("/altbootbank",)
+
+
+def _summary(result: BackupResult, is_shutdown: bool) -> str:
+    script = "/bin/backup.sh 1" if is_shutdown else "/sbin/backup.sh 0"
+    who = f"{script} ({result.trigger})"
+    n, where, cut = len(result.files), result.target, result.interrupted_after
+    if cut and "rename_state" not in result.steps_done:
+        return (
+            f"{who} had chosen {n} files for local.tgz inside {where}/state.tgz; POWER LOST after step {cut}, "
+            "before the rename: state.tgz is unchanged"
+        )
+    extra = f" and {', '.join(result.also)}" if result.also else ""
+    after = f"; POWER LOST after step {cut}, after the rename" if cut else ""
+    return f"{who} saved {n} files into local.tgz inside {where}/state.tgz{extra}{after}"

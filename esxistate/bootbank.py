@@ -25,7 +25,7 @@ from .errors import BadBootConfig, NoBootableBank, NoSuchFile, RollbackNotPossib
 from .image import major
 from .vib import Vib
 
-__all__ = ["BankState", "BootBank", "BootChoice", "choose_bank"]
+__all__ = ["BankState", "BootBank", "BootChoice", "choose_bank", "safeboot", "staged_is_newer"]
 
 
 class BankState(IntEnum):
@@ -65,11 +65,8 @@ class BootBank:
         except KeyError:
             raise NoSuchFile(f"/{self.label.lower()}/{name}") from None
 
-    def with_files(self, **changes: bytes | None) -> BootBank:
-        """A copy with files written (bytes) or removed (None); `boot.cfg` keeps `config` in step."""
-        return self.replace_files(changes)
-
     def replace_files(self, changes: Mapping[str, bytes | None]) -> BootBank:
+        """A copy with files written (bytes) or removed (None); `boot.cfg` keeps `config` in step."""
         files = dict(self.files)
         for name, data in changes.items():
             if data is None:
@@ -169,7 +166,14 @@ def _set_state(bank: BootBank, state: BankState) -> BootBank:
     return bank.replace_files({"boot.cfg": "".join(lines).encode()})
 
 
-def choose_bank(banks: Sequence[BootBank], *, rollback: bool = False) -> BootChoice:
+def staged_is_newer(alt: BootBank, boot: BootBank) -> bool:
+    """Whether `alt` holds a staged image that the next boot takes over `boot`: a boot.cfg mboot can read, `updated=`
+    higher than boot's and bootstate VALID (a live install) or UPGRADING (a reboot-only change or an upgrade), F20,
+    F33. A new change then starts from that image, and the shutdown backup saves the configuration into it too."""
+    return alt.config is not None and alt.updated > boot.updated and alt.state in (BankState.VALID, BankState.UPGRADING)
+
+
+def safeboot(banks: Sequence[BootBank], *, rollback: bool = False) -> BootChoice:
     """Safeboot at power-on: F6 transitions on every bank, then F7 (highest updated wins, ties to the first
     scanned), then F8 when Shift+R was pressed. NoBootableBank when no bank can boot; RollbackNotPossible when
     Shift+R would go from 7.x back to 6.x (F45).
@@ -234,6 +238,9 @@ def choose_bank(banks: Sequence[BootBank], *, rollback: bool = False) -> BootCho
     chosen = scanned[default]
     messages.append(f"Booting {chosen.label}: build {chosen.build}, updated={chosen.updated}")
     return BootChoice(default, tuple(scanned), tuple(messages), rolled)
+
+
+choose_bank = safeboot  # the earlier name, kept while callers move to safeboot
 
 
 def _rollback_refusal(banks: Sequence[BootBank], default: int, others: Sequence[int]) -> RollbackNotPossible | None:

@@ -15,8 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from esxistate.display import DrawsItself
-
+from .display import DrawsItself
 from .errors import BadBootConfig
 
 __all__ = ["INTEGER_KEYS", "MAX_LINE_BYTES", "BootConfig", "is_vmkernel_module"]

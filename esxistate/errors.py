@@ -37,10 +37,12 @@ __all__ = [
     "RamdiskInodesFull",
     "ReadOnlyFile",
     "RollbackNotPossible",
+    "StatelessHost",
     "UnknownBackupStep",
     "UnknownFact",
     "UnknownSetting",
     "UnknownStep",
+    "UnplacedPayload",
     "UnreadableFile",
     "UnsafeArchive",
     "UnsupportedVersion",
@@ -165,11 +167,9 @@ class RamdiskFull(PathError):
     errno_text = "No space left on device"
 
     def __init__(self, ramdisk: str, path: str, needed: int, free: int) -> None:
-        super().__init__(
-            path,
-            f"The ramdisk '{ramdisk}' is full.  As a result, the file {path} could not be written. "
-            f"(Writing it would take {needed} more bytes; only {free} bytes are free.)",
-        )
+        logged = f"The ramdisk '{ramdisk}' is full.  As a result, the file {path} could not be written."
+        super().__init__(path, f"{logged} (Writing it would take {needed} more bytes; only {free} bytes are free.)")
+        self.logged = logged  # the sentence hostd logs for it (F28), without our explanation of the numbers
         self.ramdisk = ramdisk
         self.needed = needed
         self.free = free
@@ -182,12 +182,13 @@ class RamdiskInodesFull(RamdiskFull):
     closing "by the application '<app>'" because the simulator runs no processes. The shell prints ENOSPC."""
 
     def __init__(self, ramdisk: str, path: str, max_inodes: int) -> None:
-        PathError.__init__(
-            self,
-            path,
-            f"The file table of the ramdisk '{ramdisk}' is full.  As a result, the file {path} could not be "
-            f"created. (All {max_inodes} inodes of {ramdisk} are in use: remove a file first.)",
+        logged = (
+            f"The file table of the ramdisk '{ramdisk}' is full.  As a result, the file {path} could not be created."
         )
+        PathError.__init__(
+            self, path, f"{logged} (All {max_inodes} inodes of {ramdisk} are in use: remove a file first.)"
+        )
+        self.logged = logged
         self.ramdisk = ramdisk
         self.needed = 0
         self.free = 0
@@ -460,3 +461,29 @@ class BootDeviceError(EsxiStateError):
     """A boot-device operation that cannot be done now (F47): losing a device the host does not have or has already
     lost, restoring boot banks that are fine or whose device does not answer, changing the image while /bootbank
     points to /tmp."""
+
+
+class StatelessHost(VibError):
+    """A stateless host (PXE-booted by Auto Deploy) has no boot bank: it boots whatever image Auto Deploy serves and
+    keeps no state.tgz, so nothing can be installed on it, upgraded or bundled (F41). A VibError, as the image tools'
+    other refusals are, so code that catches those catches this too."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"This host is stateless (Auto Deploy): {why.rstrip('.')}.")
+        self.why = why
+
+
+class UnplacedPayload(VibError, KeyError):
+    """A VIB was asked for the boot bank file of a payload it has not placed: only an installed VIB's payloads have
+    module file names (F11), and only the payloads it ships. A KeyError too, as a lookup by name."""
+
+    def __init__(self, vib: str, payload: str) -> None:
+        super().__init__(
+            f"VIB {vib} has no boot bank file for payload {payload!r}: a payload gets its module file name (such as "
+            "lab_tool.v00) when the VIB is installed, and only the payloads the VIB ships have one (F11)."
+        )
+        self.vib = vib
+        self.payload = payload
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])

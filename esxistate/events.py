@@ -13,8 +13,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from esxistate.display import DrawsItself
-
+from .display import DrawsItself
 from .entry import DIR, FILE, FileEntry
 from .errors import IsADirectory, NoSuchFile, NotADirectory
 from .layers import Ramdisk, Resolution, Tardisk, merged_listdir, norm, resolve_layers

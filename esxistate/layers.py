@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 
-from esxistate.display import DrawsItself
-
 from . import archive, limits
-from .entry import DIR, FILE, WHITEOUT, FileEntry
+from .display import DrawsItself
+from .entry import DIR, WHITEOUT, FileEntry
 from .errors import CorruptArchive, InvalidPath, UnsafeArchive
 
 __all__ = [
@@ -294,7 +293,3 @@ def merged_listdir(directory: str, tardisks: Iterable[Tardisk], ramdisks: Iterab
             if p.startswith(prefix) and p.find("/", cut) < 0 and len(p) > cut:
                 names.add(p[cut:])
     return sorted(n for n in names if exists(prefix + n))
-
-
-def is_regular(entry: FileEntry | None) -> bool:
-    return entry is not None and entry.kind == FILE

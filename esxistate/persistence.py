@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from .backup import CONFIGSTORE_BACKUP, CONFIGSTORE_RUNTIME
+from .cron import CRONTAB, runs_auto_backup
 from .entry import FILE, FileEntry
 from .errors import EsxiStateError
 from .events import Event, HostSnapshot
@@ -175,13 +176,10 @@ def saved_files(snap: HostSnapshot, key: bytes | None = None) -> dict[str, bytes
 
 def _cron_active(snap: HostSnapshot) -> bool:
     try:
-        text = snap.read_text("/var/spool/cron/crontabs/root")
+        text = snap.read_text(CRONTAB)
     except EsxiStateError:
         return False
-    return any(
-        len(parts) == 6 and not parts[0].startswith("#") and parts[5].split()[0].endswith("auto-backup.sh")
-        for parts in (line.split(None, 5) for line in text.splitlines())
-    )
+    return runs_auto_backup(text)
 
 
 def saved_since(history: Sequence[Event], path: str) -> datetime | None:

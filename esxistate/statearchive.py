@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from esxistate.display import DrawsItself
-
 from . import archive, limits
+from .display import DrawsItself
 from .entry import FILE, FileEntry
 from .errors import CorruptArchive, EncryptedConfig, NoSuchFile
 

@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 from . import archive, limits
 from .entry import DIR, FILE, FileEntry
-from .errors import CorruptArchive, InvalidPath, InvalidValue, UnsafeArchive
+from .errors import CorruptArchive, InvalidPath, InvalidValue, UnplacedPayload, UnsafeArchive
 from .layers import Tardisk, norm
 
 __all__ = ["ACCEPTANCE_LEVELS", "Payload", "Vib", "module_file_name"]
@@ -151,7 +151,11 @@ class Vib:
         return replace(self, modules=tuple(chosen), install_date=install_date)
 
     def module_of(self, payload: str) -> str:
-        return dict(self.modules)[payload]
+        """The boot bank file that holds `payload` once the VIB is installed (F11); UnplacedPayload otherwise."""
+        placed = dict(self.modules)
+        if not isinstance(payload, str) or payload not in placed:
+            raise UnplacedPayload(self.id, str(payload))
+        return placed[payload]
 
     def descriptor_xml(self) -> str:
         """The descriptor esximage keeps in /var/db/esximg/vibs/ (F31), trimmed to the fields we simulate."""

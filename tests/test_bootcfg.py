@@ -366,11 +366,13 @@ def test_new_refuses_values_that_would_break_the_file():
         BootConfig.new(kernel="", modules=["a.v00"])
 
 
-def test_engine_module_imports_only_the_stdlib_and_errors():
-    tree = ast.parse(Path(__file__).parents[1].joinpath("esxistate", "bootcfg.py").read_text())
+@pytest.mark.parametrize("module", ["bootcfg.py", "display.py"])
+def test_engine_module_imports_only_the_stdlib_and_errors(module):
+    """boot.cfg's parser and the display hook it mixes in stand alone: the stdlib, errors, and the hook only."""
+    tree = ast.parse(Path(__file__).parents[1].joinpath("esxistate", module).read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level:
-            assert node.module == "errors"
+            assert node.module in ("errors", "display")
         elif isinstance(node, ast.ImportFrom):
             assert node.module.split(".")[0] in sys.stdlib_module_names | {"__future__"}
         elif isinstance(node, ast.Import):

@@ -127,7 +127,7 @@ _LINES = st.one_of(
 def _vib(name: str, path: str, body: str, overlay: bool, live: bool) -> Any:
     try:
         return es.Vib.build(name, "1.0", {path: body}, overlay=overlay, live_install=live)
-    except (errors.EsxiStateError, ValueError):  # Vib.build says ValueError for an empty name (vib.py)
+    except errors.EsxiStateError:  # Vib.build refuses a bad name, version or path with a typed error
         return name  # install_vib then gets a str, which it must refuse too
 
 

@@ -7,6 +7,7 @@ statement per line): one for nodes, one for edges. Tests that run the layout pro
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -161,6 +162,76 @@ def test_a_tardisk_holding_the_path_is_drawn_even_inside_the_folded_run(host67):
     assert "nvme.v00" in found and f"serves {path}" in text(found["nvme.v00"]["label"])
     counts = [int(re.search(r"… (\d+) ", text(found[n]["label"])).group(1)) for n in found if n.startswith("folded")]
     assert len(counts) == 2 and sum(counts) == 38 - 1
+
+
+SHARED = "/etc/lab/shared.conf"
+
+
+def _overlay_host(copies: int, above: int = 0) -> es.Host:
+    """A 7.0 host with `copies` overlay VIBs that each ship SHARED (a later one hides an earlier copy, F39), then
+    `above` overlay VIBs on top of them that ship other files."""
+    h = es.Host.demo("7.0")
+    h.boot()
+    for i in range(copies):
+        h.install_vib(es.Vib.build(f"o{i:04d}-lab", "1.0", {SHARED: f"{i}\n"}, overlay=True))
+    for i in range(above):
+        h.install_vib(es.Vib.build(f"p{i:04d}-lab", "1.0", {f"/etc/lab/other{i}.conf": "x\n"}, overlay=True))
+    return h
+
+
+@pytest.fixture(scope="module")
+def crowded() -> es.Host:
+    """40 copies of SHARED under 6 unrelated overlays: the layer that serves SHARED is not among the top few."""
+    return _overlay_host(40, above=6)
+
+
+def _svg_width(source: str) -> float:
+    match = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ', svg.to_svg(source) or "")
+    assert match, "no viewBox"
+    return float(match.group(1))
+
+
+def test_a_path_many_overlays_ship_folds_its_hidden_copies_and_keeps_the_owner(crowded):
+    """The serving tardisk (the last-mounted copy, F39) keeps its node even below the top few; its nearest and
+    lowest hidden copies keep theirs; the other copies fold, and their fold node and the legend count them."""
+    res = crowded.fs.resolve(SHARED)
+    assert res.layer is not None and len(res.shadowed) == 39
+    assert res.layer not in [t.name for t in crowded.tardisks][-4:]  # not kept as one of the top few
+    src = render.layer_stack(crowded, SHARED).source
+    found = nodes(src)
+    assert found[res.layer]["fillcolor"] == graph.SERVES and f"serves {SHARED}" in text(found[res.layer]["label"])
+    for kept in (res.shadowed[0], res.shadowed[-1]):
+        assert found[kept]["fillcolor"] == graph.HIDDEN
+    drawn = [name for name in res.shadowed if name in found]
+    folds = [text(found[n]["label"]) for n in found if n.startswith("folded")]
+    counts = [int(m.group(1)) for f in folds for m in [re.search(r"(\d+) of them hold " + re.escape(SHARED), f)] if m]
+    assert len(drawn) + sum(counts) == 39  # every hidden copy is drawn or counted, none lost
+    assert len(found) < 30
+    legend = text(found["legend"]["label"])
+    assert f"{sum(counts)} of them hold {SHARED}, hidden by a layer above" in legend
+    assert "none holds" not in legend
+    title = text(re.search(r"label=<(.*)>\s*labeljust", src, re.S).group(1))
+    assert f"hiding {res.shadowed[0]}, … {res.shadowed[-1]} (39 copies)" in title
+
+
+def test_a_branched_copy_of_a_crowded_path_keeps_the_tardisk_it_was_copied_from():
+    """After a write the ramdisk serves the path (F27): the branch arrow starts at the copy right below it, which
+    keeps its node while the other hidden copies fold."""
+    h = _overlay_host(10, above=6)
+    h.fs.write(SHARED, "mine\n")
+    res = h.fs.resolve(SHARED)
+    assert res.kind == "ramdisk" and len(res.shadowed) == 10
+    src = render.layer_stack(h, SHARED).source
+    found = nodes(src)
+    arrows = [(t, hd) for t, hd, a in edges(src) if a.get("color") == graph.BRANCH]
+    assert arrows == [(res.shadowed[0], "ramdisks:etc")] and res.shadowed[0] in found
+    assert sum(name in found for name in res.shadowed) < 10  # the others folded
+
+
+@pytest.mark.exe("graphviz-pure")
+def test_a_crowded_layer_stack_stays_about_a_page_wide(crowded):
+    """Laid out, the stack of a path 40 overlays ship is at most 1,600 px wide (two notebook columns are 1,760)."""
+    assert _svg_width(render.layer_stack(crowded, SHARED).source) <= 1600
 
 
 def test_path_served_by_a_ramdisk_is_filled_and_the_tardisk_copy_greyed(host67):
@@ -463,6 +534,52 @@ def test_every_colour_is_six_digit_hex_and_the_big_diagrams_have_a_legend(host67
         assert colours and all(len(c) == 6 for c in colours), d.name
     for d in _all_diagrams(host67)[:4]:
         assert "legend" in nodes(d.source), d.name
+
+
+_COLOUR_LITERAL = re.compile(
+    r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b(?![-\w])|\b(?:white|black|red|green|blue|gray|grey)\b(?!-)"
+)
+
+
+def _strings_of(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every string literal in a module's code, f-string parts included, docstrings left out."""
+    tree = ast.parse(source)
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+def test_every_colour_of_the_renderers_is_a_palette_name():
+    """One palette: no renderer module spells a colour itself (a hex value or a colour word) in its code; each one
+    asks `render.palette`, so the diagrams, the scenes, the lesson file and the widgets cannot drift apart."""
+    from esxistate.render import palette
+
+    here = Path(palette.__file__).parent
+    offenders = []
+    for module in sorted(here.glob("*.py")):
+        if module.name == "palette.py":
+            continue
+        for line, value in _strings_of(module.read_text()):
+            offenders += [f"{module.name}:{line}: {found}" for found in _COLOUR_LITERAL.findall(value)]
+    assert not offenders, offenders
+    assert len({palette.TARDISK, palette.RAMDISK, palette.SERVES, palette.HIDDEN}) == 4
+
+
+def test_the_diagrams_draw_only_palette_colours(host67):
+    from esxistate.render import palette
+
+    host67.fs.write("/etc/hosts", "x\n")
+    known = {value.lstrip("#") for value in palette.COLOURS.values()}
+    for d in _all_diagrams(host67):
+        assert set(HEX_RE.findall(d.source)) <= known, d.name
 
 
 def test_the_labels_use_esxi_s_own_words(host67):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -639,3 +639,102 @@ def test_explain_reads_an_encrypted_state_tgz_as_the_host_does_and_never_guesses
     h.power_loss()
     h.boot()
     assert h.fs.read_text("/etc/hosts") == "saved\n"
+
+
+# -- rules the host's parts share ---------------------------------------------------------------------------------
+
+
+def test_a_stateless_host_refuses_image_changes_and_bundles_as_stateless_host():
+    """F41: a PXE-booted host has no boot bank, so nothing can be installed, upgraded or bundled on it. The refusal
+    is a StatelessHost, which stays a VibError for code that catches the image tools' refusals."""
+    h = es.Host.demo(stateless=True)
+    h.boot()
+    before, events = h.snapshot(), len(h.history)
+    vib = es.Vib.build("lab-tool", "1.0", {"/opt/lab/tool.sh": "echo hi\n"})
+    for refused in (lambda: h.install_vib(vib), lambda: h.upgrade("7.0U3"), h.backup_config):
+        with pytest.raises(errors.StatelessHost, match=r"^This host is stateless \(Auto Deploy\)") as info:
+            refused()
+        assert isinstance(info.value, errors.VibError)
+        assert h.snapshot() == before and len(h.history) == events
+
+
+def test_ramdisk_full_history_keeps_the_whole_logged_sentence_of_a_path_with_a_parenthesis(host):
+    """F28: hostd logs "The ramdisk 'etc' is full.  As a result, the file <path> could not be written."; the
+    history takes that sentence from the error's field, so a path holding " (" is not cut short."""
+    path = "/etc/notes (old).txt"
+    with pytest.raises(errors.RamdiskFull) as info:
+        host.fs.write(path, b"x" * (29 * 1024 * 1024))
+    logged = f"The ramdisk 'etc' is full.  As a result, the file {path} could not be written."
+    assert info.value.logged == logged and str(info.value).startswith(logged + " (Writing it would take")
+    assert host.history[-1].kind == "ramdisk-full" and host.history[-1].summary == logged
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"version": ["7.0"]}, errors.UnsupportedVersion),
+        ({"hostname": 5}, errors.InvalidValue),
+        ({"hostname": "lab 01"}, errors.InvalidValue),
+        ({"clock": "2026-01-12"}, errors.InvalidValue),
+        ({"clock": datetime(1970, 1, 1)}, errors.InvalidValue),
+        ({"stateless": "yes"}, errors.InvalidValue),
+        ({"secure_config": "no"}, errors.InvalidValue),
+    ],
+)
+def test_demo_refuses_arguments_of_the_wrong_kind_with_a_typed_error(kwargs, error):
+    with pytest.raises(error):
+        es.Host.demo(**kwargs)
+
+
+def test_demo_host_name_follows_the_rule_hostd_applies_to_a_new_name(host):
+    """One host-name rule: what configure refuses, demo refuses too, with the same sentence."""
+    with pytest.raises(errors.InvalidValue) as by_hostd:
+        host.configure("hostname", "-lab")
+    with pytest.raises(errors.InvalidValue) as by_demo:
+        es.Host.demo(hostname="-lab")
+    assert str(by_demo.value) == str(by_hostd.value)
+    assert es.Host.demo(hostname="lab-02").hostname == "lab-02"
+
+
+@pytest.mark.parametrize(
+    ("line", "runs"),
+    [
+        ("1 * * * * /sbin/auto-backup.sh ++group=host/vim/vmvisor/backup.sh", True),  # ESXi 7.0's own line (F12)
+        ("#1 * * * * /sbin/auto-backup.sh", False),  # commented out
+        ("*/30 * * * * /sbin/auto-backup.sh", True),
+        ("1 * * * * /bin/auto-backup.sh.orig", False),  # another command
+    ],
+)
+def test_explain_and_the_clock_read_root_crontab_by_the_same_rule(host, line, runs):
+    """F12: crond runs what root's crontab says. The clock's cron runs and explain's 'at the next cron run' must agree
+    on whether auto-backup.sh is scheduled at all."""
+    host.fs.write("/var/spool/cron/crontabs/root", line + "\n")
+    host.fs.write("/etc/hosts", "10.0.0.9 lab\n")
+    said = host.explain("/etc/hosts").at_next_cron.what
+    assert ("no longer runs auto-backup.sh" not in said) is runs
+    clock = host.advance(hours=2)[-1]
+    assert (clock.details["cron_runs"] > 0) is runs
+
+
+def test_clock_event_gives_the_moment_of_each_listed_cron_run(host):
+    """F12: auto-backup.sh at minute 1 of every hour. Each listed run comes with its moment as data, also across
+    midnight, where "HH:MM" alone would not say which day."""
+    host.fs.write("/etc/hosts", "10.0.0.9 lab\n")
+    clock = host.advance(hours=17)[-1]
+    day = host.history[0].time.date()
+    assert clock.details["cron"][0] == "09:01 backup"
+    assert [t.strftime("%H:%M") for t in clock.details["cron_times"]] == [r[:5] for r in clock.details["cron"]]
+    assert clock.details["cron_times"][-1].date() == day + timedelta(days=1)
+    assert clock.details["cron_runs"] == len(clock.details["cron_times"]) == 17
+
+
+def test_a_new_version_of_an_installed_vib_takes_over_its_module_file(host):
+    """F11, F33: the new image drops the old version's payload, so its 8.3 file name is free again and the new
+    version gets it; the old tardisk leaves /tardisks and the new one serves the file."""
+    host.install_vib(es.Vib.build("lab-tool", "1.0", {"/opt/lab/tool.sh": "echo 1\n"}))
+    result = host.install_vib(es.Vib.build("lab-tool", "2.0", {"/opt/lab/tool.sh": "echo 2\n"}))
+    assert result.removed == ("ESXiStateLab_bootbank_lab-tool_1.0",)
+    assert dict(next(v for v in host.vibs if v.name == "lab-tool").modules) == {"lab-tool": "lab_tool.v00"}
+    assert host.fs.resolve("/opt/lab/tool.sh").layer == "lab_tool.v00"
+    assert host.fs.read_text("/opt/lab/tool.sh") == "echo 2\n"
+    assert "lab_tool.v01" not in host.altbootbank.files

@@ -168,3 +168,36 @@ def test_scenes_play_without_script_and_quiet_events_have_none(host):
     kinds = [e.kind for e in host.history]
     assert scenes[kinds.index("vmkernel")] == "" and scenes[kinds.index("tardisks")] == ""
     assert "@keyframes" in motion.STYLE and "prefers-reduced-motion" in motion.STYLE
+
+
+def _animation_ends(style: str) -> dict[str, float]:
+    """class -> seconds until its animation ends (delay + duration x repeats), for every finite animation in `style`,
+    read declaration by declaration as a browser would."""
+    ends = {}
+    for rule, body in re.findall(r"\.(esm-[\w-]+)\{([^{}]*animation:[^{}]*)\}", style):
+        words = body.split("animation:")[1].split(";")[0].split()
+        if "infinite" in words:
+            continue
+        times = [float(w[:-1]) for w in words if re.fullmatch(r"\d*\.?\d+s", w)]
+        repeats = next((float(w) for w in words if re.fullmatch(r"\d+", w)), 1.0)
+        ends[rule] = (times[1] if len(times) > 1 else 0.0) + times[0] * repeats
+    return ends
+
+
+def test_autoplay_waits_for_the_longest_scene_motion():
+    """SCENE_MS, the pace of the Timeline's Play and of the lesson file's play button, is at least as long as every
+    finite animation of a scene, so no frame replaces a scene still moving."""
+    ends = _animation_ends(motion.STYLE)
+    assert {"esm-copy", "esm-appear", "esm-pulse", "esm-slide", "esm-dark", "esm-later"} <= set(ends)
+    assert ends["esm-pulse"] == pytest.approx(3.6)  # 1.2 s, three times
+    assert ends["esm-dark"] == pytest.approx(2.3)  # 2 s after a 0.3 s delay
+    assert 1000 * max(ends.values()) <= motion.SCENE_MS
+    assert motion.SCENE_MS == 3600
+
+
+def test_the_lesson_file_plays_at_the_scene_pace(tmp_path):
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.fs.write("/etc/motd", "hello\n")
+    page = es.export.html(h.history, tmp_path / "lesson.html").read_text()
+    assert re.findall(r"setInterval\(function\(\)\{.*?\},(\d+)\)", page) == [str(motion.SCENE_MS)]

@@ -79,3 +79,16 @@ def test_a_101st_payload_with_the_same_first_8_characters_is_refused_with_a_type
     with pytest.raises(es.errors.VibError, match=r"lab_pre_\.v00 to lab_pre_\.v99"):
         h.install_vib(es.Vib.build("lab-pre-100", "1.0", {"/opt/p100/R": "x"}))
     assert h.snapshot() == before
+
+
+def test_a_payload_has_a_module_file_only_once_its_vib_is_installed():
+    """F11: the boot bank file name (8.3, `.v00` counting up) is chosen at install time; asking a VIB that has not
+    been placed, or for a payload it does not ship, is a typed refusal, not a bare KeyError."""
+    vib = es.Vib.build("lab-tool", "1.0", {"/opt/lab/tool.sh": "echo hi\n"})
+    with pytest.raises(es.errors.UnplacedPayload, match="no boot bank file for payload 'lab-tool'") as info:
+        vib.module_of("lab-tool")
+    assert isinstance(info.value, es.errors.VibError) and isinstance(info.value, KeyError)
+    placed = vib.with_modules({"lab_tool.v00"}, "2026-01-12")
+    assert placed.module_of("lab-tool") == "lab_tool.v01"
+    with pytest.raises(es.errors.UnplacedPayload):
+        placed.module_of("esx-base")

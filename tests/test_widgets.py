@@ -109,6 +109,21 @@ def test_timeline_play_drives_the_slider(host):
     assert t.slider.value == 3 and "4/" in t.caption.value
 
 
+def test_timeline_play_waits_for_a_scene_to_finish(host):
+    """Play ticks no faster than the longest scene motion (motion.SCENE_MS): 900 ms cut a 1.6-3.6 s scene short."""
+    from esxistate.render import motion
+
+    assert Timeline(host).play.interval == motion.SCENE_MS >= 3600
+    assert Timeline(host, interval_ms=900).play.interval == motion.SCENE_MS
+    assert Timeline(host, interval_ms=6000).play.interval == 6000
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "fast", True])
+def test_timeline_refuses_an_interval_that_is_not_milliseconds(host, bad):
+    with pytest.raises(es.errors.InvalidValue, match="interval_ms"):
+        Timeline(host, interval_ms=bad)
+
+
 def test_timeline_position_agrees_with_the_caption(host):
     """The slider's own readout counted from 0 while the caption said "1/N": the slider now shows no number and
     the position beside it counts as the caption does."""

@@ -29,6 +29,7 @@ from ..explain import explain
 from ..facts import annotate_html
 from ..layers import is_twin
 from . import graph, motion, svg
+from .palette import PAGE, PAGE_BAR, PAGE_HEADER, PAGE_KEY_LINE, PAGE_LINE, PAGE_TEXT, PAPER, WHY_TEXT
 
 __all__ = ["Frame", "changed_file", "event_diagram", "event_frame", "frames", "html", "render", "story_title"]
 
@@ -245,27 +246,29 @@ def frames(events: Iterable[Event], *, title: str | None = None) -> list[Frame]:
     return out
 
 
-_STYLE = """
-html{font-size:18px}
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f6f4;color:#1b1b1b;
-line-height:1.45}
-header{padding:12px 20px;background:#233;color:#fff}header h1{font-size:1.4rem;margin:0}header div{opacity:.85}
-.controls{display:flex;gap:8px;align-items:center;padding:10px 20px;background:#e8e8e4;position:sticky;top:0;
-z-index:2;flex-wrap:wrap}
-.controls button{font-size:1rem;padding:4px 12px}.controls input{flex:1;min-width:160px}
-#pos{font-weight:700;min-width:4.5em;text-align:center}#zoomv{min-width:3.5em;text-align:center}
-#caption{padding:10px 20px;min-height:4.5em;font-size:1.05rem}#caption .why{color:#333;font-style:italic}
-#caption abbr{text-decoration:underline dotted}
-.frame{display:none;padding:0 20px 24px}.frame.on{display:block}
-.esm-diagram{overflow:auto;background:#fff;border:1px solid #ccc;border-radius:6px;padding:8px;max-height:88vh}
-.esm-diagram svg{display:block}
-.titleframe h2{font-size:2rem;margin:18px 0 8px}.titleframe{max-width:70em}
-.moments{padding-left:1.2em}.moments li{margin:4px 0;list-style:none}
-.moments .go{font-size:.8rem;min-width:2.6em}
-kbd{border:1px solid #999;border-radius:4px;padding:0 5px;background:#fff;font-size:.9rem}
-.focus table{border-collapse:collapse;margin:8px 0 14px}.focus th{text-align:left;padding:4px 14px 4px 0;
-vertical-align:top}.focus td{padding:4px 0}.focus h2{font-size:1.5rem}
-.focus pre{background:#fff;border:1px solid #ccc;padding:6px 10px;font-size:.85rem;white-space:pre-wrap}
+_STYLE = f"""
+html{{font-size:18px}}
+body{{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:{PAGE};color:{PAGE_TEXT};
+line-height:1.45}}
+header{{padding:12px 20px;background:{PAGE_HEADER};color:{PAPER}}}\
+header h1{{font-size:1.4rem;margin:0}}header div{{opacity:.85}}
+.controls{{display:flex;gap:8px;align-items:center;padding:10px 20px;background:{PAGE_BAR};position:sticky;top:0;
+z-index:2;flex-wrap:wrap}}
+.controls button{{font-size:1rem;padding:4px 12px}}.controls input{{flex:1;min-width:160px}}
+#pos{{font-weight:700;min-width:4.5em;text-align:center}}#zoomv{{min-width:3.5em;text-align:center}}
+#caption{{padding:10px 20px;min-height:4.5em;font-size:1.05rem}}#caption .why{{color:{WHY_TEXT};font-style:italic}}
+#caption abbr{{text-decoration:underline dotted}}
+.frame{{display:none;padding:0 20px 24px}}.frame.on{{display:block}}
+.esm-diagram{{overflow:auto;background:{PAPER};border:1px solid {PAGE_LINE};border-radius:6px;\
+padding:8px;max-height:88vh}}
+.esm-diagram svg{{display:block}}
+.titleframe h2{{font-size:2rem;margin:18px 0 8px}}.titleframe{{max-width:70em}}
+.moments{{padding-left:1.2em}}.moments li{{margin:4px 0;list-style:none}}
+.moments .go{{font-size:.8rem;min-width:2.6em}}
+kbd{{border:1px solid {PAGE_KEY_LINE};border-radius:4px;padding:0 5px;background:{PAPER};font-size:.9rem}}
+.focus table{{border-collapse:collapse;margin:8px 0 14px}}.focus th{{text-align:left;padding:4px 14px 4px 0;
+vertical-align:top}}.focus td{{padding:4px 0}}.focus h2{{font-size:1.5rem}}
+.focus pre{{background:{PAPER};border:1px solid {PAGE_LINE};padding:6px 10px;font-size:.85rem;white-space:pre-wrap}}
 """
 
 _SCRIPT = """
@@ -317,7 +320,7 @@ _SCRIPT = """
   play.onclick=function(){
     if(timer){stop();return;}
     play.textContent='\\u275a\\u275a pause';
-    timer=setInterval(function(){if(i>=n-1){stop();}else{show(i+1);}},2400);
+    timer=setInterval(function(){if(i>=n-1){stop();}else{show(i+1);}},@SCENE_MS@);
   };
   document.getElementById('prev').onclick=function(){stop();show(i-1);};
   document.getElementById('next').onclick=function(){stop();show(i+1);};
@@ -379,7 +382,7 @@ def render(events: Iterable[Event], *, title: str | None = None) -> str:
         '<button id="zin" title="zoom in (+)">+</button><button id="z100" title="native size (0)">100%</button>'
         '<button id="zfit">fit</button></div><div id="caption"></div>'
         f'{"".join(sections)}{templates}<script id="captions" type="application/json">{data}</script>'
-        f"<script>{_SCRIPT}</script></body></html>\n"
+        f"<script>{_SCRIPT.replace('@SCENE_MS@', str(motion.SCENE_MS))}</script></body></html>\n"
     )
 
 

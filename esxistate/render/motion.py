@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import math
 import posixpath
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -24,12 +25,45 @@ from ..events import Event, HostSnapshot
 from ..explain import explain
 from ..layers import twin_of
 from ..statearchive import StateArchive
-from .graph import BRANCH, COMMIT, DELETED, RAMDISK, STATE_STYLE, TARDISK, TARDISK_LINE, TWIN
+from .dot import STATE_STYLE
+from .palette import (
+    AXIS,
+    BANK_TOKEN,
+    BRANCH,
+    BRANCHED_FILE,
+    CRON_MINUTE,
+    DARK,
+    DARK_TEXT,
+    LANE,
+    LIGHTS_ON,
+    LOST,
+    PAPER,
+    RAMDISK,
+    RAMDISK_LINE,
+    SAVED,
+    SCENE_LINE,
+    SCENE_NOTE,
+    SCENE_TEXT,
+    TARDISK,
+    TARDISK_LINE,
+    TWIN,
+    TWIN_LINE,
+)
 
-__all__ = ["STYLE", "bank_moves", "bootstate", "branch", "clock_strip", "lost_at_power_cut", "power_cut", "scene"]
+__all__ = [
+    "SCENE_MS",
+    "STYLE",
+    "bank_moves",
+    "bootstate",
+    "branch",
+    "clock_strip",
+    "lost_at_power_cut",
+    "power_cut",
+    "scene",
+]
 
 STYLE = f"""
-.esm-scene{{font:16px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1b1b;margin:6px 0 12px}}
+.esm-scene{{font:16px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:{SCENE_TEXT};margin:6px 0 12px}}
 .esm-scene svg{{max-width:100%;height:auto;overflow:visible}}
 .esm-scene svg text{{font-family:system-ui,-apple-system,"Segoe UI",sans-serif}}
 .esm-title{{font-weight:600;margin:0 0 4px}}
@@ -39,7 +73,7 @@ STYLE = f"""
 @keyframes esm-pulse{{0%,100%{{stroke-width:2}}50%{{stroke-width:6}}}}
 @keyframes esm-slide{{from{{transform:translate(var(--dx),0)}}to{{transform:none}}}}
 @keyframes esm-dash{{to{{stroke-dashoffset:-24}}}}
-@keyframes esm-dark{{0%{{background:#fdf6e3;color:#1b1b1b}}100%{{background:#101418;color:#8a8f96}}}}
+@keyframes esm-dark{{0%{{background:{LIGHTS_ON};color:{SCENE_TEXT}}}100%{{background:{DARK};color:{DARK_TEXT}}}}}
 @keyframes esm-fade{{0%,50%{{opacity:0}}100%{{opacity:1}}}}
 .esm-copy{{animation:esm-copy 1.6s ease-out both}}
 .esm-appear{{animation:esm-appear 2.4s ease-out both;transform-box:fill-box;transform-origin:center}}
@@ -49,11 +83,37 @@ STYLE = f"""
 .esm-hotlabel{{fill:{BRANCH};font-weight:700}}
 .esm-dark{{animation:esm-dark 2s ease-in .3s both;border-radius:8px;padding:12px 16px}}
 .esm-later{{animation:esm-fade 2.6s ease-out both}}
-.esm-lost{{color:{DELETED};text-decoration:line-through}}
-.esm-kept{{color:{COMMIT}}}
+.esm-lost{{color:{LOST};text-decoration:line-through}}
+.esm-kept{{color:{SAVED}}}
 .esm-cols{{display:flex;gap:18px;flex-wrap:wrap}}.esm-cols>div{{flex:1;min-width:260px}}
 @media (prefers-reduced-motion:reduce){{.esm-scene *{{animation:none!important}}}}
 """
+
+_TIME = re.compile(r"(?<![\w.-])(\d*\.?\d+)s\b")
+_COUNT = re.compile(r"\d*\.?\d+")
+
+
+def motion_seconds(style: str) -> float:
+    """How long the motion of a scene lasts, read from its CSS: the latest end (delay + duration x repeats) of the
+    `animation:` declarations in `style`. An endless one (`infinite`, a marching dash) has no end and is left out.
+
+    >>> motion_seconds(".a{animation:x 1.2s ease-in-out 3}.b{animation:y 2s ease-in .3s both}")
+    3.6
+    """
+    longest = 0.0
+    for declaration in re.findall(r"animation:([^;}]+)", style):
+        times = [float(t) for t in _TIME.findall(declaration)]
+        if not times or "infinite" in declaration.split():
+            continue
+        repeats = next((float(word) for word in declaration.split() if _COUNT.fullmatch(word)), 1.0)
+        delay = times[1] if len(times) > 1 else 0.0
+        longest = max(longest, delay + times[0] * repeats)
+    return round(longest, 3)
+
+
+SCENE_MS = math.ceil(motion_seconds(STYLE) * 1000)
+"""Milliseconds an autoplay waits on a frame: the longest motion of any scene, so each one finishes before the next
+frame (the Timeline's Play and the lesson file's play button)."""
 
 _FONT = 'font-size="15"'
 
@@ -88,33 +148,33 @@ def branch(event: Event) -> str:
         f'<text x="24" y="56" {_FONT} font-weight="700">'
         + (f"tardisk {_e(below)}" if below else "the tardisks")
         + "</text>",
-        f'<text x="24" y="78" {_FONT} fill="#444">read-only, decompressed in memory</text>',
-        f'<rect x="560" y="30" width="330" height="150" rx="8" fill="{RAMDISK}" stroke="#9a6a1c"/>',
+        f'<text x="24" y="78" {_FONT} fill="{SCENE_NOTE}">read-only, decompressed in memory</text>',
+        f'<rect x="560" y="30" width="330" height="150" rx="8" fill="{RAMDISK}" stroke="{RAMDISK_LINE}"/>',
         f'<text x="574" y="56" {_FONT} font-weight="700">{_e(ramdisk)}</text>',
-        f'<text x="574" y="78" {_FONT} fill="#444">in memory, writable</text>',
+        f'<text x="574" y="78" {_FONT} fill="{SCENE_NOTE}">in memory, writable</text>',
     ]
     if below:
         hidden = ' stroke-dasharray="5 3" opacity=".7"' if not source else ""
         parts += [
-            f'<g{hidden}><rect x="24" y="100" width="272" height="34" rx="5" fill="#fff" stroke="{TARDISK_LINE}"/>',
+            f'<g{hidden}><rect x="24" y="100" width="272" height="34" rx="5" fill="{PAPER}" stroke="{TARDISK_LINE}"/>',
             f'<text x="36" y="123" {_FONT} class="esm-mono">{_e(name)}</text></g>',
-            f'<text x="24" y="160" {_FONT} fill="#555">'
+            f'<text x="24" y="160" {_FONT} fill="{SCENE_LINE}">'
             + ("still here, now hidden by the copy" if source else "unchanged, hidden by the copy")
             + "</text>",
         ]
     else:
-        parts.append(f'<text x="24" y="123" {_FONT} fill="#555">no tardisk holds {_e(name)}</text>')
+        parts.append(f'<text x="24" y="123" {_FONT} fill="{SCENE_LINE}">no tardisk holds {_e(name)}</text>')
     if source:
         parts += [
             f'<path d="M310 117 H552" stroke="{BRANCH}" stroke-width="3" fill="none" class="esm-hot"/>',
             f'<text x="330" y="106" {_FONT} class="esm-hotlabel">copy of this one file</text>',
             f'<g class="esm-copy" style="--dx:-550px"><rect x="574" y="100" width="300" height="34" rx="5" '
-            f'fill="#fff" stroke="{BRANCH}" stroke-width="2.5"/>',
+            f'fill="{PAPER}" stroke="{BRANCHED_FILE}" stroke-width="2.5"/>',
             f'<text x="586" y="123" {_FONT} class="esm-mono" font-weight="700">{_e(name)}</text></g>',
         ]
     else:
         parts += [
-            f'<rect x="574" y="100" width="300" height="34" rx="5" fill="#fff" stroke="{BRANCH}" '
+            f'<rect x="574" y="100" width="300" height="34" rx="5" fill="{PAPER}" stroke="{BRANCHED_FILE}" '
             'stroke-width="2" class="esm-pulse"/>',
             f'<text x="586" y="123" {_FONT} class="esm-mono" font-weight="700">{_e(name)} '
             f"{'created' if change.created else 'changed'}</text>",
@@ -123,7 +183,7 @@ def branch(event: Event) -> str:
         appear = ' class="esm-appear"' if twin else ""
         parts += [
             f'<g{appear}><rect x="574" y="140" width="300" height="32" rx="5" fill="{TWIN}" '
-            'stroke="#b59b2a" stroke-dasharray="5 3"/>',
+            f'stroke="{TWIN_LINE}" stroke-dasharray="5 3"/>',
             f'<text x="586" y="162" {_FONT} class="esm-mono">{_e(posixpath.basename(twin_of(change.path)))}</text></g>',
         ]
     parts.append("</svg>")
@@ -205,7 +265,7 @@ def _arrow(points: Sequence[tuple[float, float]], hot: bool) -> str:
     ux, uy = (ex - px) / length, (ey - py) / length
     bx, by = ex - 12 * ux, ey - 12 * uy
     head = f"{ex},{ey} {bx - 6 * uy:.1f},{by + 6 * ux:.1f} {bx + 6 * uy:.1f},{by - 6 * ux:.1f}"
-    colour = BRANCH if hot else "#555"
+    colour = BRANCH if hot else SCENE_LINE
     cls = ' class="esm-hot"' if hot else ""
     return (
         f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2"{cls}/><polygon points="{head}" fill="{colour}"/>'
@@ -266,7 +326,7 @@ def bootstate(before: HostSnapshot | None, after: HostSnapshot) -> str:
             else f'<text x="{x}" y="{cy + 6}" {_FONT} text-anchor="middle">{number}</text>'
         )
         parts.append(
-            f'<circle cx="{x}" cy="{cy}" r="{r}" fill="{fill}" stroke="#555" stroke-width="1.5"{dash}/>{label}'
+            f'<circle cx="{x}" cy="{cy}" r="{r}" fill="{fill}" stroke="{SCENE_LINE}" stroke-width="1.5"{dash}/>{label}'
         )
     old_of = {label: old for label, old, _new in moves}
     for i, bank in enumerate(after.banks):
@@ -279,8 +339,8 @@ def bootstate(before: HostSnapshot | None, after: HostSnapshot) -> str:
         if after.booted == i:
             role = " · /bootbank" if after.powered_on else " · booted last"
         parts.append(
-            f'<g{slide}><rect x="{x - 100}" y="{y - 21}" width="200" height="30" rx="15" fill="#fff" '
-            f'stroke="#222" stroke-width="{3 if bank.label in old_of else 1.5}"/>'
+            f'<g{slide}><rect x="{x - 100}" y="{y - 21}" width="200" height="30" rx="15" fill="{PAPER}" '
+            f'stroke="{BANK_TOKEN}" stroke-width="{3 if bank.label in old_of else 1.5}"/>'
             f'<text x="{x}" y="{y}" {_FONT} text-anchor="middle">{_e(bank.label)}{_e(role)}</text></g>'
         )
     parts.append("</svg>")
@@ -323,24 +383,10 @@ def _marks(events: Sequence[Event], upto: int) -> list[tuple[str, datetime, str,
         elif e.kind == "power-loss":
             marks.append(("power", e.time, "power cut", False, i))
         elif e.kind == "clock":
-            start = events[i - 1].time if i else e.time
-            for run in e.details.get("cron", ()):
-                at = _cron_time(run[:5], start, e.time)
-                if at is not None and at not in saved_cron:
+            for at in e.details.get("cron_times", ()):  # the engine's own moments: no clock text parsed
+                if at.replace(second=0, microsecond=0) not in saved_cron:
                     marks.append(("cron", at, "nothing to save", False, i))
     return marks
-
-
-def _cron_time(hhmm: str, start: datetime, end: datetime) -> datetime | None:
-    """The moment in (start, end] whose clock reads `hhmm` (the clock event lists its cron runs as HH:MM)."""
-    try:
-        hour, minute = int(hhmm[:2]), int(hhmm[3:5])
-    except ValueError:
-        return None
-    t = start.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    while t <= start:
-        t += timedelta(days=1)
-    return t if t <= end else None
 
 
 def _span(events: Sequence[Event]) -> tuple[datetime, datetime]:
@@ -369,25 +415,25 @@ def clock_strip(events: Sequence[Event], index: int) -> str:
     step = max(1, -(-hours // 10))
     parts = [
         f'<svg viewBox="0 0 930 {height}" width="930" height="{height}" role="img" aria-label="clock strip">',
-        f'<line x1="{_LEFT}" y1="{_TOP + 8}" x2="{_RIGHT}" y2="{_TOP + 8}" stroke="#333" stroke-width="1.5"/>',
+        f'<line x1="{_LEFT}" y1="{_TOP + 8}" x2="{_RIGHT}" y2="{_TOP + 8}" stroke="{AXIS}" stroke-width="1.5"/>',
     ]
     for n in range(hours + 1):
         t = t0 + timedelta(hours=n)
         if n % step == 0:
             parts.append(
-                f'<line x1="{x(t):.1f}" y1="{_TOP + 2}" x2="{x(t):.1f}" y2="{_TOP + 14}" stroke="#333"/>'
+                f'<line x1="{x(t):.1f}" y1="{_TOP + 2}" x2="{x(t):.1f}" y2="{_TOP + 14}" stroke="{AXIS}"/>'
                 f'<text x="{x(t):.1f}" y="{_TOP - 4}" {_FONT} text-anchor="middle">{t:%H:%M}</text>'
             )
         if n < hours and hours <= 48:
             c = x(t + timedelta(minutes=1))
             parts.append(
-                f'<line x1="{c:.1f}" y1="{_TOP + 14}" x2="{c:.1f}" y2="{height - 12}" stroke="#8aa" '
+                f'<line x1="{c:.1f}" y1="{_TOP + 14}" x2="{c:.1f}" y2="{height - 12}" stroke="{CRON_MINUTE}" '
                 'stroke-dasharray="2 4"/>'
             )
     for key, label in lanes:
         y = y_of[key]
         parts.append(f'<text x="8" y="{y + 5}" {_FONT}>{_e(label)}</text>')
-        parts.append(f'<line x1="{_LEFT}" y1="{y}" x2="{_RIGHT}" y2="{y}" stroke="#ddd"/>')
+        parts.append(f'<line x1="{_LEFT}" y1="{y}" x2="{_RIGHT}" y2="{y}" stroke="{LANE}"/>')
     current = events[index]
     if current.kind == "power-loss":
         before = [m for m in marks if m[3] and m[4] < index]
@@ -395,14 +441,14 @@ def clock_strip(events: Sequence[Event], index: int) -> str:
         y = y_of["power"]
         parts.append(
             f'<rect x="{x(since):.1f}" y="{_TOP + 16}" width="{max(x(current.time) - x(since), 3):.1f}" '
-            f'height="{y - _TOP - 4}" fill="{DELETED}" fill-opacity=".14" class="esm-later"/>'
+            f'height="{y - _TOP - 4}" fill="{LOST}" fill-opacity=".14" class="esm-later"/>'
             f'<text x="{(x(since) + x(current.time)) / 2:.1f}" y="{y + 24}" {_FONT} text-anchor="middle" '
-            f'fill="{DELETED}" class="esm-later">changes since the last backup: lost</text>'
+            f'fill="{LOST}" class="esm-later">changes since the last backup: lost</text>'
         )
         if before:
             lane, t, _label, _saved, _i = before[-1]
             parts.append(
-                f'<text x="{x(t) - 12:.1f}" y="{y_of[lane] + 5}" {_FONT} text-anchor="end" fill="{COMMIT}" '
+                f'<text x="{x(t) - 12:.1f}" y="{y_of[lane] + 5}" {_FONT} text-anchor="end" fill="{SAVED}" '
                 f'font-weight="700" class="esm-later">state.tgz of {t:%H:%M} survives</text>'
             )
     prev_t = events[index - 1].time if index else current.time
@@ -419,11 +465,11 @@ def clock_strip(events: Sequence[Event], index: int) -> str:
         if lane == "power":
             shape = (
                 f'<path d="M{cx - 6:.1f} {y - 14} L{cx + 4:.1f} {y - 2} L{cx - 2:.1f} {y} L{cx + 6:.1f} {y + 14} '
-                f'L{cx - 4:.1f} {y + 2} L{cx + 2:.1f} {y} Z" fill="{DELETED}"/>'
+                f'L{cx - 4:.1f} {y + 2} L{cx + 2:.1f} {y} Z" fill="{LOST}"/>'
             )
         else:
-            fill = COMMIT if saved else "#fff"
-            shape = f'<circle cx="{cx:.1f}" cy="{y}" r="8" fill="{fill}" stroke="{COMMIT}" stroke-width="2.5"/>'
+            fill = SAVED if saved else PAPER
+            shape = f'<circle cx="{cx:.1f}" cy="{y}" r="8" fill="{fill}" stroke="{SAVED}" stroke-width="2.5"/>'
         tip = f"<title>{t:%H:%M} {lane}: {label}</title>"
         parts.append(f"<g{new}>{tip}{shape}</g>")
         if i == index:

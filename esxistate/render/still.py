@@ -26,6 +26,21 @@ from typing import Any
 import ipywidgets as W
 
 from . import svg
+from .palette import (
+    BUTTON,
+    BUTTON_LINE,
+    BUTTON_TEXT,
+    FIELD,
+    FIELD_LINE,
+    INK,
+    PAPER,
+    PLACEHOLDER,
+    PRIMARY,
+    PRIMARY_LINE,
+    STILL_FRAME,
+    STILL_NOTE_TEXT,
+    TRACK,
+)
 
 __all__ = ["STILL_NOTE", "Still", "diagram_picture", "still_html", "text_of"]
 
@@ -34,9 +49,9 @@ STILL_NOTE = "A still of the live widget: run the notebook to use it."
 _SVG_BLOCK = re.compile(r"<svg\b.*?</svg>", re.S)
 _BREAK = re.compile(r"<(?:br|/?(?:div|p|pre|tr|td|th|h\d|li|table))\b[^>]*>", re.I)
 _TAG = re.compile(r"<[^>]+>")
-_BOX = "border:1px solid #a0a0a0;border-radius:2px;background:#f7f7f7;padding:2px 6px;"
-_BUTTON = "border:1px solid #a0a0a0;border-radius:2px;background:#e9e9e9;color:#555;padding:3px 10px;"
-_PRIMARY = "border:1px solid #1976d2;border-radius:2px;background:#2f7fc1;color:#fff;padding:3px 10px;"
+_BOX = f"border:1px solid {FIELD_LINE};border-radius:2px;background:{FIELD};padding:2px 6px;"
+_BUTTON = f"border:1px solid {BUTTON_LINE};border-radius:2px;background:{BUTTON};color:{BUTTON_TEXT};padding:3px 10px;"
+_PRIMARY = f"border:1px solid {PRIMARY_LINE};border-radius:2px;background:{PRIMARY};color:{PAPER};padding:3px 10px;"
 
 
 def diagram_picture(diagram: Any) -> str:
@@ -109,7 +124,7 @@ def still_html(widget: Any, pictures: Mapping[int, str] | None = None) -> str:
         return f"<pre style='{_BOX}{_width(widget)}{rows}margin:0;{wrap}'>{body}</pre>"
     if isinstance(widget, W.Text | W.Dropdown):
         shown = widget.value if widget.value not in (None, "") else getattr(widget, "placeholder", "")
-        colour = "#222" if widget.value else "#888"
+        colour = INK if widget.value else PLACEHOLDER
         style = f"{_BOX}{_width(widget)}display:inline-block;color:{colour}"
         field = f"<span style='{style}'>{html.escape(str(shown or ''))}&nbsp;</span>"
         return f"<div>{_label(widget)}{field}</div>"
@@ -119,13 +134,13 @@ def still_html(widget: Any, pictures: Mapping[int, str] | None = None) -> str:
     if isinstance(widget, W.RadioButtons):
         return f"<div>{_choices(widget.options, widget.value, ('◉', '○'))}</div>"
     if isinstance(widget, W.FloatProgress | W.IntProgress):
-        fill = f"<div style='width:{_share(widget) * 100:.0f}%;height:100%;background:#2f7fc1'></div>"
-        return f"<div style='{_width(widget)}height:12px;margin-top:4px;border:1px solid #a0a0a0'>{fill}</div>"
+        fill = f"<div style='width:{_share(widget) * 100:.0f}%;height:100%;background:{PRIMARY}'></div>"
+        return f"<div style='{_width(widget)}height:12px;margin-top:4px;border:1px solid {FIELD_LINE}'>{fill}</div>"
     if isinstance(widget, W.IntSlider | W.FloatSlider):
         share = _share(widget)
         track = (
-            f"<span style='display:inline-block;width:160px;height:6px;border:1px solid #a0a0a0;"
-            f"background:linear-gradient(to right,#2f7fc1 {share * 100:.0f}%,#eee {share * 100:.0f}%)'></span>"
+            f"<span style='display:inline-block;width:160px;height:6px;border:1px solid {FIELD_LINE};"
+            f"background:linear-gradient(to right,{PRIMARY} {share * 100:.0f}%,{TRACK} {share * 100:.0f}%)'></span>"
         )
         return f"<div>{_label(widget)}{track} {widget.value}</div>"
     return f"<div><code>{html.escape(type(widget).__name__)}</code></div>"
@@ -148,8 +163,9 @@ class Still:
         """The still: the widget as static HTML, framed, with a line saying how to get the live widget."""
         body = still_html(self, self.still_pictures())
         return (
-            f"<div class='esxistate-still' style='border:1px dashed #b0b0b0;padding:6px'>{body}"
-            f"<div style='color:#666;font-size:85%;margin-top:6px'><i>{html.escape(STILL_NOTE)}</i></div></div>"
+            f"<div class='esxistate-still' style='border:1px dashed {STILL_FRAME};padding:6px'>{body}"
+            f"<div style='color:{STILL_NOTE_TEXT};font-size:85%;margin-top:6px'>"
+            f"<i>{html.escape(STILL_NOTE)}</i></div></div>"
         )
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict[str, Any]:

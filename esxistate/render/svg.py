@@ -30,6 +30,7 @@ from typing import Any
 
 from .. import browser
 from ..errors import LayoutFailed  # re-exported: es.render.LayoutFailed
+from .palette import PAPER
 
 __all__ = [
     "EXECUTABLES",
@@ -210,7 +211,7 @@ def _palette_png(data: bytes) -> bytes:
         return data
     with Image.open(io.BytesIO(data)) as picture:
         rgba = picture.convert("RGBA")
-    page = Image.new("RGB", rgba.size, "white")
+    page = Image.new("RGB", rgba.size, PAPER)
     page.paste(rgba, mask=rgba.getchannel("A"))
     small = page.quantize(colors=PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()

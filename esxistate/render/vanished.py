@@ -29,7 +29,8 @@ from urllib.parse import quote
 
 from ..events import Event
 from ..layers import norm, twin_of
-from .graph import INK, MUTED, Diagram, _e, _font, _label, _new
+from .dot import Diagram, _e, _font, _label, _new
+from .palette import INK, LOST_FILL, MUTED, PAPER, SAVED_FILL
 
 __all__ = ["LINKS", "QUESTIONS", "Diagnosis", "Question", "anchor", "diagnose", "link", "where", "why_vanished"]
 
@@ -254,7 +255,7 @@ def why_vanished(source: Any = None, path: str | None = None) -> Diagram:
             _box(q.verdict_key, q.verdict),
             shape="note",
             style="filled",
-            fillcolor="#f9dde2" if cause else "#ffffff",
+            fillcolor=LOST_FILL if cause else PAPER,
             color=INK if cause else MUTED,
             penwidth="2.5" if cause else "1",
             **_href(q.verdict_key),
@@ -274,7 +275,7 @@ def why_vanished(source: Any = None, path: str | None = None) -> Diagram:
         _box("none", NONE_VERDICT),
         shape="note",
         style="filled",
-        fillcolor="#e8f0dc" if none else "#ffffff",
+        fillcolor=SAVED_FILL if none else PAPER,
         color=INK if none else MUTED,
         **_href("none"),
     )

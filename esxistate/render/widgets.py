@@ -21,11 +21,12 @@ from esxistate.sizes import readable as _size
 
 from .. import Host, Vib, bootdevice
 from ..boundary import printable
-from ..errors import EsxiStateError, InternalError
+from ..errors import EsxiStateError, InternalError, InvalidValue
 from ..events import Event
 from ..facts import annotate_html
 from . import graph, motion, svg
 from .html import event_diagram
+from .palette import CONSOLE, CONSOLE_TEXT, MESSAGE_ERROR, MESSAGE_INFO, MESSAGE_WHY
 from .still import Still, diagram_picture, text_of
 
 __all__ = ["Dashboard", "Quiz", "Shell", "Timeline", "diagram_html"]
@@ -56,7 +57,7 @@ def _is_dir(host: Host, path: str) -> bool:
 
 
 def _message(text: str, kind: str = "info") -> str:
-    colour = {"info": "#1a4d2e", "error": "#8a1c1c", "why": "#3b3b3b"}[kind]
+    colour = {"info": MESSAGE_INFO, "error": MESSAGE_ERROR, "why": MESSAGE_WHY}[kind]
     return f'<div style="color:{colour};white-space:pre-wrap">{html.escape(printable(text))}</div>'
 
 
@@ -259,13 +260,21 @@ class Timeline(Still, W.VBox):
     `slider.value` is the event's index in the history; the position beside the slider counts from 1, as the
     caption does ("3 / 17"). Frames are rendered once and cached, so scrubbing back is instant. The history is read
     when the timeline is made; call `reload()` to pick up later events.
+
+    Play waits `motion.SCENE_MS` on each frame (the longest motion of any scene), or `interval_ms` when that is
+    longer, so a scene always finishes before the next frame replaces it.
     """
 
-    def __init__(self, host_or_events: Host | list[Event], *, interval_ms: int = 900) -> None:
+    def __init__(self, host_or_events: Host | list[Event], *, interval_ms: int | None = None) -> None:
+        if interval_ms is not None and (
+            isinstance(interval_ms, bool) or not isinstance(interval_ms, int) or interval_ms < 0
+        ):
+            raise InvalidValue("interval_ms", interval_ms, "give the milliseconds between frames, a whole number")
         self._events: list[Event] = []
         self._cache: dict[int, str] = {}
         self._source = host_or_events
-        self.play = W.Play(min=0, max=0, step=1, interval=interval_ms)
+        interval = max(interval_ms or 0, motion.SCENE_MS)  # a scene always finishes before the next frame
+        self.play = W.Play(min=0, max=0, step=1, interval=interval)
         self.slider = W.IntSlider(min=0, max=0, description="event", continuous_update=True, readout=False)
         W.jslink((self.play, "value"), (self.slider, "value"))
         self.position = W.HTML(layout=W.Layout(width="auto", margin="0 8px"))
@@ -389,7 +398,7 @@ class Shell(Still, W.VBox):
     def _show(self) -> None:
         self.prompt.value = f"<code>{html.escape(self._prompt_text())}</code>"
         self.output.value = (
-            "<pre style='background:#111;color:#ddd;padding:6px;margin:0;white-space:pre-wrap'>"
+            f"<pre style='background:{CONSOLE};color:{CONSOLE_TEXT};padding:6px;margin:0;white-space:pre-wrap'>"
             f"{html.escape(self.transcript) or 'ESXi Shell (simulated). Try: ls -l /etc, vdf -h, help'}</pre>"
         )
 
@@ -447,7 +456,7 @@ class Quiz(Still, W.VBox):
             self.feedback.value = _message(result.explanation, "why")
             return
         head = "Correct." if result.correct else "Not quite."
-        colour = "#1a4d2e" if result.correct else "#8a1c1c"
+        colour = MESSAGE_INFO if result.correct else MESSAGE_ERROR
         self.feedback.value = (
             f'<div style="white-space:pre-wrap"><b style="color:{colour}">{head}</b> '
             f"{html.escape(result.explanation)}</div>"
