@@ -10,25 +10,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import persistence
 from .layers import twin_of
 
 __all__ = ["for_event"]
 
 
 def _persistence(path: str, snapshot: Any, twin_made: str | None) -> tuple[str, tuple[str, ...]]:
-    """What the next reboot does to `path`, given the file system after the change."""
-    if not path.startswith("/etc/"):
+    """What the next reboot does to `path`, given the file system after the change (`persistence.reason` decides)."""
+    why = persistence.reason(snapshot, path, twin_made=twin_made)
+    if why == persistence.OUTSIDE_ETC:
         return (" Nothing outside /etc is saved by backup.sh, so this change is lost at the next reboot.", ("F16",))
-    twin = twin_made or (twin_of(path) if snapshot.exists(twin_of(path)) else None)
-    if twin_made:
+    if why == persistence.TWIN_MADE:
         return (
             f" It carries the sticky bit, so VisorFS kept the original as {twin_made}; backup.sh saves every /etc "
             "file that has a .# twin, so this change survives a reboot once a backup has run.",
             ("F25", "F16"),
         )
-    if twin:
+    if why == persistence.TWIN:
         return (
-            f" Its .# twin {twin} exists, so backup.sh saves it: the change survives a reboot once a backup has run.",
+            f" Its .# twin {twin_of(path)} exists, so backup.sh saves it: the change survives a reboot once a backup "
+            "has run.",
             ("F16",),
         )
     return (
@@ -71,7 +73,7 @@ def _change(kind: str, d: Mapping[str, Any], snapshot: Any) -> tuple[str, tuple[
                 "when the tardisk's copy shows again."
             )
             facts += ("F39",)
-        if snapshot.exists(twin_of(path)):
+        if persistence.twin_left(snapshot, path):
             text += (
                 " Its .# twin stays, but backup.sh saves only files whose plain name exists, so the file drops out "
                 "of the next backup; deleting alone does not start one."
