@@ -35,9 +35,9 @@ def _modules() -> set[str]:
         rel = path.relative_to(ROOT).as_posix()
         if path.name == "__init__.py":
             continue
-        parent = path.parent.relative_to(ROOT).as_posix()
-        if (path.parent / "__init__.py").exists() and parent not in ("esxistate", "esxistate/render"):
-            found.add(parent)  # a subpackage (exercises/) is one row
+        parts = path.relative_to(PACKAGE).parts
+        if len(parts) > 1 and parts[0] != "render":
+            found.add(f"esxistate/{parts[0]}")  # a subpackage (exercises/, with its kinds/) is one row
         else:
             found.add(rel)
     return found
