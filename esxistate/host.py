@@ -470,8 +470,8 @@ class Host(DrawsItself):
         sync_config): see esxistate.backup.backup_sh."""
         return backup.backup_sh(self, trigger, is_shutdown=is_shutdown, reason=reason)
 
-    def _skip(self, trigger: str, reason: str) -> BackupResult:
-        return backup.skip(self, trigger, reason)
+    def _skip(self, trigger: str, reason: str, cause: str) -> BackupResult:
+        return backup.skip(self, trigger, reason, cause)
 
     # -- hostd -------------------------------------------------------------------------------------------------------
 
