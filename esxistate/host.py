@@ -443,8 +443,14 @@ class Host(DrawsItself):
         if count:
             more = f", ... and {count - len(runs)} more" if count > len(runs) else ""
             summary += f"; cron ran auto-backup.sh {count} time(s): " + ", ".join(listed) + more
-        # "cron" lists the runs in words; "cron_times" gives their moments, for code that places them on a time line
-        details = {"cron": listed, "cron_times": tuple(t for t, _outcome in runs), "cron_runs": count}
+        # "cron" lists the runs in words for a reader; "cron_times" and "cron_outcomes" give each run's moment and
+        # outcome ("backup", "nothing to save", "ALERT") as data, for code
+        details = {
+            "cron": listed,
+            "cron_times": tuple(t for t, _outcome in runs),
+            "cron_outcomes": tuple(outcome for _t, outcome in runs),
+            "cron_runs": count,
+        }
         self._record("clock", summary, (), details)
         return self._history[start:]
 

@@ -131,3 +131,18 @@ def test_safeboot_records_each_bootstate_it_rewrote():
         ("UPGRADING", "DIRTY", "first-boot")
     ]
     assert "freshly written bank DIRTY" in loader.why
+
+
+def test_each_cron_run_is_recorded_as_a_moment_and_an_outcome():
+    """crond runs auto-backup.sh at minute 1 of every hour (F12); each run it lists is data: its moment and what it
+    did, so narration and the clock strip never read the "HH:MM outcome" words."""
+    host = es.Host.demo("7.0")
+    host.boot()
+    host.fs.write("/etc/hosts", "127.0.0.1 localhost\n10.0.0.9 lab\n")
+    host.advance(hours=3)
+    clock = host.history[-1]
+    times, outcomes = clock.details["cron_times"], clock.details["cron_outcomes"]
+    assert len(times) == len(outcomes) == clock.details["cron_runs"] == 3
+    assert all(t.minute == 1 for t in times) and outcomes[0] == "backup"
+    assert set(outcomes[1:]) == {"nothing to save"}
+    assert [f"{t:%H:%M} {o}" for t, o in zip(times, outcomes, strict=True)] == list(clock.details["cron"])

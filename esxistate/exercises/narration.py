@@ -149,9 +149,8 @@ def _narrate(played: _Played, focus: Iterable[str] = ()) -> list[str]:
             elif kind == "backup-skipped":
                 said.append(_skip_sentence(e))
             elif kind == "clock":
-                runs = e.details.get("cron", ())
-                # each run is recorded as "HH:MM outcome", the outcome one of backup, nothing to save, ALERT
-                idle = [time for time, _, outcome in (r.partition(" ") for r in runs) if outcome == "nothing to save"]
+                runs = tuple(zip(e.details.get("cron_times", ()), e.details.get("cron_outcomes", ()), strict=True))
+                idle = [f"{at:%H:%M}" for at, outcome in runs if outcome == "nothing to save"]
                 if not runs:
                     said.append(
                         f"the clock reached {e.time:%H:%M} without passing minute 1 of an hour, so cron did not run "
