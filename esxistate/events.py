@@ -47,6 +47,8 @@ class _Files(Mapping):
         self._all: dict[str, FileEntry] | None = None
 
     def get(self, path: str, default: Any = None) -> Any:
+        if path.__class__ is not str:
+            return default
         for rd in self._ramdisks:
             if rd.holds(path):
                 hit = rd.files.get(path)
@@ -65,7 +67,7 @@ class _Files(Mapping):
         return hit
 
     def __contains__(self, path: object) -> bool:
-        return isinstance(path, str) and self.get(path) is not None
+        return self.get(path) is not None
 
     def _merged(self) -> dict[str, FileEntry]:
         if self._all is None:
@@ -88,8 +90,14 @@ class _Files(Mapping):
     def __len__(self) -> int:
         return len(self._merged())
 
+    def keys(self) -> Any:
+        return self._merged().keys()
+
     def items(self) -> Any:
         return self._merged().items()
+
+    def values(self) -> Any:
+        return self._merged().values()
 
     def __repr__(self) -> str:
         return f"<files of a snapshot: {len(self)} paths>"

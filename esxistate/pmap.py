@@ -178,5 +178,9 @@ class PMap(Mapping):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the trie is laid out by hash(), which differs from one Python process to the next: pickle the items
+        return (PMap, (dict(self.items()),))
+
     def __repr__(self) -> str:
         return f"PMap({dict(self.items())!r})"
