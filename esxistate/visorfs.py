@@ -161,7 +161,7 @@ class VisorFS:
         self._provider: dict[str, str] = {}  # visible path -> layer name serving it
         self._journal: list[tuple[str, FileEntry | None, str | None]] = []  # undo: path, old entry, old provider
         self._held = 0  # saved states still held (`_Saved` objects alive): the journal is kept while > 0
-        self._tardisk_tuple: tuple[Tardisk, ...] = ()
+        self._tardisk_tuple: tuple[Tardisk, ...] | None = ()  # `tardisks`, made again after the stack changes
         self._ramdisk_tuple: tuple[Ramdisk, ...] = ()
         self._show("/", FileEntry(DIR, 0o755), "/")
         self.lookup = self._view.get  # see `lookup` below: the index's own C-level get, for speed
@@ -173,9 +173,7 @@ class VisorFS:
     @property
     def tardisks(self) -> tuple[Tardisk, ...]:
         """The mounted tardisks; the same tuple until the stack changes, so snapshots share it."""
-        if len(self._tardisk_tuple) != len(self._tardisks) or any(
-            a is not b for a, b in zip(self._tardisk_tuple, self._tardisks, strict=True)
-        ):
+        if self._tardisk_tuple is None:
             self._tardisk_tuple = tuple(self._tardisks)
         return self._tardisk_tuple
 
@@ -218,6 +216,7 @@ class VisorFS:
         members = tardisk.members
         name = tardisk.name
         self._tardisks.append(tardisk)
+        self._tardisk_tuple = None
         if self._held:
             view, provider = self._view, self._provider
             self._journal.extend((p, view.get(p), provider.get(p)) for p in members)
@@ -241,6 +240,7 @@ class VisorFS:
         if idx is None:
             raise NoSuchFile(f"/tardisks/{name}")
         tardisk = self._tardisks.pop(idx)
+        self._tardisk_tuple = None
         needed: set[str] = set()  # directories that still hold a ramdisk file (a branched copy, a new file)
         for disk in self._disks.values():
             for held in disk.files:
@@ -525,7 +525,7 @@ class VisorFS:
         """The state now, for `load` to put back when a multi-step operation fails. It copies nothing: the ramdisks'
         files are immutable `PMap`s, and while the returned value is held, changes to the index are journaled."""
         disks = {n: (d.spec, d.files, d.used, d.peak, d.frozen) for n, d in self._disks.items()}
-        return _Saved(self, len(self._journal), tuple(self._tardisks), disks)
+        return _Saved(self, len(self._journal), self.tardisks, disks)
 
     def load(self, saved: _Saved) -> None:
         """Put back the state `saved` was taken in: undo the index changes journaled since, newest first."""
@@ -541,6 +541,7 @@ class VisorFS:
                 view[path] = entry
                 provider[path] = layer  # type: ignore[assignment]
         self._tardisks = list(saved.tardisks)
+        self._tardisk_tuple = None
         for name in list(self._disks):
             if name not in saved.disks:
                 del self._disks[name]
