@@ -39,7 +39,7 @@ from .errors import (
     UnknownBackupStep,
     UnsupportedVersion,
 )
-from .events import Event, EventKind, HostSnapshot
+from .events import Event, EventKind, History, HostSnapshot
 from .guard import operation, query
 from .hostd import SETTINGS
 from .hostfs import HostFS
@@ -197,8 +197,9 @@ class Host(DrawsItself):
         return self._secure
 
     @property
-    def history(self) -> list[Event]:
-        return list(self._history)
+    def history(self) -> History:
+        """Every event so far, oldest first: a read-only view, as the history was when read (it copies nothing)."""
+        return History(self._history)
 
     @property
     def tardisks(self) -> tuple[Tardisk, ...]:
@@ -345,7 +346,8 @@ class Host(DrawsItself):
             self._fs = None
         for name, value in cp.kept.items():
             setattr(self, name, value)
-        del self._history[cp.history_len :]
+        if len(self._history) > cp.history_len:  # a new list: a `History` read before keeps the events it showed
+            self._history = self._history[: cp.history_len]
 
     @contextlib.contextmanager
     def _atomic(self, operation: str = "change the host") -> Iterator[None]:
