@@ -17,7 +17,9 @@ from esxistate.render import html as lesson
 
 CAPTIONS = re.compile(r'<script id="captions" type="application/json">(.*?)</script>', re.S)
 SECTION = re.compile(r'<section class="frame" data-kind="([^"]*)" data-n="(\d+)">(.*?)</section>', re.S)
-TEMPLATE = re.compile(r'<template id="(dg\d+)">(.*?)</template>', re.S)
+PARTS = re.compile(r'<script id="parts" type="application/json">(.*?)</script>', re.S)
+PICTURES = re.compile(r'<script id="pictures" type="application/json">(.*?)</script>', re.S)
+SLOT = re.compile(r'(<div class="[\w-]+" data-ref="(\w+)">)(</div>)')
 
 
 @pytest.fixture
@@ -48,10 +50,24 @@ def _long_story() -> list[es.Event]:
     return h.history
 
 
+def _pictures(text: str) -> dict[str, str]:
+    """id -> the markup the player assembles from the stored parts (as its JavaScript does on showing a frame)."""
+    parts = json.loads(PARTS.search(text)[1]) if PARTS.search(text) else []
+    pictures = json.loads(PICTURES.search(text)[1]) if PICTURES.search(text) else {}
+    return {ref: "".join(parts[k] for k in ids) for ref, ids in pictures.items()}
+
+
 def _parts(text: str) -> tuple[list[dict], list[tuple[str, str]], dict[str, str]]:
+    """Captions, (kind, body) of each frame with its scene filled in, and the diagrams by id."""
     captions = json.loads(CAPTIONS.search(text)[1])
-    sections = [(kind, body) for kind, _n, body in SECTION.findall(text)]
-    templates = dict(TEMPLATE.findall(text))
+    pictures = _pictures(text)
+    scenes = {ref: markup for ref, markup in pictures.items() if ref.startswith("sc")}
+
+    def filled(body: str) -> str:
+        return SLOT.sub(lambda m: m[1] + scenes[m[2]] + m[3] if m[2] in scenes else m[0], body)
+
+    sections = [(kind, filled(body)) for kind, _n, body in SECTION.findall(text)]
+    templates = {ref: markup for ref, markup in pictures.items() if ref.startswith("dg")}
     return captions, sections, templates
 
 
@@ -102,14 +118,17 @@ def test_captions_carry_summary_and_why(tmp_path, history):
     assert '<abbr title="F27 (confirmed): A tardisk is read-only' in branch["why"]  # the fact on hover
 
 
-def test_each_distinct_diagram_is_stored_once_and_an_event_costs_under_100_kib():
+def test_each_distinct_picture_and_part_is_stored_once_and_an_event_costs_under_100_kib():
     events = _long_story()
     text = lesson.render(events, title="Three hours of a 7.0 host")
-    _, sections, templates = _parts(text)
-    assert len(set(templates.values())) == len(templates)  # no diagram stored twice
+    _, _sections, templates = _parts(text)
+    parts = json.loads(PARTS.search(text)[1])
+    assert len(set(parts)) == len(parts)  # no part of a picture stored twice
+    assert len(set(_pictures(text).values())) == len(_pictures(text))  # no picture listed twice
     refs = Counter(re.findall(r'data-ref="(dg\d+)"', text))
     assert set(refs) == set(templates) and max(refs.values()) > 1  # frames share the diagrams they have in common
-    assert not any('class="graph"' in body for _kind, body in sections)  # frames point to diagrams, never copy them
+    raw = [body for _kind, _n, body in SECTION.findall(text)]
+    assert not any('class="graph"' in body or "<svg" in body for body in raw[1:-1])  # frames point, never copy
     assert len(text.encode("utf-8")) / len(events) < 100 * 1024
 
 

@@ -4,8 +4,8 @@
 per event and a closing frame on the file the story changed. Each event frame carries its caption (what happened,
 when, and why, with the facts on hover), the scene that animates it (`motion`: a branching write, the clock strip of
 backups, the boot banks' bootstate, a power cut) and the diagram that fits it (the layer stack, the backup flow, the
-boot banks or the boot flow) at its native size with zoom. Each distinct diagram is stored once, however many frames
-show it. The player is a few dozen lines of plain JavaScript: buttons, a slider numbered like the caption, and the
+boot banks or the boot flow) at its native size with zoom. Each distinct scene and diagram is stored once, however
+many frames show it, and in parts, so the parts two pictures share are stored once too (`_Pictures`). The player is a few dozen lines of plain JavaScript: buttons, a slider numbered like the caption, and the
 keys Left/Right, Home/End and +/-/0 for zoom. Nothing is loaded from the network, so the file opens from a USB stick
 or an e-mail attachment in any browser (ipywidgets' own HTML embedding loads its JavaScript from a CDN and shows
 nothing offline).
@@ -275,6 +275,8 @@ _SCRIPT = """
 (function(){
   var frames=document.querySelectorAll('.frame');
   var captions=JSON.parse(document.getElementById('captions').textContent);
+  var parts=JSON.parse(document.getElementById('parts').textContent);
+  var pictures=JSON.parse(document.getElementById('pictures').textContent);
   var slider=document.getElementById('slider'), play=document.getElementById('play');
   var cap=document.getElementById('caption'), pos=document.getElementById('pos'), zv=document.getElementById('zoomv');
   var n=frames.length, i=0, timer=null, zoom=1, chosen=false;
@@ -288,8 +290,12 @@ _SCRIPT = """
     s.style.width=(s.dataset.w*zoom)+'px'; s.style.height=(s.dataset.h*zoom)+'px';
   }
   function fill(f){
+    var slots=f.querySelectorAll('[data-ref]');
+    for(var j=0;j<slots.length;j++){
+      var ids=pictures[slots[j].dataset.ref], out=[];
+      if(!slots[j].firstChild){for(var p=0;p<ids.length;p++){out.push(parts[ids[p]]);} slots[j].innerHTML=out.join('');}
+    }
     var box=f.querySelector('.esm-diagram[data-ref]');
-    if(box&&!box.firstChild){box.appendChild(document.getElementById(box.dataset.ref).content.cloneNode(true));}
     if(box){size(box); if(!chosen){auto(box);}}
   }
   function auto(box){
@@ -349,22 +355,51 @@ _SCRIPT = """
 """
 
 
+_PART = re.compile(r"(?=<(?:g|text|line|circle|rect|path|polygon|polyline|ellipse|div)[ >])")
+
+
+class _Pictures:
+    """Every scene and diagram of a lesson, stored once, in parts: a picture is the list of its parts, and a part two
+    pictures share (a tardisk's box, a legend, a lane of the clock strip) is stored once for both. Consecutive frames
+    differ in a few elements (the clock in a title, one branched file), so a long story's file grows with what
+    changes, not with the number of frames that show it."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, int] = {}  # part markup -> its number
+        self.refs: dict[str, str] = {}  # picture markup -> its id ("dg3", "sc0")
+        self.pictures: dict[str, list[int]] = {}  # id -> the numbers of its parts, in order
+
+    def slot(self, markup: str, prefix: str, css: str) -> str:
+        """An empty box the player fills with `markup` when its frame is first shown."""
+        ref = self.refs.get(markup)
+        if ref is None:
+            ref = self.refs[markup] = f"{prefix}{len(self.refs)}"
+            self.pictures[ref] = [self.parts.setdefault(p, len(self.parts)) for p in _PART.split(markup) if p]
+        return f'<div class="{css}" data-ref="{ref}"></div>'
+
+    def script(self) -> str:
+        """The two JSON blocks the player reads: the parts, and each picture's part numbers."""
+        parts = json.dumps(list(self.parts), ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        pictures = json.dumps(self.pictures, separators=(",", ":"))
+        return (
+            f'<script id="parts" type="application/json">{parts}</script>'
+            f'<script id="pictures" type="application/json">{pictures}</script>'
+        )
+
+
 def render(events: Iterable[Event], *, title: str | None = None) -> str:
     """The HTML text of the player for `events`, titled `title` or after what the story does (`story_title`)."""
     evs = list(events)
     title = title or story_title(evs)
     story = frames(evs, title=title)
-    refs: dict[str, str] = {}  # diagram markup -> template id: each distinct diagram is stored once
+    stored = _Pictures()
     sections = []
     for k, f in enumerate(story):
-        slot = ""
-        if f.diagram:
-            ref = refs.setdefault(f.diagram, f"dg{len(refs)}")
-            slot = f'<div class="esm-diagram" data-ref="{ref}"></div>'
+        scene = f.scene if f.kind in ("title", "focus") or not f.scene else stored.slot(f.scene, "sc", "esm-scenes")
+        slot = stored.slot(f.diagram, "dg", "esm-diagram") if f.diagram else ""
         sections.append(
-            f'<section class="frame" data-kind="{_html.escape(f.kind)}" data-n="{k + 1}">{f.scene}{slot}</section>'
+            f'<section class="frame" data-kind="{_html.escape(f.kind)}" data-n="{k + 1}">{scene}{slot}</section>'
         )
-    templates = "".join(f'<template id="{ref}">{markup}</template>' for markup, ref in refs.items())
     captions = [{"head": _html.escape(f.head), "summary": _html.escape(f.summary), "why": f.why} for f in story]
     data = json.dumps(captions).replace("</", "<\\/")
     count = len(story)
@@ -381,7 +416,7 @@ def render(events: Iterable[Event], *, title: str | None = None) -> str:
         '<button id="zout" title="zoom out (−)">\u2212</button><span id="zoomv">100%</span>'
         '<button id="zin" title="zoom in (+)">+</button><button id="z100" title="native size (0)">100%</button>'
         '<button id="zfit">fit</button></div><div id="caption"></div>'
-        f'{"".join(sections)}{templates}<script id="captions" type="application/json">{data}</script>'
+        f'{"".join(sections)}{stored.script()}<script id="captions" type="application/json">{data}</script>'
         f"<script>{_SCRIPT.replace('@SCENE_MS@', str(motion.SCENE_MS))}</script></body></html>\n"
     )
 
