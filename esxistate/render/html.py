@@ -5,10 +5,10 @@ per event and a closing frame on the file the story changed. Each event frame ca
 when, and why, with the facts on hover), the scene that animates it (`motion`: a branching write, the clock strip of
 backups, the boot banks' bootstate, a power cut) and the diagram that fits it (the layer stack, the backup flow, the
 boot banks or the boot flow) at its native size with zoom. Each distinct scene and diagram is stored once, however
-many frames show it, and in parts, so the parts two pictures share are stored once too (`_Pictures`). The player is a few dozen lines of plain JavaScript: buttons, a slider numbered like the caption, and the
-keys Left/Right, Home/End and +/-/0 for zoom. Nothing is loaded from the network, so the file opens from a USB stick
-or an e-mail attachment in any browser (ipywidgets' own HTML embedding loads its JavaScript from a CDN and shows
-nothing offline).
+many frames show it, and in parts, so the parts two pictures share are stored once too (`_Pictures`). The player is
+a few dozen lines of plain JavaScript: buttons, a slider numbered like the caption, and the keys Left/Right, Home/End
+and +/-/0 for zoom. Nothing is loaded from the network, so the file opens from a USB stick or an e-mail attachment in
+any browser (ipywidgets' own HTML embedding loads its JavaScript from a CDN and shows nothing offline).
 """
 
 from __future__ import annotations
