@@ -8,6 +8,7 @@ import io
 import json
 import re
 import shutil
+import statistics
 from collections import Counter
 
 import pytest
@@ -130,6 +131,72 @@ def test_each_distinct_picture_and_part_is_stored_once_and_an_event_costs_under_
     raw = [body for _kind, _n, body in SECTION.findall(text)]
     assert not any('class="graph"' in body or "<svg" in body for body in raw[1:-1])  # frames point, never copy
     assert len(text.encode("utf-8")) / len(events) < 100 * 1024
+
+
+def _clockwork_story(n: int) -> list[es.Event]:
+    """`n` events of a 6.7 host: an edit each step, an hour passing every seventh (the diagrams' clock moves, so
+    consecutive layer stacks differ in their title), and a backup every 29th."""
+    h = es.Host.demo("6.7")
+    h.boot()
+    step = 0
+    while len(h.history) < n:
+        step += 1
+        h.fs.write("/etc/hosts", f"10.0.0.{step % 250} lab{step}\n", append=True)
+        if step % 7 == 0:
+            h.advance(minutes=61)
+        if step % 29 == 0:
+            h.backup()
+    return h.history[:n]
+
+
+@pytest.fixture
+def layouts(monkeypatch):
+    """Every DOT source the layout program is run on, in order (the layout cache cleared first)."""
+    from esxistate.render import svg
+
+    svg._run.cache_clear()
+    seen: list[str] = []
+    real = svg._layout
+
+    def counted(exe, fmt, source, extra):
+        seen.append(source)
+        return real(exe, fmt, source, extra)
+
+    monkeypatch.setattr(svg, "_layout", counted)
+    yield seen
+    svg._run.cache_clear()
+
+
+@pytest.mark.exe("graphviz-pure")
+def test_a_second_export_lays_out_no_diagram_again_and_a_longer_one_only_the_new_ones(layouts):
+    """The layout step keeps pictures by DOT source: exporting the same story again runs the layout program on
+    nothing, and the story with more events on only the diagrams it has not drawn yet."""
+    events = _clockwork_story(60)
+    first = lesson.render(events[:40])
+    sources = [lesson.event_diagram(events[:40], i).source for i in range(40)]
+    assert len(set(sources)) < len(sources)  # frames repeat diagrams: the first export lays each out once
+    assert max(Counter(layouts).values()) == 1 and set(sources) <= set(layouts)
+    count = len(layouts)
+    assert lesson.render(events[:40]) == first and len(layouts) == count  # the second export: nothing laid out
+    assert lesson.render(_clockwork_story(40)) == first and len(layouts) == count  # new objects, the same DOT
+    lesson.render(events)
+    longer = {lesson.event_diagram(events, i).source for i in range(60)} - set(layouts[:count])
+    new = layouts[count:]
+    assert longer and max(Counter(layouts).values()) == 1  # no diagram laid out twice over the three exports
+    assert longer <= set(new) and len(new) <= len(longer) + 1  # the new diagrams, and the closing frame's
+
+
+@pytest.mark.exe("graphviz-pure")
+def test_the_file_grows_with_what_changes_not_with_the_frames_that_show_it():
+    """Ten times the events, with the clock moving in every diagram's title: each added event costs a few KiB
+    (its caption, its line on the title frame, the elements of its pictures that changed), not a diagram."""
+    events = _clockwork_story(400)
+    small, large = lesson.render(events[:40]), lesson.render(events)
+    diagrams = _parts(large)[2]
+    assert len(diagrams) > 40  # many distinct diagrams, each differing from the last in a few elements
+    per_event = (len(large.encode("utf-8")) - len(small.encode("utf-8"))) / 360
+    assert per_event < 3 * 1024 and per_event < statistics.median(map(len, diagrams.values())) / 4, per_event
+    assert len(large) / len(small) < 5, len(large) / len(small)  # ten times the events
 
 
 def test_every_event_frame_has_a_picture_even_when_the_host_is_off(tmp_path, history):

@@ -45,13 +45,73 @@ def _inline_svg(markup: str) -> str:
 
 def _native(diagram: Any) -> str:
     """The diagram as inline SVG at its own size (the player zooms it), or its table when it cannot be laid out."""
+    markup, _laid_out = _native_of(diagram)
+    return markup
+
+
+def _native_of(diagram: Any) -> tuple[str, bool]:
+    """`_native`, and whether the diagram was laid out (a table stands in for one that was not)."""
     try:
         markup = svg.to_svg(diagram.source)
     except (LayoutFailed, OSError, subprocess.SubprocessError) as err:
-        return svg.html_table(diagram, f"{err} (shown as a table instead)")
+        return svg.html_table(diagram, f"{err} (shown as a table instead)"), False
     if markup is None:
-        return svg.html_table(diagram)
-    return _inline_svg(markup)
+        return svg.html_table(diagram), False
+    return _inline_svg(markup), True
+
+
+class _Made:
+    """Scenes and diagram markup already made for a story, so exporting it again, or with more events, makes only
+    what is new.
+
+    Events are immutable values, so the same event objects always give the same pictures: a run of events is known
+    by the objects it holds (`tokens`: one number per prefix of the story, the objects held here so no other object
+    takes their place). A diagram depends on the story up to its event (the previous snapshot, the file this boot's
+    story is about), so it is kept by its prefix; a scene sees the whole story (the clock strip spans it), so it is
+    kept by the story and its index. Bounded: past LIMIT entries everything is forgotten and made again. Forgotten
+    too whenever the laid-out pictures are (`svg.on_clear`)."""
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self._prefixes: dict[tuple[int, int], tuple[int, Event]] = {}
+        self._markup: dict[str, str] = {}  # one string per distinct diagram, however many prefixes show it
+        self.diagrams: dict[int, str] = {}  # prefix token -> diagram markup
+        self.scenes: dict[tuple[int, int], str] = {}  # (story token, index) -> scene
+
+    def tokens(self, events: Sequence[Event]) -> list[int]:
+        if len(self._prefixes) + len(self.diagrams) + len(self.scenes) + 2 * len(events) > self.LIMIT:
+            self.clear()
+        out, token = [], 0
+        for event in events:
+            key = (token, id(event))
+            known = self._prefixes.get(key)
+            if known is None or known[1] is not event:
+                known = self._prefixes[key] = (len(self._prefixes) + 1, event)
+            token = known[0]
+            out.append(token)
+        return out
+
+    def diagram(self, events: Sequence[Event], index: int, token: int) -> str:
+        markup = self.diagrams.get(token)
+        if markup is None:
+            markup, laid_out = _native_of(event_diagram(events, index))
+            if laid_out:  # a table stands in for a failed layout: try again next time
+                markup = self.diagrams[token] = self._markup.setdefault(markup, markup)
+        return markup
+
+    def scene(self, events: Sequence[Event], index: int, story: int) -> str:
+        made = self.scenes.get((story, index))
+        if made is None:
+            made = self.scenes[(story, index)] = motion.scene(events, index)
+        return made
+
+
+_MADE = _Made()
+svg.on_clear(_MADE.clear)
 
 
 def event_diagram(events: Sequence[Event], index: int) -> Any:
@@ -229,14 +289,15 @@ def frames(events: Iterable[Event], *, title: str | None = None) -> list[Frame]:
         )
         return [Frame("the story", f"{title}: no events yet", "", body, "", "title")]
     out = [_title_frame(evs, title)]
+    tokens = _MADE.tokens(evs)
     for i, e in enumerate(evs):
         out.append(
             Frame(
                 f"{e.time:%Y-%m-%d %H:%M} · {e.kind}",
                 e.summary,
                 annotate_html(_html.escape(e.why)),
-                motion.scene(evs, i),
-                _native(event_diagram(evs, i)),
+                _MADE.scene(evs, i, tokens[-1]),
+                _MADE.diagram(evs, i, tokens[i]),
                 e.kind,
             )
         )

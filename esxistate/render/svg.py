@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sysconfig
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ __all__ = [
     "filter_bundle",
     "find_executable",
     "html_table",
+    "on_clear",
     "plain_text",
     "png_base64",
     "png_picture",
@@ -145,7 +146,22 @@ def _run(exe: str, fmt: str, source: str, extra: tuple[str, ...]) -> bytes:
     return picture
 
 
-_run.cache_clear = _LAYOUTS.clear  # type: ignore[attr-defined]  # as functools' caches: clear, then lay out again
+_DERIVED: list[Callable[[], None]] = []  # clear() of the caches built on laid-out pictures (the lesson file's)
+
+
+def on_clear(clear: Callable[[], None]) -> None:
+    """Have `clear` called whenever the laid-out pictures are forgotten: a cache of markup made from them goes too,
+    so a cold run (a benchmark's, a test's) is cold everywhere."""
+    _DERIVED.append(clear)
+
+
+def _cache_clear() -> None:
+    _LAYOUTS.clear()
+    for clear in _DERIVED:
+        clear()
+
+
+_run.cache_clear = _cache_clear  # type: ignore[attr-defined]  # as functools' caches: clear, then lay out again
 _run.cache_info = _LAYOUTS.info  # type: ignore[attr-defined]
 
 
