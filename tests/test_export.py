@@ -186,6 +186,24 @@ def test_a_second_export_lays_out_no_diagram_again_and_a_longer_one_only_the_new
     assert longer <= set(new) and len(new) <= len(longer) + 1  # the new diagrams, and the closing frame's
 
 
+def test_a_story_that_shares_only_its_beginning_with_an_earlier_export_gets_its_own_pictures():
+    """Pictures are reused by the events they come from: a story that parts ways with one exported before gets the
+    file it would get with nothing kept."""
+    from esxistate.render import svg
+
+    one, other = _clockwork_story(30), _clockwork_story(30)
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.fs.write("/etc/motd", "hello\n")
+    h.power_loss()
+    mixed = one[:20] + list(h.history)
+    lesson.render(one)
+    kept = lesson.render(mixed)
+    svg._run.cache_clear()
+    assert kept == lesson.render(mixed) and "Boot banks of" in kept
+    assert lesson.render(one) == lesson.render(other)  # different objects, the same story: the same file
+
+
 @pytest.mark.exe("graphviz-pure")
 def test_the_file_grows_with_what_changes_not_with_the_frames_that_show_it():
     """Ten times the events, with the clock moving in every diagram's title: each added event costs a few KiB

@@ -68,10 +68,11 @@ class _Made:
     by the objects it holds (`tokens`: one number per prefix of the story, the objects held here so no other object
     takes their place). A diagram depends on the story up to its event (the previous snapshot, the file this boot's
     story is about), so it is kept by its prefix; a scene sees the whole story (the clock strip spans it), so it is
-    kept by the story and its index. Bounded: past LIMIT entries everything is forgotten and made again. Forgotten
-    too whenever the laid-out pictures are (`svg.on_clear`)."""
+    kept by the story and its index. Bounded: past LIMIT entries or BUDGET bytes of markup, everything is forgotten
+    and made again. Forgotten too whenever the laid-out pictures are (`svg.on_clear`)."""
 
     LIMIT = 50_000
+    BUDGET = 64 * 2**20
 
     def __init__(self) -> None:
         self.clear()
@@ -81,9 +82,11 @@ class _Made:
         self._markup: dict[str, str] = {}  # one string per distinct diagram, however many prefixes show it
         self.diagrams: dict[int, str] = {}  # prefix token -> diagram markup
         self.scenes: dict[tuple[int, int], str] = {}  # (story token, index) -> scene
+        self._bytes = 0  # markup held: each distinct diagram once, every scene
 
     def tokens(self, events: Sequence[Event]) -> list[int]:
-        if len(self._prefixes) + len(self.diagrams) + len(self.scenes) + 2 * len(events) > self.LIMIT:
+        entries = len(self._prefixes) + len(self.diagrams) + len(self.scenes) + 3 * len(events)
+        if entries > self.LIMIT or self._bytes > self.BUDGET:
             self.clear()
         out, token = [], 0
         for event in events:
@@ -100,6 +103,8 @@ class _Made:
         if markup is None:
             markup, laid_out = _native_of(event_diagram(events, index))
             if laid_out:  # a table stands in for a failed layout: try again next time
+                if markup not in self._markup:
+                    self._bytes += len(markup)
                 markup = self.diagrams[token] = self._markup.setdefault(markup, markup)
         return markup
 
@@ -107,6 +112,7 @@ class _Made:
         made = self.scenes.get((story, index))
         if made is None:
             made = self.scenes[(story, index)] = motion.scene(events, index)
+            self._bytes += len(made)
         return made
 
 
