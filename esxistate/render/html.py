@@ -433,20 +433,21 @@ class _Pictures:
 
     def __init__(self) -> None:
         self.parts: dict[str, int] = {}  # part markup -> its number
-        self.refs: dict[str, str] = {}  # picture markup -> its id ("dg3", "sc0")
+        self.refs: dict[tuple[str, str], str] = {}  # (kind, picture markup) -> its id ("dg3", "sc0")
         self.pictures: dict[str, list[int]] = {}  # id -> the numbers of its parts, in order
 
     def slot(self, markup: str, prefix: str, css: str) -> str:
         """An empty box the player fills with `markup` when its frame is first shown."""
-        ref = self.refs.get(markup)
+        ref = self.refs.get((prefix, markup))
         if ref is None:
-            ref = self.refs[markup] = f"{prefix}{len(self.refs)}"
+            ref = self.refs[(prefix, markup)] = f"{prefix}{len(self.refs)}"
             self.pictures[ref] = [self.parts.setdefault(p, len(self.parts)) for p in _PART.split(markup) if p]
         return f'<div class="{css}" data-ref="{ref}"></div>'
 
     def script(self) -> str:
         """The two JSON blocks the player reads: the parts, and each picture's part numbers."""
-        parts = json.dumps(list(self.parts), ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        parts = json.dumps(list(self.parts), ensure_ascii=False, separators=(",", ":"))
+        parts = parts.replace("</", "<\\/").replace("<!--", "<\\u0021--")  # nothing that ends or hides the script
         pictures = json.dumps(self.pictures, separators=(",", ":"))
         return (
             f'<script id="parts" type="application/json">{parts}</script>'
