@@ -1,4 +1,4 @@
-"""gzip'd tar archives: deterministic building, and safe reading in memory.
+"""gzip'd tar archives read safely in memory (writing them is tarwrite.py; `build_tgz` is re-exported here).
 
 Tardisks, imgdb.tgz, local.tgz and state.tgz are all gzip-compressed tar archives on the boot bank (the boot loader
 decompresses each module into memory as it loads it, F46). Real `.v00` tardisks use
