@@ -22,13 +22,14 @@ from __future__ import annotations
 import gc
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 
-from _timing import Figure, interleaved
+from _timing import Figure, human, interleaved
 
 import esxistate as es
 
@@ -292,3 +293,104 @@ def run(quick: bool = False) -> list[Figure]:
     figures += _export_figures(quick)
     figures.append(_layer_stack_figure(quick))
     return figures
+
+
+def _median_seconds(fn, rounds: int = 15) -> float:
+    fn()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def _traced_per_call(fn, n: int) -> float:
+    """Bytes of traced Python allocations still held after `n` calls of `fn`, per call."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(n):
+            fn()
+        gc.collect()
+        return (tracemalloc.get_traced_memory()[0] - start) / n
+    finally:
+        tracemalloc.stop()
+
+
+def growth(quick: bool = False) -> list[tuple[str, list[tuple[int, str]]]]:
+    """How one event's cost grows with what is already there, at 1x, 10x and 100x: rows of (what, [(size, cost)]).
+    A cost that stays flat across a row grows with the change, not with the host."""
+    import bench_boot
+
+    scales = (1, 10) if quick else (1, 10, 100)
+    rows: list[tuple[str, list[tuple[int, str]]]] = []
+    counter = iter(range(10**9))
+
+    def write(host: es.Host) -> None:
+        host.fs.write(f"/tmp/g{next(counter)}", b"z\n")
+
+    image_write, image_advance, image_memory = [], [], []
+    for scale in scales:
+        host = bench_boot.build_host(500 * scale)
+        host.boot()
+        files = sum(len(t.members) for t in host.tardisks)
+        image_write.append((files, human(_median_seconds(lambda h=host: write(h)), "s")))
+        image_advance.append((files, human(_median_seconds(lambda h=host: h.advance(minutes=1)), "s")))
+        image_memory.append((files, human(_traced_per_call(lambda h=host: write(h), 20), "B")))
+    rows += [
+        ("fs.write (a new /tmp file), image of N files", image_write),
+        ("advance(minutes=1), image of N files", image_advance),
+        ("memory one fs.write event keeps, image of N files", image_memory),
+    ]
+    ramdisk_write, ramdisk_memory = [], []
+    for scale in scales:
+        host = es.Host.demo("7.0")
+        host.boot()
+        n = 100 * scale
+        for i in range(n):
+            host.fs.write(f"/var/run/iofilters/f{i:05d}", b"x" * 100)
+        more = iter(range(n, 10**9))
+
+        def fill(h: es.Host = host, more=more) -> None:
+            h.fs.write(f"/var/run/iofilters/f{next(more):05d}", b"x" * 100)
+
+        ramdisk_memory.append((n, human(_traced_per_call(fill, 50), "B")))
+        ramdisk_write.append((n, human(_median_seconds(fill), "s")))
+    rows += [
+        ("fs.write of a new file, ramdisk holding N files", ramdisk_write),
+        ("memory one fs.write event keeps, ramdisk holding N files", ramdisk_memory),
+    ]
+    history = []
+    for scale in scales:
+        host = es.Host.demo("7.0")
+        host.boot()
+        i = 0
+        while len(host._history) < 500 * scale:
+            host.fs.write(f"/tmp/h{i % 200}", f"{i}\n")
+            i += 1
+        history.append((len(host._history), human(_median_seconds(lambda h=host: h.history), "s")))
+    rows.append(("reading host.history, N events", history))
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    """`python3 bench/bench_scale.py [--quick]`: this module's figures, then how an event's cost grows."""
+    quick = "--quick" in argv
+    missed = 0
+    for fig in run(quick=quick):
+        missed += not fig.passed
+        print(
+            f"{fig.name:52} {human(fig.ours, fig.unit):>10} {human(fig.baseline, fig.unit):>10}  "
+            f"{fig.ratio_text():>13}  {fig.bar_text():>14}  {'pass' if fig.passed else 'MISSED'}",
+            flush=True,
+        )
+    print("\nhow one event's cost grows (1x, 10x, 100x):")
+    for what, cells in growth(quick):
+        print(f"  {what:58} " + "   ".join(f"N={n:>6,}: {cost:>9}" for n, cost in cells), flush=True)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -43,6 +43,7 @@ __all__ = [
     "CONFIGSTORE_BACKUP",
     "CONFIGSTORE_RUNTIME",
     "HOSTD_BACKUPS_PER_HOUR",
+    "SKIP_CAUSES",
     "STEPS",
     "UPDATE_MARKER",
     "BackupResult",
@@ -73,6 +74,16 @@ STEPS: tuple[str, ...] = (
     "update_useropts",  # regenerate useropts.gz only if the kernel options changed (F18): never, here
 )
 
+SKIP_CAUSES: tuple[str, ...] = (
+    "stateless",  # a PXE-booted host has no /bootbank (F41)
+    "hostd-limit",  # hostd already started its backups for this hour (F21)
+    "nothing-to-save",  # no /etc file has a .# twin (F16)
+    "tmp-full",  # auto-backup.sh cannot unpack state.tgz into /tmp (F14)
+    "unchanged",  # every file to save matches its copy in state.tgz (F14)
+    "no-bootbank",  # the boot device is lost: /bootbank is not a directory (F47)
+    "write-failed",  # /bootbank points to a full /tmp: state.tgz could not be written (F47)
+)
+
 COUNTER_FILE = "/etc/vmware/.backup.counter"
 UPDATE_MARKER = "/var/run/update_altbootbank"  # dropped by a live VIB install: backups go to /altbootbank (F15, F33)
 HOSTD_BACKUPS_PER_HOUR = 6  # F21
@@ -96,6 +107,7 @@ class BackupResult:
     steps_done: tuple[str, ...] = ()
     interrupted_after: str | None = None
     also: tuple[str, ...] = ()  # other banks refreshed too (F20)
+    cause: str = ""  # why nothing was written, as data: one of SKIP_CAUSES ("" when the run wrote)
 
     @property
     def complete(self) -> bool:
@@ -299,9 +311,11 @@ def count_this_run(host: Host, fs: VisorFS, now: int) -> None:
         fs.write(COUNTER_FILE, count_run(counter and counter.data, date_line(host.clock)), now=now)
 
 
-def skip(host: Host, trigger: str, reason: str) -> BackupResult:
-    """A run that saved nothing; recorded in the history unless cron started it (an idle hour says nothing)."""
-    result = BackupResult(trigger, True, reason)
+def skip(host: Host, trigger: str, reason: str, cause: str) -> BackupResult:
+    """A run that saved nothing, saying why in words (`reason`) and as data (`cause`, one of SKIP_CAUSES); recorded
+    in the history unless cron started it (an idle hour says nothing)."""
+    assert cause in SKIP_CAUSES, cause
+    result = BackupResult(trigger, True, reason, cause=cause)
     if trigger != "cron":
         who = {"hostd": "hostd did not start a backup", "shutdown": "/bin/backup.sh 1 (shutdown)"}
         summary = f"{who.get(trigger, f'auto-backup.sh ({trigger})')}: {reason}"
@@ -332,7 +346,7 @@ def auto_backup(host: Host, trigger: str, power_loss_after: str | None = None) -
 
     if host.stateless:
         why = "Bootbank cannot be found at path '/bootbank' (PXE-booted hosts are not backed up, F41)"
-        return skip(host, trigger, why)
+        return skip(host, trigger, why, "stateless")
     if host.boot_device != bootdevice.OK:
         return bootdevice.auto_backup(host, trigger)  # the alert, or a "backup" into /tmp (F47)
     fs = host._fs
@@ -346,12 +360,14 @@ def auto_backup(host: Host, trigger: str, power_loss_after: str | None = None) -
         saved = unpacked(state, host._tpm_key)
         size = len(state) + sum(len(b) for b in saved.values()) if saved is not None else 0
         if size > fs.ramdisk("tmp").free:
-            return skip(host, trigger, "Unable to extract system configuration.  Are you out of disk space?")
+            return skip(
+                host, trigger, "Unable to extract system configuration.  Are you out of disk space?", "tmp-full"
+            )
     paths = files_to_save(fs, host.version)
     encrypt = host.secure_config
     needed, why = needs_backup(fs, bank, host.version, host._tpm_key, encrypt=encrypt, saved=saved, paths=paths)
     if not needed:
-        return skip(host, trigger, why)
+        return skip(host, trigger, why, "unchanged")
     return backup_sh(host, trigger, is_shutdown=False, power_loss_after=power_loss_after, reason=why, paths=paths)
 
 
@@ -381,7 +397,7 @@ def backup_sh(
     from . import bootdevice  # bootdevice builds on this module's archives
 
     if host.stateless:
-        return skip(host, trigger, "Bootbank cannot be found at path '/bootbank' (F41)")
+        return skip(host, trigger, "Bootbank cannot be found at path '/bootbank' (F41)", "stateless")
     if host.boot_device != bootdevice.OK:
         return bootdevice.backup_sh(host, trigger, is_shutdown=is_shutdown, reason=reason)  # F47
     fs = host._fs
@@ -389,11 +405,13 @@ def backup_sh(
     paths = list(files_to_save(fs, host.version) if paths is None else paths)
     if trigger == "hostd" and not _hostd_may_start(host):
         why = f"hostd already started {HOSTD_BACKUPS_PER_HOUR} backups in the last hour; this change waits for the"
-        return skip(host, trigger, why + " hourly cron run")
+        return skip(host, trigger, why + " hourly cron run", "hostd-limit")
     now = epoch(host.clock)
     count_this_run(host, fs, now)
     if not paths:
-        return skip(host, trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
+        return skip(
+            host, trigger, "no file under /etc has a .# twin: nothing to save, nothing written", "nothing-to-save"
+        )
     local_tgz, state_tgz = fresh_state(host, fs, paths)
     index, where = target(host)
     host._pid += 1

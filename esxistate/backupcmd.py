@@ -28,7 +28,7 @@ def _saved(sh: Shell, target: str) -> str:
 
 def skipped_line(result: BackupResult) -> str:
     """What backup.sh prints when it saved nothing: the missing boot bank's alert, else nothing at all."""
-    if result.skipped and "Bootbank" in result.reason:
+    if result.skipped and result.cause in ("stateless", "no-bootbank"):
         return without_fact_ids(result.reason) + "\n"
     return ""
 
@@ -40,9 +40,9 @@ def auto_backup(sh: Shell, args: list[str]) -> str:
     shown = autobackup.first_difference(sh.host)
     result = sh.host.backup()
     if result.skipped:
-        if "Bootbank cannot be found" in result.reason:
+        if result.cause in ("stateless", "no-bootbank"):
             return "Bootbank cannot be found at path '/bootbank'\n"
-        if "Unable to extract" in result.reason:
+        if result.cause == "tmp-full":
             return result.reason + "\n"
         return ""
     return shown + _saved(sh, result.target or "/bootbank")

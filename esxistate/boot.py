@@ -104,7 +104,12 @@ def _load_bank(host: Host, choice: BootChoice) -> None:
         "bootloader",
         _sentences(choice.messages),
         (),
-        {"bank": bank.label, "rolled_back": choice.rolled_back, "messages": choice.messages},
+        {
+            "bank": bank.label,
+            "rolled_back": choice.rolled_back,
+            "messages": choice.messages,
+            "transitions": choice.transitions,
+        },
     )
     _start_system(host, config.kernel, list(config.modules), tardisks, bank)
 

@@ -244,6 +244,10 @@ class BootChoice:
     banks: tuple[BootBank, ...]
     messages: tuple[str, ...]
     rolled_back: bool = False
+    # each bootstate safeboot rewrote, as data: (bank label, before, after, why), `why` one of "first-boot"
+    # (UPGRADING -> DIRTY), "never-confirmed" (DIRTY -> INVALID), "failed-upgrade" (a bank being upgraded with an
+    # unusable updated= or build=), "rollback" (Shift+R gives up the default bank)
+    transitions: tuple[tuple[str, BankState, BankState, str], ...] = ()
 
 
 def _set_state(bank: BootBank, state: BankState) -> BootBank:
@@ -277,6 +281,7 @@ def safeboot(banks: Sequence[BootBank], *, rollback: bool = False) -> BootChoice
     scanned: list[BootBank] = []
     upgrading: set[int] = set()
     messages: list[str] = []
+    moves: list[tuple[str, BankState, BankState, str]] = []
     for i, bank in enumerate(banks):
         state = bank.state
         usable = bank.updated > 0 and bool(bank.build)
@@ -289,15 +294,18 @@ def safeboot(banks: Sequence[BootBank], *, rollback: bool = False) -> BootChoice
                 f"BANK{bank.partition}: {bad} BANK{bank.partition}: system has failed to upgrade. "
                 f"({bank.label}: bootstate {state.name} -> INVALID)"
             )
+            moves.append((bank.label, state, BankState.INVALID, "failed-upgrade"))
         elif state is BankState.UPGRADING:
             bank = _set_state(bank, BankState.DIRTY)
             messages.append(f"{bank.label}: first boot of the new image (bootstate UPGRADING -> DIRTY)")
+            moves.append((bank.label, state, BankState.DIRTY, "first-boot"))
         elif state is BankState.DIRTY:
             bank = _set_state(bank, BankState.INVALID)
             messages.append(
                 f"{bank.label}: its new image was tried at the last boot and never confirmed, so safeboot drops it "
                 "(bootstate DIRTY -> INVALID)"
             )
+            moves.append((bank.label, state, BankState.INVALID, "never-confirmed"))
         scanned.append(bank)
     eligible = [i for i, b in enumerate(scanned) if b.bootable]
     if not eligible:
@@ -323,12 +331,13 @@ def safeboot(banks: Sequence[BootBank], *, rollback: bool = False) -> BootChoice
                 f"Current hypervisor will permanently be replaced with build: {scanned[other].build}. "
                 "Are you sure? [y/n] y"
             )
+            moves.append((scanned[default].label, scanned[default].state, BankState.INVALID, "rollback"))
             scanned[default] = _set_state(scanned[default], BankState.INVALID)
             messages.append(f"{scanned[default].label} is marked INVALID (bootstate=3) for good")
             default, rolled = other, True
     chosen = scanned[default]
     messages.append(f"Booting {chosen.label}: build {chosen.build}, updated={chosen.updated}")
-    return BootChoice(default, tuple(scanned), tuple(messages), rolled)
+    return BootChoice(default, tuple(scanned), tuple(messages), rolled, tuple(moves))
 
 
 choose_bank = safeboot  # the earlier name, kept while callers move to safeboot

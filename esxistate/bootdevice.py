@@ -277,8 +277,8 @@ def require_device(host: Host, doing: str) -> None:
 # -- backups while the device is missing -----------------------------------------------------------------------------
 
 
-def _alert(host: Host, trigger: str, reason: str = ALERT) -> backup.BackupResult:
-    result = backup.BackupResult(trigger, True, reason)
+def _alert(host: Host, trigger: str, reason: str = ALERT, cause: str = "no-bootbank") -> backup.BackupResult:
+    result = backup.BackupResult(trigger, True, reason, cause=cause)
     script = "/bin/backup.sh 1" if trigger == "shutdown" else "/sbin/auto-backup.sh"
     host._record("bootbank-alert", f"{script} ({trigger}): ALERT: {reason}", (), {"result": result, "trigger": trigger})
     return result
@@ -291,7 +291,7 @@ def auto_backup(host: Host, trigger: str) -> backup.BackupResult:
     fs = host._require_on("run auto-backup.sh")
     needed, why = backup.needs_backup(fs, memory_bank(host), host.version, host._tpm_key, encrypt=host.secure_config)
     if not needed:
-        return host._skip(trigger, why)
+        return host._skip(trigger, why, "unchanged")
     return backup_sh(host, trigger, is_shutdown=False, reason=why)
 
 
@@ -303,7 +303,9 @@ def backup_sh(host: Host, trigger: str, *, is_shutdown: bool, reason: str = "") 
     fs = host._require_on("run backup.sh")
     paths = backup.files_to_save(fs, host.version)
     if not paths:
-        return host._skip(trigger, "no file under /etc has a .# twin: nothing to save, nothing written")
+        return host._skip(
+            trigger, "no file under /etc has a .# twin: nothing to save, nothing written", "nothing-to-save"
+        )
     now = int(host.clock.replace(tzinfo=timezone.utc).timestamp())
     state = host._wrap_state(backup.local_members(fs, paths), now)
     host._pid += 1
@@ -314,7 +316,7 @@ def backup_sh(host: Host, trigger: str, *, is_shutdown: bool, reason: str = "") 
     except RamdiskFull:
         if fs.exists(lock):
             fs.delete(lock)
-        return _alert(host, trigger, "Error (1) saving state to /bootbank")
+        return _alert(host, trigger, "Error (1) saving state to /bootbank", "write-failed")
     fs.delete(lock)
     result = backup.BackupResult(
         trigger,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from . import sizes
 from .entry import DIR, FILE, FileEntry, mode_string
 from .errors import EsxiStateError, IsADirectory, NoSuchFile, RamdiskFull
-from .shellfs import named_entries, remove_tree, walk, walk_as
+from .shellfs import named_entries, remove_tree, walk, walk_or_say
 from .shelltext import errno, usage
 
 if TYPE_CHECKING:
@@ -316,12 +316,7 @@ def find(sh: Shell, args: list[str]) -> str:
     out = []
     for name in paths or ["."]:
         base = sh.absolute(name)
-        try:
-            items = walk_as(sh, base, name)
-        except EsxiStateError as err:
-            out.append(f"find: {name}: {errno(err)}\n")
-            continue
-        for path, entry, shown in items:
+        for path, entry, shown in walk_or_say(sh, base, name, f"find: {name}: ", out):
             depth = 0 if path == base else path[len(base.rstrip("/")) :].count("/")
             if all(_find_test(t, v, path, entry, depth) for t, v in tests):
                 out.append(shown + "\n")

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from . import backup, bootdevice
+from . import backup
 from .entry import FILE
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def run_until(host: Host, end: datetime) -> tuple[list[tuple[datetime, str]], in
         host._clock = t
         before = _fingerprint(host)
         result = backup.auto_backup(host, "cron")
-        idle = "ALERT" if result.reason == bootdevice.ALERT else "nothing to save"
+        idle = "ALERT" if result.cause == "no-bootbank" else "nothing to save"
         outcome = "backup" if not result.skipped else idle
         count += 1
         if len(runs) < RUNS_LISTED:

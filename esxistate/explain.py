@@ -15,26 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .backup import CONFIGSTORE_BACKUP, CONFIGSTORE_RUNTIME
-from .cron import CRONTAB, runs_auto_backup
 from .entry import FILE
-from .errors import EsxiStateError
 from .events import Event, HostSnapshot
-from .layers import norm, twin_of
-from .statearchive import StateArchive
+from .layers import norm
+from .persistence import Outcome, fate, saved_files, saved_since
 
 __all__ = ["Diff", "Explanation", "Outcome", "diff", "explain"]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one event (reboot, power loss, next cron run) would do to a file, and why."""
-
-    what: str
-    facts: tuple[str, ...]
-
-    def __str__(self) -> str:
-        return f"{self.what} ({', '.join(self.facts)})" if self.facts else self.what
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,64 +64,14 @@ class Explanation:
         return f"Explanation({self.path!r}, served by {self.layer})"
 
 
-def _saved(snap: HostSnapshot, key: bytes | None = None) -> dict[str, bytes] | None:
-    """Path -> bytes of what the boot bank's state.tgz holds; None when that cannot be read: no boot bank, a damaged
-    archive, or an encrypted one (F36) without the host's own key. The host can read its own (it does at boot)."""
-    bank = snap.bootbank
-    if bank is None:
-        return None
-    if "state.tgz" not in bank.files:
-        return {}
-    try:
-        state = StateArchive.from_bytes(bank.files["state.tgz"])
-        if state.encrypted:
-            if key is None:
-                return None
-            from .backup import archived_files
-
-            return {"/" + n: data for n, data in archived_files(bank.files["state.tgz"], key).items()}
-        return {"/" + n: e.data for n, e in state.files.items()}
-    except EsxiStateError:
-        return None
-
-
-def _cron_active(snap: HostSnapshot) -> bool:
-    try:
-        text = snap.read_text(CRONTAB)
-    except EsxiStateError:
-        return False
-    return runs_auto_backup(text)
-
-
-def _saved_since(history: Sequence[Event], path: str) -> datetime | None:
-    for event in reversed(history):
-        if event.kind == "backup" and path in event.paths and not event.details["result"].interrupted_after:
-            return event.time
-        if event.kind == "restore" and path in event.paths:
-            return None  # restored at boot; saved before this history began or before that boot
-    return None
-
-
 def explain(snap: HostSnapshot, path: str, history: Sequence[Event] = (), *, key: bytes | None = None) -> Explanation:
     """Where `path` comes from and what would happen to it (see the module docstring). `key` opens an encrypted
-    state.tgz (F36), as the host itself can; without it, what a power loss brings back is said to be unknown."""
+    state.tgz (F36), as the host itself can; without it, what a power loss brings back is said to be unknown. Whether
+    the file survives is `persistence.fate`'s answer."""
     p = norm(path)
     res = snap.resolve(p)
     entry = res.entry
-    twin = twin_of(p) if snap.powered_on and snap.exists(twin_of(p)) else None
-    saved = _saved(snap, key)
-    unreadable = saved is None and snap.bootbank is not None and "state.tgz" in snap.bootbank.files
-    key = CONFIGSTORE_BACKUP if p == CONFIGSTORE_RUNTIME else p
-    in_state = None if saved is None else key in saved
-    matches = None
-    if saved is not None and key in saved and entry is not None and entry.kind == FILE:
-        matches = saved[key] == entry.data
-    persisted = p.startswith("/etc/") and twin is not None and entry is not None and entry.kind == FILE
-    if p == CONFIGSTORE_RUNTIME and snap.version.startswith("7"):
-        persisted = entry is not None
-    tardisk_copy = next((t.name for t in reversed(snap.tardisks) if p in t.members and t.name != "state.tgz"), None)
-    image = f"the copy in tardisk {tardisk_copy} comes back" if tardisk_copy else "it is gone"
-
+    f = fate(snap, p, key=key)
     if res.kind == "tardisk":
         where = Outcome(f"tardisk {res.layer}, read-only, mounted from the boot bank at boot", ("F39",))
     elif res.kind == "ramdisk":
@@ -145,66 +81,6 @@ def explain(snap: HostSnapshot, path: str, history: Sequence[Event] = (), *, key
         where = Outcome(f"nowhere: it was deleted; a whiteout on the ramdisk hides {', '.join(res.shadowed)}", ("F39",))
     else:
         where = Outcome("nowhere: no tardisk and no ramdisk holds it", ())
-
-    if snap.stateless:
-        reboot = power = Outcome(f"every change is lost: {image}", ("F41",))
-        cron = Outcome("nothing: a PXE-booted host has no /bootbank to save to", ("F41",))
-    elif p == CONFIGSTORE_BACKUP and snap.version.startswith("7") and entry is not None:
-        # the name local.tgz gives the ConfigStore: backup.sh writes the running database under it (F35)
-        reboot = Outcome(
-            f"restored from local.tgz: the shutdown backup stores the running ConfigStore ({CONFIGSTORE_RUNTIME}) "
-            "under this name",
-            ("F13", "F35", "F38"),
-        )
-        power = Outcome("restored from state.tgz, as the last backup saved the ConfigStore", ("F23", "F35", "F38"))
-        cron = Outcome(
-            "auto-backup.sh saves the running ConfigStore under this name when it differs", ("F12", "F14", "F35")
-        )
-    elif persisted and snap.boot_device != "ok":  # /bootbank points to /tmp, or the boot device is lost (F47)
-        from .bootdevice import outcomes
-
-        reboot, power, cron = outcomes(snap.boot_device, matches, in_state, image)
-    elif res.kind == "tardisk":
-        reboot = power = Outcome(f"unchanged: tardisk {res.layer} is mounted again", ("F39",))
-        cron = Outcome("nothing to save: the file is the image's own", ("F16",))
-    elif persisted:
-        reboot = Outcome(
-            "kept: the shutdown runs backup.sh 1, which saves it", ("F13", "F35" if p == CONFIGSTORE_RUNTIME else "F16")
-        )
-        if matches:
-            power = Outcome("kept: state.tgz already holds this content", ("F23", "F38"))
-        elif in_state:
-            power = Outcome("back to the older copy in state.tgz", ("F23", "F38"))
-        elif unreadable:
-            power = Outcome(
-                "whatever the last backup saved comes back; the encrypted state.tgz cannot be read here "
-                "to say which copy that is",
-                ("F23", "F36"),
-            )
-        else:
-            power = Outcome(f"lost: {image}", ("F23",))
-        if not _cron_active(snap):
-            cron = Outcome("nothing: root's crontab no longer runs auto-backup.sh", ("F12",))
-        elif matches:
-            cron = Outcome("nothing to do: auto-backup.sh finds it equal to state.tgz", ("F14",))
-        else:
-            cron = Outcome("saved: auto-backup.sh sees it differs and runs backup.sh", ("F12", "F14"))
-    elif res.deleted and p.startswith("/etc/") and snap.exists(twin_of(p)):
-        reboot = Outcome(f"the shutdown backup drops it from state.tgz, so {image}", ("F13", "F16", "F39"))
-        power = Outcome(
-            "it comes back from state.tgz" if in_state else f"{image}", ("F23", "F38") if in_state else ("F23",)
-        )
-        cron = Outcome("nothing: deleting alone does not trigger auto-backup.sh", ("F14",))
-    elif entry is None and not res.deleted:
-        reboot = power = Outcome("nothing: it does not exist", ())
-        cron = Outcome("nothing", ())
-    elif res.deleted:
-        reboot = power = Outcome(f"the delete is forgotten: {image}", ("F27", "F39"))
-        cron = Outcome("nothing: deleting alone does not trigger auto-backup.sh", ("F14",))
-    else:
-        why = "nothing outside /etc is saved" if not p.startswith("/etc/") else "it has no .# twin"
-        reboot = power = Outcome(f"lost ({why}): {image}", ("F16", "F27"))
-        cron = Outcome(f"never saved: {why}", ("F16",))
     return Explanation(
         p,
         entry is not None,
@@ -212,13 +88,13 @@ def explain(snap: HostSnapshot, path: str, history: Sequence[Event] = (), *, key
         res.kind,
         res.shadowed,
         res.deleted,
-        twin,
-        in_state,
-        _saved_since(history, p) if in_state else None,
-        matches,
-        reboot,
-        power,
-        cron,
+        f.twin,
+        f.in_state,
+        saved_since(history, p) if f.in_state else None,
+        f.matches_state,
+        f.on_reboot,
+        f.on_power_loss,
+        f.at_next_backup,
         where,
     )
 
@@ -268,7 +144,7 @@ def diff(a: HostSnapshot | Event | Any, b: HostSnapshot | Event | Any) -> Diff:
         rb = sb.resolve(p)
         if rb.kind == "ramdisk" and rb.shadowed and p in fa and sa.resolve(p).kind == "tardisk":
             branched.append((p, rb.shadowed[0], rb.layer or ""))
-    ka, kb = _saved(sa) or {}, _saved(sb) or {}
+    ka, kb = saved_files(sa) or {}, saved_files(sb) or {}
     persisted = sorted(p for p, data in kb.items() if ka.get(p) != data)
     unpersisted = sorted(p for p in ka if p not in kb)
     return Diff(tuple(added), tuple(changed), tuple(removed), tuple(branched), tuple(persisted), tuple(unpersisted))

@@ -39,7 +39,7 @@ from .errors import (
     UnknownBackupStep,
     UnsupportedVersion,
 )
-from .events import Event, EventKind, HostSnapshot
+from .events import Event, EventKind, History, HostSnapshot
 from .guard import operation, query
 from .hostd import SETTINGS
 from .hostfs import HostFS
@@ -198,8 +198,9 @@ class Host(DrawsItself):
         return self._secure
 
     @property
-    def history(self) -> list[Event]:
-        return list(self._history)
+    def history(self) -> History:
+        """Every event so far, oldest first: a read-only view, as the history was when read (it copies nothing)."""
+        return History(self._history)
 
     @property
     def tardisks(self) -> tuple[Tardisk, ...]:
@@ -346,7 +347,8 @@ class Host(DrawsItself):
             self._fs = None
         for name, value in cp.kept.items():
             setattr(self, name, value)
-        del self._history[cp.history_len :]
+        if len(self._history) > cp.history_len:  # a new list: a `History` read before keeps the events it showed
+            self._history = self._history[: cp.history_len]
 
     @contextlib.contextmanager
     def _atomic(self, operation: str = "change the host") -> Iterator[None]:
@@ -444,8 +446,14 @@ class Host(DrawsItself):
         if count:
             more = f", ... and {count - len(runs)} more" if count > len(runs) else ""
             summary += f"; cron ran auto-backup.sh {count} time(s): " + ", ".join(listed) + more
-        # "cron" lists the runs in words; "cron_times" gives their moments, for code that places them on a time line
-        details = {"cron": listed, "cron_times": tuple(t for t, _outcome in runs), "cron_runs": count}
+        # "cron" lists the runs in words for a reader; "cron_times" and "cron_outcomes" give each run's moment and
+        # outcome ("backup", "nothing to save", "ALERT") as data, for code
+        details = {
+            "cron": listed,
+            "cron_times": tuple(t for t, _outcome in runs),
+            "cron_outcomes": tuple(outcome for _t, outcome in runs),
+            "cron_runs": count,
+        }
         self._record("clock", summary, (), details)
         return self._history[start:]
 
@@ -471,8 +479,8 @@ class Host(DrawsItself):
         sync_config): see esxistate.backup.backup_sh."""
         return backup.backup_sh(self, trigger, is_shutdown=is_shutdown, reason=reason)
 
-    def _skip(self, trigger: str, reason: str) -> BackupResult:
-        return backup.skip(self, trigger, reason)
+    def _skip(self, trigger: str, reason: str, cause: str) -> BackupResult:
+        return backup.skip(self, trigger, reason, cause)
 
     # -- hostd -------------------------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import bootdevice, boundary, tardisksdir
@@ -194,12 +195,7 @@ class HostFS:
 
     @operation("delete a file")
     def delete(self, path: str) -> Change:
-        boundary.check_path(path)
-        fs = self._visorfs(f"delete {path}")
-        self._guard_bank(path)
-        change = fs.delete(path)
-        _record_change(self._host, change, whiteout=fs.resolve(change.path).deleted)
-        return change
+        return self._remove(path, "delete", VisorFS.delete)
 
     @operation("make a directory")
     def mkdir(self, path: str, mode: int = 0o755) -> Change:
@@ -213,10 +209,14 @@ class HostFS:
 
     @operation("remove a directory")
     def rmdir(self, path: str) -> Change:
+        return self._remove(path, "remove", VisorFS.rmdir)
+
+    def _remove(self, path: str, verb: str, remove: Callable[[VisorFS, str], Change]) -> Change:
+        """delete and rmdir: the path checked, the boot bank guarded, the change and any whiteout recorded."""
         boundary.check_path(path)
-        fs = self._visorfs(f"remove {path}")
+        fs = self._visorfs(f"{verb} {path}")
         self._guard_bank(path)
-        change = fs.rmdir(path)
+        change = remove(fs, path)
         _record_change(self._host, change, whiteout=fs.resolve(change.path).deleted)
         return change
 

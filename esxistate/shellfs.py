@@ -61,6 +61,16 @@ def walk_as(sh: Shell, path: str, name: str) -> list[tuple[str, FileEntry, str]]
     return [(p, entry, name if p == path else name.rstrip("/") + p[len(top) :]) for p, entry in walk(sh, path)]
 
 
+def walk_or_say(sh: Shell, path: str, name: str, said: str, out: list[str]) -> list[tuple[str, FileEntry, str]]:
+    """`walk_as`, or, when the engine refuses the top, the line `said` + busybox's words for why (e.g.
+    "find: etc: " + "No such file or directory") added to `out` and nothing walked: find and tar c go on."""
+    try:
+        return walk_as(sh, path, name)
+    except EsxiStateError as err:
+        out.append(f"{said}{errno(err)}\n")
+        return []
+
+
 def named_entries(sh: Shell, names: list[str], failed: str, out: list[str]) -> Iterator[tuple[str, str, FileEntry]]:
     """(name as typed, absolute path, entry) for each name that exists; for one the engine refuses, `failed` with
     {name} and {why} filled in (busybox's words for the command) goes to `out` and the next name follows."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from . import archive
 from .entry import DIR, FileEntry
 from .errors import CorruptArchive, EsxiStateError, RamdiskFull, UnsafeArchive
-from .shellfs import make_dirs, walk_as
+from .shellfs import make_dirs, walk_or_say
 from .shelltext import Usage, errno, usage
 
 if TYPE_CHECKING:
@@ -137,12 +137,7 @@ def _tar_create(sh: Shell, flags: set[str], name: str, base: str, names: list[st
                 out.append("tar: removing leading '/' from member names\n")
                 warned = True
         p = posixpath.normpath(posixpath.join(base, item))
-        try:
-            walked = walk_as(sh, p, rel)
-        except EsxiStateError as err:
-            out.append(f"tar: {item}: {errno(err)}\n")
-            continue
-        for _path, entry, member in walked:
+        for _path, entry, member in walk_or_say(sh, p, rel, f"tar: {item}: ", out):
             members.append((member, entry))
             if "v" in flags:
                 out.append(member + ("/" if entry.kind == DIR else "") + "\n")

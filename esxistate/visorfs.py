@@ -9,6 +9,12 @@ that is full refuses the write (F28); everything on the ramdisks is lost at the 
 `VisorFS` keeps one index, path -> serving entry, updated on mount, unmount and every write, so a lookup costs one
 dict access however many tardisks are mounted. `layers.resolve_layers` is the same rule computed by scanning the
 layers; tests check the two always agree.
+
+What a change costs grows with the change, not with the host: a ramdisk's files are a `PMap`, so the `Ramdisk` value
+each snapshot keeps shares every untouched file with the one before; and `save()`, the checkpoint every host
+operation takes to be all or nothing, copies nothing. While a saved state is held, each change to the index notes the
+entry it replaced in an undo journal, and `load()` plays that journal backwards; once no saved state is held, the
+journal is dropped.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from .layers import (
     resolve_layers,
     twin_of,
 )
+from .pmap import PMap
 
 __all__ = ["Change", "VisorFS"]
 
@@ -63,13 +70,14 @@ class Change:
 
 
 class _Disk:
-    """A ramdisk's mutable state inside VisorFS; `freeze()` gives the immutable `Ramdisk` value (cached)."""
+    """A ramdisk's state inside VisorFS; `freeze()` gives the immutable `Ramdisk` value (cached). Its files are a
+    `PMap`: `put` and `drop` make a new one that shares every other file with the old."""
 
     __slots__ = ("files", "frozen", "peak", "spec", "used")
 
     def __init__(self, spec: RamdiskSpec, now: int = 0) -> None:
         self.spec = spec
-        self.files: dict[str, FileEntry] = {spec.mount: FileEntry(DIR, spec.permissions, mtime=now)}
+        self.files: PMap = PMap().set(spec.mount, FileEntry(DIR, spec.permissions, mtime=now))
         self.used = 0
         self.peak = 0
         self.frozen: Ramdisk | None = None
@@ -82,12 +90,13 @@ class _Disk:
         old = self.files.get(path)
         self.used += entry.size - (old.size if old is not None else 0)
         self.peak = max(self.peak, self.used)
-        self.files[path] = entry
+        self.files = self.files.set(path, entry)
         self.frozen = None
 
     def drop(self, path: str) -> None:
-        old = self.files.pop(path, None)
+        old = self.files.get(path)
         if old is not None:
+            self.files = self.files.delete(path)
             self.used -= old.size
             self.frozen = None
 
@@ -98,7 +107,7 @@ class _Disk:
                 s.name,
                 s.mount,
                 self.capacity,
-                MappingProxyType(dict(self.files)),
+                self.files,
                 self.used,
                 self.peak,
                 s.reserved_kib * 1024,
@@ -107,6 +116,23 @@ class _Disk:
                 s.in_coredumps,
             )
         return self.frozen
+
+
+class _Saved:
+    """What `VisorFS.save` returns: the layers as they were and a place in the undo journal. While one is alive
+    the file system journals every change to its index; when the last one is dropped, the journal goes too."""
+
+    __slots__ = ("disks", "fs", "position", "tardisks")
+
+    def __init__(self, fs: VisorFS, position: int, tardisks: tuple[Tardisk, ...], disks: dict) -> None:
+        self.fs, self.position, self.tardisks, self.disks = fs, position, tardisks, disks
+        fs._held += 1
+
+    def __del__(self) -> None:
+        fs = self.fs
+        fs._held -= 1
+        if not fs._held:
+            fs._journal = []
 
 
 def _normal(path: str) -> bool:
@@ -133,8 +159,11 @@ class VisorFS:
         self._disks: dict[str, _Disk] = {}
         self._view: dict[str, FileEntry] = {}  # visible path -> entry (whiteouts excluded)
         self._provider: dict[str, str] = {}  # visible path -> layer name serving it
-        self._view["/"] = FileEntry(DIR, 0o755)
-        self._provider["/"] = "/"
+        self._journal: list[tuple[str, FileEntry | None, str | None]] = []  # undo: path, old entry, old provider
+        self._held = 0  # saved states still held (`_Saved` objects alive): the journal is kept while > 0
+        self._tardisk_tuple: tuple[Tardisk, ...] | None = ()  # `tardisks`, made again after the stack changes
+        self._ramdisk_tuple: tuple[Ramdisk, ...] = ()
+        self._show("/", FileEntry(DIR, 0o755), "/")
         self.lookup = self._view.get  # see `lookup` below: the index's own C-level get, for speed
         for spec in ramdisks:
             self.add_ramdisk(spec)
@@ -143,11 +172,20 @@ class VisorFS:
 
     @property
     def tardisks(self) -> tuple[Tardisk, ...]:
-        return tuple(self._tardisks)
+        """The mounted tardisks; the same tuple until the stack changes, so snapshots share it."""
+        if self._tardisk_tuple is None:
+            self._tardisk_tuple = tuple(self._tardisks)
+        return self._tardisk_tuple
 
     @property
     def ramdisks(self) -> tuple[Ramdisk, ...]:
-        return tuple(d.freeze() for d in self._disks.values())
+        """The ramdisks as values; the same tuple until one of them changes, so snapshots share it."""
+        now = tuple(d.freeze() for d in self._disks.values())
+        kept = self._ramdisk_tuple
+        if len(kept) == len(now) and all(a is b for a, b in zip(kept, now, strict=True)):
+            return kept
+        self._ramdisk_tuple = now
+        return now
 
     @property
     def layers(self) -> tuple[Tardisk | Ramdisk, ...]:
@@ -161,16 +199,14 @@ class VisorFS:
         """Create an empty ramdisk on `spec.mount` (boot does this; services add their own, F29)."""
         disk = _Disk(spec, now)
         self._disks[spec.name] = disk
-        self._view[spec.mount] = disk.files[spec.mount]
-        self._provider[spec.mount] = spec.name
+        self._show(spec.mount, disk.files[spec.mount], spec.name)
         parent = parent_of(spec.mount)
         while parent not in self._view:  # like `mkdir -p` of the mount point on the ramdisk that holds its parent
             entry = FileEntry(DIR, 0o755, mtime=now)
             holder = owner_of(parent, [d.spec for d in self._disks.values()])
             if holder:
                 self._disks[holder].put(parent, entry)
-            self._view[parent] = entry
-            self._provider[parent] = holder or "/"
+            self._show(parent, entry, holder or "/")
             parent = parent_of(parent)
 
     def mount(self, tardisk: Tardisk) -> None:
@@ -180,16 +216,23 @@ class VisorFS:
         members = tardisk.members
         name = tardisk.name
         self._tardisks.append(tardisk)
+        self._tardisk_tuple = None
+        if self._held:
+            view, provider = self._view, self._provider
+            self._journal.extend((p, view.get(p), provider.get(p)) for p in members)
         self._view.update(members)
         self._provider.update(dict.fromkeys(members, name))
         for disk in self._disks.values():
-            for path, entry in list(disk.files.items()):
-                if path in members:
-                    if entry.kind == WHITEOUT:
-                        disk.drop(path)
-                    else:
-                        self._view[path] = entry
-                        self._provider[path] = disk.spec.name
+            files = disk.files
+            if len(members) < len(files):
+                held = [(p, files.get(p)) for p in members if p in files]
+            else:
+                held = [(p, e) for p, e in files.items() if p in members]
+            for path, entry in held:
+                if entry.kind == WHITEOUT:
+                    disk.drop(path)
+                else:
+                    self._show(path, entry, disk.spec.name)
 
     def unmount(self, name: str) -> Tardisk:
         """Take tardisk `name` out of the stack; each path it served falls back to the copy below, if any."""
@@ -197,6 +240,7 @@ class VisorFS:
         if idx is None:
             raise NoSuchFile(f"/tardisks/{name}")
         tardisk = self._tardisks.pop(idx)
+        self._tardisk_tuple = None
         needed: set[str] = set()  # directories that still hold a ramdisk file (a branched copy, a new file)
         for disk in self._disks.values():
             for held in disk.files:
@@ -210,8 +254,7 @@ class VisorFS:
             for below in reversed(self._tardisks):
                 hit = below.members.get(path)
                 if hit is not None:
-                    self._view[path] = hit
-                    self._provider[path] = below.name
+                    self._show(path, hit, below.name)
                     break
             else:
                 entry = self._view[path]
@@ -219,10 +262,9 @@ class VisorFS:
                     # the ramdisk keeps the directory its files live in, as a real file system must
                     holder = self._disks[self.owner(path)]
                     holder.put(path, entry)
-                    self._provider[path] = holder.spec.name
+                    self._show(path, entry, holder.spec.name)
                 else:
-                    del self._view[path]
-                    del self._provider[path]
+                    self._hide(path)
         return tardisk
 
     # -- reading --------------------------------------------------------------------------------------------------
@@ -342,12 +384,10 @@ class VisorFS:
         self._fits(disk, p, delta)
         branched_from = self._provider.get(p) if (current is not None and on_disk is None) else None
         disk.put(p, new)
-        self._view[p] = new
-        self._provider[p] = disk.spec.name
+        self._show(p, new, disk.spec.name)
         if twin_path is not None and twin_entry is not None:
             disk.put(twin_path, twin_entry)
-            self._view[twin_path] = twin_entry
-            self._provider[twin_path] = disk.spec.name
+            self._show(twin_path, twin_entry, disk.spec.name)
         return Change("write", p, disk.spec.name, branched_from, twin_path, current is None, delta)
 
     def _sticky_in_image(self, path: str) -> bool:
@@ -385,18 +425,15 @@ class VisorFS:
         for d in reversed(missing):
             owner = self._disks[self.owner(d)]
             owner.put(d, FileEntry(DIR, 0o755, mtime=entry.mtime))
-            self._view[d] = owner.files[d]
-            self._provider[d] = owner.spec.name
+            self._show(d, owner.files[d], owner.spec.name)
         branched_from = self._provider.get(p) if p in self._view else None
         disk.put(p, entry)
-        self._view[p] = entry
-        self._provider[p] = disk.spec.name
+        self._show(p, entry, disk.spec.name)
         twin_path = None
         if twin_entry is not None:
             twin_path = twin_of(p)
             disk.put(twin_path, twin_entry)
-            self._view[twin_path] = twin_entry
-            self._provider[twin_path] = disk.spec.name
+            self._show(twin_path, twin_entry, disk.spec.name)
         return Change("restore", p, disk.spec.name, branched_from, twin_path, branched_from is None, delta)
 
     def delete(self, path: str) -> Change:
@@ -433,8 +470,7 @@ class VisorFS:
         disk.drop(p)
         if below:
             disk.put(p, FileEntry(WHITEOUT, 0))
-        del self._view[p]
-        del self._provider[p]
+        self._hide(p)
         return Change(op, p, disk.spec.name, None, None, False, -freed)
 
     def mkdir(self, path: str, *, now: int, mode: int = 0o755) -> Change:
@@ -447,8 +483,7 @@ class VisorFS:
         self._has_inodes(disk, p, p)
         entry = FileEntry(DIR, mode, b"", 0, 0, now)
         disk.put(p, entry)
-        self._view[p] = entry
-        self._provider[p] = disk.spec.name
+        self._show(p, entry, disk.spec.name)
         return Change("mkdir", p, disk.spec.name, created=True)
 
     def chmod(self, path: str, mode: int, *, now: int) -> Change:
@@ -467,29 +502,53 @@ class VisorFS:
         self._fits(disk, p, delta)
         branched_from = self._provider.get(p) if on_disk is None else None
         disk.put(p, new)
-        self._view[p] = new
-        self._provider[p] = disk.spec.name
+        self._show(p, new, disk.spec.name)
         return Change("chmod", p, disk.spec.name, branched_from, None, False, delta)
 
     # -- all or nothing ---------------------------------------------------------------------------------------------
 
-    def save(self) -> tuple:
-        """An opaque copy of the whole state, for `load` to put back when a multi-step operation fails."""
-        disks = {n: (dict(d.files), d.used, d.peak, d.frozen) for n, d in self._disks.items()}
-        return (list(self._tardisks), disks, dict(self._view), dict(self._provider))
+    def _show(self, path: str, entry: FileEntry, provider: str) -> None:
+        """Make `entry`, served by layer `provider`, the visible one at `path` (journaled while a state is saved)."""
+        if self._held:
+            self._journal.append((path, self._view.get(path), self._provider.get(path)))
+        self._view[path] = entry
+        self._provider[path] = provider
 
-    def load(self, saved: tuple) -> None:
-        tardisks, disks, view, provider = saved
-        self._tardisks = list(tardisks)
+    def _hide(self, path: str) -> None:
+        """Nothing is visible at `path` any more (journaled while a state is saved)."""
+        if self._held:
+            self._journal.append((path, self._view[path], self._provider[path]))
+        del self._view[path]
+        del self._provider[path]
+
+    def save(self) -> _Saved:
+        """The state now, for `load` to put back when a multi-step operation fails. It copies nothing: the ramdisks'
+        files are immutable `PMap`s, and while the returned value is held, changes to the index are journaled."""
+        disks = {n: (d.spec, d.files, d.used, d.peak, d.frozen) for n, d in self._disks.items()}
+        return _Saved(self, len(self._journal), self.tardisks, disks)
+
+    def load(self, saved: _Saved) -> None:
+        """Put back the state `saved` was taken in: undo the index changes journaled since, newest first."""
+        if saved.fs is not self or saved.position > len(self._journal):
+            raise ValueError("this saved state is not one of this file system's, or a later one was loaded since")
+        journal, view, provider = self._journal, self._view, self._provider
+        while len(journal) > saved.position:
+            path, entry, layer = journal.pop()
+            if entry is None:
+                view.pop(path, None)
+                provider.pop(path, None)
+            else:
+                view[path] = entry
+                provider[path] = layer  # type: ignore[assignment]
+        self._tardisks = list(saved.tardisks)
+        self._tardisk_tuple = None
         for name in list(self._disks):
-            if name not in disks:
+            if name not in saved.disks:
                 del self._disks[name]
-        for name, (files, used, peak, frozen) in disks.items():
-            disk = self._disks[name]
-            disk.files, disk.used, disk.peak, disk.frozen = dict(files), used, peak, frozen
-        self._view = dict(view)
-        self.lookup = self._view.get
-        self._provider = dict(provider)
+        for name, (spec, files, used, peak, frozen) in saved.disks.items():
+            disk = self._disks.get(name) or _Disk(spec)
+            disk.files, disk.used, disk.peak, disk.frozen = files, used, peak, frozen
+            self._disks[name] = disk
 
     # -- whole-system -----------------------------------------------------------------------------------------------
 

@@ -10,25 +10,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from . import persistence
 from .layers import twin_of
 
 __all__ = ["for_event"]
 
 
 def _persistence(path: str, snapshot: Any, twin_made: str | None) -> tuple[str, tuple[str, ...]]:
-    """What the next reboot does to `path`, given the file system after the change."""
-    if not path.startswith("/etc/"):
+    """What the next reboot does to `path`, given the file system after the change (`persistence.reason` decides)."""
+    why = persistence.reason(snapshot, path, twin_made=twin_made)
+    if why == persistence.OUTSIDE_ETC:
         return (" Nothing outside /etc is saved by backup.sh, so this change is lost at the next reboot.", ("F16",))
-    twin = twin_made or (twin_of(path) if snapshot.exists(twin_of(path)) else None)
-    if twin_made:
+    if why == persistence.TWIN_MADE:
         return (
             f" It carries the sticky bit, so VisorFS kept the original as {twin_made}; backup.sh saves every /etc "
             "file that has a .# twin, so this change survives a reboot once a backup has run.",
             ("F25", "F16"),
         )
-    if twin:
+    if why == persistence.TWIN:
         return (
-            f" Its .# twin {twin} exists, so backup.sh saves it: the change survives a reboot once a backup has run.",
+            f" Its .# twin {twin_of(path)} exists, so backup.sh saves it: the change survives a reboot once a backup "
+            "has run.",
             ("F16",),
         )
     return (
@@ -71,7 +73,7 @@ def _change(kind: str, d: Mapping[str, Any], snapshot: Any) -> tuple[str, tuple[
                 "when the tardisk's copy shows again."
             )
             facts += ("F39",)
-        if snapshot.exists(twin_of(path)):
+        if persistence.twin_left(snapshot, path):
             text += (
                 " Its .# twin stays, but backup.sh saves only files whose plain name exists, so the file drops out "
                 "of the next backup; deleting alone does not start one."
@@ -131,25 +133,31 @@ def _after_rename(step: str) -> bool:
     return STEPS.index(step) >= STEPS.index("rename_state")
 
 
-def _skipped(d: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
-    reason = d["result"].reason
-    if "Bootbank cannot be found" in reason:
-        return (
-            "A PXE-booted (Auto Deploy) host has no /bootbank, so auto-backup.sh refuses and nothing is ever "
-            "saved locally.",
-            ("F41",),
-        )
-    if "hour" in reason:
-        return ("hostd starts at most 6 backups an hour; this change waits for the hourly cron run.", ("F21", "F12"))
-    if "nothing to save" in reason:
-        return ("No /etc file has a .# twin, so backup.sh has nothing to save and writes nothing.", ("F16", "F17"))
-    if "Unable to extract" in reason:
-        return ("auto-backup.sh unpacks state.tgz into /tmp to compare, and the tmp ramdisk is too full.", ("F14",))
-    return (
+_SKIPPED: dict[str, tuple[str, tuple[str, ...]]] = {  # by the run's cause (backup.SKIP_CAUSES), never its words
+    "stateless": (
+        "A PXE-booted (Auto Deploy) host has no /bootbank, so auto-backup.sh refuses and nothing is ever saved "
+        "locally.",
+        ("F41",),
+    ),
+    "hostd-limit": (
+        "hostd starts at most 6 backups an hour; this change waits for the hourly cron run.",
+        ("F21", "F12"),
+    ),
+    "nothing-to-save": (
+        "No /etc file has a .# twin, so backup.sh has nothing to save and writes nothing.",
+        ("F16", "F17"),
+    ),
+    "tmp-full": ("auto-backup.sh unpacks state.tgz into /tmp to compare, and the tmp ramdisk is too full.", ("F14",)),
+    "unchanged": (
         "auto-backup.sh compares each file to save with its copy in state.tgz and backs up only at the first "
         "difference; nothing differed.",
         ("F14",),
-    )
+    ),
+}
+
+
+def _skipped(d: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+    return _SKIPPED.get(d["result"].cause, _SKIPPED["unchanged"])
 
 
 _FIXED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -284,16 +292,16 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
     if kind == "bootloader":
         if details.get("bank") is None:
             return ("An Auto Deploy host boots its image over the network: no boot bank, no state.tgz.", ("F41",))
-        messages = " ".join(details.get("messages", ()))
+        whys = {why for _label, _before, _after, why in details.get("transitions", ())}
         moved = []
-        if "UPGRADING -> DIRTY" in messages:
+        if "first-boot" in whys:
             moved.append("marked the freshly written bank DIRTY for its first try")
-        if "system has failed to upgrade" in messages:
+        if "failed-upgrade" in whys:
             moved.append(
                 "found a bank being upgraded with no usable updated= or build=, said the system failed to "
                 "upgrade and marked it INVALID"
             )
-        elif "DIRTY -> INVALID" in messages:
+        elif "never-confirmed" in whys:
             moved.append("marked the bank that was tried at the last boot and never confirmed INVALID")
         if not moved:
             moved.append("found no bank waiting for its first boot or for confirmation")
@@ -369,7 +377,7 @@ def for_event(kind: str, details: Mapping[str, Any], snapshot: Any) -> tuple[str
             ("F47", "F13", "F27"),
         )
     if kind == "bootbank-alert":
-        if details["result"].reason.startswith("Error"):
+        if details["result"].cause == "write-failed":
             return (
                 "/bootbank points to /tmp and the tmp ramdisk is full, so backup.sh could not write state.tgz.",
                 ("F47", "F28"),

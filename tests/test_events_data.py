@@ -63,26 +63,29 @@ def test_an_unknown_kind_is_refused_where_it_is_recorded():
     assert len(host.history) == before
 
 
+PROSE = ("summary", "reason")  # an event's sentence, a backup result's sentence
+
+
 def _reads_prose(tree: ast.AST) -> list[int]:
-    """Line numbers of `... in <x>.summary` / `<x>.summary.startswith(...)`: decisions taken from a sentence."""
+    """Line numbers of `... in <x>.summary` / `<x>.reason.startswith(...)`: decisions taken from a sentence."""
     hits = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
             sides = [node.left, *node.comparators]
-            if any(isinstance(s, ast.Attribute) and s.attr == "summary" for s in sides[1:]):
+            if any(isinstance(s, ast.Attribute) and s.attr in PROSE for s in sides[1:]):
                 hits.append(node.lineno)
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr in ("startswith", "endswith", "split", "find", "index")
             and isinstance(node.func.value, ast.Attribute)
-            and node.func.value.attr == "summary"
+            and node.func.value.attr in PROSE
         ):
             hits.append(node.lineno)
     return hits
 
 
-def test_no_module_decides_anything_by_reading_an_event_summary():
+def test_no_module_decides_anything_by_reading_an_event_summary_or_a_skip_reason():
     found = {}
     for path in PACKAGE.rglob("*.py"):
         lines = _reads_prose(ast.parse(path.read_text()))
@@ -94,4 +97,52 @@ def test_no_module_decides_anything_by_reading_an_event_summary():
 def test_the_prose_check_can_fail():
     assert _reads_prose(ast.parse('if "created" in e.summary: pass')) == [1]
     assert _reads_prose(ast.parse("ok = e.summary.startswith('ESXi')")) == [1]
+    assert _reads_prose(ast.parse('if "hour" in result.reason: pass')) == [1]
     assert _reads_prose(ast.parse('ok = e.kind in ("write", "branch")')) == []
+
+
+def test_why_a_backup_was_skipped_is_data_the_explanations_read():
+    """Each skipped run carries its cause (backup.SKIP_CAUSES) and `why` explains it from the cause: hostd's six an
+    hour (F21), nothing with a twin (F16), nothing changed (F14)."""
+    from esxistate.backup import SKIP_CAUSES
+
+    host = es.Host.demo("7.0")
+    host.boot()
+    causes = [host.backup().cause]  # a fresh host: nothing changed since its first backup, or nothing to save
+    host.fs.write("/etc/hosts", "127.0.0.1 localhost\n")
+    host.backup()
+    causes.append(host.backup().cause)
+    assert causes[-1] == "unchanged" and set(causes) <= set(SKIP_CAUSES)
+    skipped = [e for e in host.history if e.kind is EventKind.BACKUP_SKIPPED]
+    assert skipped and all(e.details["result"].cause in SKIP_CAUSES for e in skipped)
+    assert "F14" in skipped[-1].facts and "nothing differed" in skipped[-1].why
+
+
+def test_safeboot_records_each_bootstate_it_rewrote():
+    """safeboot's F6 transitions are data on the bootloader event: a staged image's first boot is UPGRADING ->
+    DIRTY, and the bank's confirmation follows at boot-complete (F5, F6)."""
+    host = es.Host.demo("6.7")
+    host.boot()
+    host.upgrade("7.0")
+    host.reboot()
+    loader = [e for e in host.history if e.kind is EventKind.BOOTLOADER][-1]
+    moves = loader.details["transitions"]
+    assert [(before.name, after.name, why) for _label, before, after, why in moves] == [
+        ("UPGRADING", "DIRTY", "first-boot")
+    ]
+    assert "freshly written bank DIRTY" in loader.why
+
+
+def test_each_cron_run_is_recorded_as_a_moment_and_an_outcome():
+    """crond runs auto-backup.sh at minute 1 of every hour (F12); each run it lists is data: its moment and what it
+    did, so narration and the clock strip never read the "HH:MM outcome" words."""
+    host = es.Host.demo("7.0")
+    host.boot()
+    host.fs.write("/etc/hosts", "127.0.0.1 localhost\n10.0.0.9 lab\n")
+    host.advance(hours=3)
+    clock = host.history[-1]
+    times, outcomes = clock.details["cron_times"], clock.details["cron_outcomes"]
+    assert len(times) == len(outcomes) == clock.details["cron_runs"] == 3
+    assert all(t.minute == 1 for t in times) and outcomes[0] == "backup"
+    assert set(outcomes[1:]) == {"nothing to save"}
+    assert [f"{t:%H:%M} {o}" for t, o in zip(times, outcomes, strict=True)] == list(clock.details["cron"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import doctest
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -611,7 +612,7 @@ def test_lab_config_bundle_from_another_host_needs_force_and_the_same_release():
     assert_answer(lab("config-bundle", put, [Step.restore_config("esxi-b")], subject="esxi-b"), "esxi")
     forced = lab("config-bundle", put, [Step.restore_config("esxi-b", force=True)], subject="esxi-b")
     assert_answer(forced, "esxi-b")
-    assert "forced, the restore writes" in str(forced.check("esxi"))
+    assert "\nForced, the restore writes" in str(forced.check("esxi"))  # the reason opens the line after the verdict
     other_release = lab(
         "config-bundle", [Step.put_bundle("esxi-b", "6.7")], [Step.restore_config("esxi-b", force=True)]
     )
@@ -674,3 +675,59 @@ def test_printed_feedback_and_questions_fit_100_columns():
         ex = exercises.generate(5, kind=kind)
         for text in (str(ex), str(ex.check(ex.solve()))):
             assert all(len(line) <= 100 for line in text.splitlines()), kind
+
+
+# -- a story told from the engine's data, and feedback that opens with its verdict ---------------------------------
+
+
+def test_long_feedback_opens_with_a_one_line_verdict_and_short_feedback_does_not():
+    """A student sees right or wrong, what they answered and what the answer is, on the first line of a long
+    explanation; the reason follows on the next line instead of trailing the verdict."""
+    ex = exercises.generate(8, kind="survives")
+    wrong, right = str(ex.check("no")), str(ex.check("yes"))
+    assert len(wrong.splitlines()) > 15 and len(right.splitlines()) > 15
+    assert wrong.splitlines()[0] == "Not quite. You answered no; the answer is yes."
+    assert wrong.splitlines()[1].startswith("A backup saved the change into BOOTBANK1's state.tgz")
+    assert wrong.count("the answer is yes") == 1
+    assert right.splitlines()[0] == "Correct. The answer is yes."
+    assert ex.check("no").explanation.startswith("You answered no; the answer is yes: a backup saved")  # unchanged
+    short = Exercise.from_steps("layer", (), subject="/etc/motd")
+    text = str(short.check("etc"))
+    assert len(text.splitlines()) <= 15 and text.startswith("Not quite. You answered etc; the answer is s.v00: ")
+    assert str(ex.check(42)).startswith("Answer yes or no")
+
+
+def test_a_state_verdict_too_long_for_one_line_names_what_is_missing_and_wrong():
+    ex = Exercise.from_steps("state", (Step.append("/etc/ntp.conf", "server ntp.lab.local"), Step.backup()))
+    first = str(ex.check(["etc/hosts", "etc/motd"])).splitlines()[0]
+    assert first == "Not quite. 1 right; missing etc/ntp.conf, etc/shadow, etc/vmware/esx.conf; not in it: etc/motd."
+    many = ["etc/hosts", "etc/motd", "etc/profile", "etc/pam.d/system-auth", "etc/lab.conf", "etc/ssh/sshd_config"]
+    lines = str(ex.check(many)).splitlines()
+    assert lines[0] == "Not quite. 1 of your names are right, 3 missing, 5 should not be there."
+    assert lines[1].startswith("You answered etc/hosts, etc/lab.conf")  # the full answer follows
+    assert str(ex.check(sorted(ex.solve()))).startswith("Correct. The answer is etc/hosts, etc/ntp.conf")
+
+
+def test_the_story_says_created_from_the_event_data_not_from_its_words():
+    """A file whose name holds the word "created" is changed, not created, by its second write."""
+    ex = Exercise.from_steps(
+        "layer", (Step.write("/opt/created.txt", "a"), Step.write("/opt/created.txt", "b")), subject="/opt/created.txt"
+    )
+    text = ex.check("opt").explanation
+    assert '2. echo "b" > /opt/created.txt: /opt/created.txt was changed on the opt ramdisk' in text
+    assert '1. echo "a" > /opt/created.txt: /opt/created.txt was created on the opt ramdisk' in text
+
+
+def test_the_boot_loader_lines_carry_their_facts_by_what_the_banks_were():
+    """F6: the first boot of an upgraded bank moves UPGRADING to DIRTY, and its confirmation DIRTY to VALID;
+    F8/F45: Shift+R's lines; F5/F7: the bank booted."""
+    up = Exercise.from_steps("bank", (Step.upgrade("7.0U3"), Step.reboot(), Step.rollback()))
+    text = up.check("BOOTBANK1").explanation
+    assert "(bootstate UPGRADING -> DIRTY) (F6); Booting BOOTBANK2" in text
+    assert "its bank is confirmed (bootstate DIRTY -> VALID, F5, F6)" in text
+    assert "Shift+R: Installed hypervisors: " in text and "(Default) (F8); Current hypervisor will permanently" in text
+    assert "Are you sure? [y/n] y (F45); BOOTBANK2 is marked INVALID (bootstate=3) for good (F8)" in text
+    assert re.search(
+        r"Booting BOOTBANK1: build [\d.-]+, updated=\d+: the bootable bank with the highest updated= wins \(F5, F7\)",
+        text,
+    )

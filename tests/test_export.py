@@ -8,6 +8,7 @@ import io
 import json
 import re
 import shutil
+import statistics
 from collections import Counter
 
 import pytest
@@ -17,7 +18,9 @@ from esxistate.render import html as lesson
 
 CAPTIONS = re.compile(r'<script id="captions" type="application/json">(.*?)</script>', re.S)
 SECTION = re.compile(r'<section class="frame" data-kind="([^"]*)" data-n="(\d+)">(.*?)</section>', re.S)
-TEMPLATE = re.compile(r'<template id="(dg\d+)">(.*?)</template>', re.S)
+PARTS = re.compile(r'<script id="parts" type="application/json">(.*?)</script>', re.S)
+PICTURES = re.compile(r'<script id="pictures" type="application/json">(.*?)</script>', re.S)
+SLOT = re.compile(r'(<div class="[\w-]+" data-ref="(\w+)">)(</div>)')
 
 
 @pytest.fixture
@@ -48,10 +51,24 @@ def _long_story() -> list[es.Event]:
     return h.history
 
 
+def _pictures(text: str) -> dict[str, str]:
+    """id -> the markup the player assembles from the stored parts (as its JavaScript does on showing a frame)."""
+    parts = json.loads(PARTS.search(text)[1]) if PARTS.search(text) else []
+    pictures = json.loads(PICTURES.search(text)[1]) if PICTURES.search(text) else {}
+    return {ref: "".join(parts[k] for k in ids) for ref, ids in pictures.items()}
+
+
 def _parts(text: str) -> tuple[list[dict], list[tuple[str, str]], dict[str, str]]:
+    """Captions, (kind, body) of each frame with its scene filled in, and the diagrams by id."""
     captions = json.loads(CAPTIONS.search(text)[1])
-    sections = [(kind, body) for kind, _n, body in SECTION.findall(text)]
-    templates = dict(TEMPLATE.findall(text))
+    pictures = _pictures(text)
+    scenes = {ref: markup for ref, markup in pictures.items() if ref.startswith("sc")}
+
+    def filled(body: str) -> str:
+        return SLOT.sub(lambda m: m[1] + scenes[m[2]] + m[3] if m[2] in scenes else m[0], body)
+
+    sections = [(kind, filled(body)) for kind, _n, body in SECTION.findall(text)]
+    templates = {ref: markup for ref, markup in pictures.items() if ref.startswith("dg")}
     return captions, sections, templates
 
 
@@ -102,15 +119,102 @@ def test_captions_carry_summary_and_why(tmp_path, history):
     assert '<abbr title="F27 (confirmed): A tardisk is read-only' in branch["why"]  # the fact on hover
 
 
-def test_each_distinct_diagram_is_stored_once_and_an_event_costs_under_100_kib():
+def test_each_distinct_picture_and_part_is_stored_once_and_an_event_costs_under_100_kib():
     events = _long_story()
     text = lesson.render(events, title="Three hours of a 7.0 host")
-    _, sections, templates = _parts(text)
-    assert len(set(templates.values())) == len(templates)  # no diagram stored twice
+    _, _sections, templates = _parts(text)
+    parts = json.loads(PARTS.search(text)[1])
+    assert len(set(parts)) == len(parts)  # no part of a picture stored twice
+    assert len(set(_pictures(text).values())) == len(_pictures(text))  # no picture listed twice
     refs = Counter(re.findall(r'data-ref="(dg\d+)"', text))
     assert set(refs) == set(templates) and max(refs.values()) > 1  # frames share the diagrams they have in common
-    assert not any('class="graph"' in body for _kind, body in sections)  # frames point to diagrams, never copy them
+    raw = [body for _kind, _n, body in SECTION.findall(text)]
+    assert not any('class="graph"' in body or "<svg" in body for body in raw[1:-1])  # frames point, never copy
     assert len(text.encode("utf-8")) / len(events) < 100 * 1024
+
+
+def _clockwork_story(n: int) -> list[es.Event]:
+    """`n` events of a 6.7 host: an edit each step, an hour passing every seventh (the diagrams' clock moves, so
+    consecutive layer stacks differ in their title), and a backup every 29th."""
+    h = es.Host.demo("6.7")
+    h.boot()
+    step = 0
+    while len(h.history) < n:
+        step += 1
+        h.fs.write("/etc/hosts", f"10.0.0.{step % 250} lab{step}\n", append=True)
+        if step % 7 == 0:
+            h.advance(minutes=61)
+        if step % 29 == 0:
+            h.backup()
+    return h.history[:n]
+
+
+@pytest.fixture
+def layouts(monkeypatch):
+    """Every DOT source the layout program is run on, in order (the layout cache cleared first)."""
+    from esxistate.render import svg
+
+    svg._run.cache_clear()
+    seen: list[str] = []
+    real = svg._layout
+
+    def counted(exe, fmt, source, extra):
+        seen.append(source)
+        return real(exe, fmt, source, extra)
+
+    monkeypatch.setattr(svg, "_layout", counted)
+    yield seen
+    svg._run.cache_clear()
+
+
+@pytest.mark.exe("graphviz-pure")
+def test_a_second_export_lays_out_no_diagram_again_and_a_longer_one_only_the_new_ones(layouts):
+    """The layout step keeps pictures by DOT source: exporting the same story again runs the layout program on
+    nothing, and the story with more events on only the diagrams it has not drawn yet."""
+    events = _clockwork_story(60)
+    first = lesson.render(events[:40])
+    sources = [lesson.event_diagram(events[:40], i).source for i in range(40)]
+    assert len(set(sources)) < len(sources)  # frames repeat diagrams: the first export lays each out once
+    assert max(Counter(layouts).values()) == 1 and set(sources) <= set(layouts)
+    count = len(layouts)
+    assert lesson.render(events[:40]) == first and len(layouts) == count  # the second export: nothing laid out
+    assert lesson.render(_clockwork_story(40)) == first and len(layouts) == count  # new objects, the same DOT
+    lesson.render(events)
+    longer = {lesson.event_diagram(events, i).source for i in range(60)} - set(layouts[:count])
+    new = layouts[count:]
+    assert longer and max(Counter(layouts).values()) == 1  # no diagram laid out twice over the three exports
+    assert longer <= set(new) and len(new) <= len(longer) + 1  # the new diagrams, and the closing frame's
+
+
+def test_a_story_that_shares_only_its_beginning_with_an_earlier_export_gets_its_own_pictures():
+    """Pictures are reused by the events they come from: a story that parts ways with one exported before gets the
+    file it would get with nothing kept."""
+    from esxistate.render import svg
+
+    one, other = _clockwork_story(30), _clockwork_story(30)
+    h = es.Host.demo("6.7")
+    h.boot()
+    h.fs.write("/etc/motd", "hello\n")
+    h.power_loss()
+    mixed = one[:20] + list(h.history)
+    lesson.render(one)
+    kept = lesson.render(mixed)
+    svg._run.cache_clear()
+    assert kept == lesson.render(mixed) and "Boot banks of" in kept
+    assert lesson.render(one) == lesson.render(other)  # different objects, the same story: the same file
+
+
+@pytest.mark.exe("graphviz-pure")
+def test_the_file_grows_with_what_changes_not_with_the_frames_that_show_it():
+    """Ten times the events, with the clock moving in every diagram's title: each added event costs a few KiB
+    (its caption, its line on the title frame, the elements of its pictures that changed), not a diagram."""
+    events = _clockwork_story(400)
+    small, large = lesson.render(events[:40]), lesson.render(events)
+    diagrams = _parts(large)[2]
+    assert len(diagrams) > 40  # many distinct diagrams, each differing from the last in a few elements
+    per_event = (len(large.encode("utf-8")) - len(small.encode("utf-8"))) / 360
+    assert per_event < 3 * 1024 and per_event < statistics.median(map(len, diagrams.values())) / 4, per_event
+    assert len(large) / len(small) < 5, len(large) / len(small)  # ten times the events
 
 
 def test_every_event_frame_has_a_picture_even_when_the_host_is_off(tmp_path, history):

@@ -225,3 +225,57 @@ def test_the_configstore_copy_in_local_tgz_is_explained_as_saved_and_the_host_na
     assert configstore.read_value(store, "esx", "network", "host_name") is None  # F35: in esx.conf until 8.0
     assert configstore.read_value(store, "esx", "authentication", "user_accounts", "root")["name"] == "root"
     assert 'HostName = "lab07"' in h.fs.read_text("/etc/vmware/esx.conf")
+
+
+# -- persistence: the one rule behind why, explain and the exercises --------------------------------------------------
+
+
+def test_fate_names_why_backup_sh_saves_a_file_or_not():
+    """F16: backup.sh saves the /etc files with a .# twin; F25: a content write to a sticky file makes the twin;
+    F26: the image decides which files are sticky; a file you create gets none; nothing outside /etc is saved."""
+    from esxistate import persistence
+
+    h = es.Host.demo()
+    h.boot()
+    snap = h.snapshot()
+    assert persistence.image_reason(snap, "/etc/ntp.conf") == persistence.STICKY
+    assert persistence.image_reason(snap, "/etc/motd") == persistence.NOT_STICKY
+    assert persistence.image_reason(snap, "/etc/lab.conf") == persistence.CREATED
+    assert persistence.image_reason(snap, "/opt/notes.txt") == persistence.OUTSIDE_ETC
+    h.fs.write("/etc/ntp.conf", "server ntp.lab.local\n")
+    made = h.history[-1].details["twin"]
+    assert persistence.reason(h.snapshot(), "/etc/ntp.conf", twin_made=made) == persistence.TWIN_MADE
+    f = persistence.fate(h, "/etc/ntp.conf")
+    assert (f.reason, f.persisted, f.twin, f.in_state) == (persistence.TWIN, True, "/etc/.#ntp.conf", False)
+    assert str(f.on_power_loss) == "lost: the copy in tardisk s.v00 comes back (F23)"
+    assert str(f.at_next_backup) == "saved: auto-backup.sh sees it differs and runs backup.sh (F12, F14)"
+    assert f.facts[:2] == ("F16", "F13")
+    h.fs.write("/etc/motd", "lab\n")
+    motd = persistence.fate(h.snapshot(), "/etc/motd")
+    assert (motd.reason, motd.persisted) == (persistence.NOT_STICKY, False)
+    assert "without the sticky bit" in motd.because and str(motd.on_reboot).startswith("lost (it has no .# twin)")
+    h.backup()
+    assert persistence.fate(h, "/etc/ntp.conf").matches_state is True
+
+
+def test_why_explain_and_the_exercises_agree_on_a_file_that_is_not_saved():
+    """The same rule in three voices: an event's why, explain(), and an exercise's worked step."""
+    from esxistate import exercises, persistence
+
+    h = es.Host.demo()
+    h.boot()
+    h.fs.write("/etc/lab.conf", "lab=1\n")
+    assert "backup.sh will not save it" in h.history[-1].why
+    assert str(h.explain("/etc/lab.conf").on_reboot).startswith("lost (it has no .# twin)")
+    assert persistence.fate(h, "/etc/lab.conf").reason == persistence.CREATED
+    ex = exercises.Exercise.from_steps(
+        "survives",
+        [exercises.Step.write("/etc/lab.conf", "lab=1"), exercises.Step.reboot()],
+        subject="/etc/lab.conf",
+        probe="lab=1",
+    )
+    assert (
+        "a file you create has no .# twin, so no backup ever saves /etc/lab.conf (F16, F25)"
+        in ex.check("no").explanation
+    )
+    assert "you created /etc/lab.conf: a new file has no .# twin" in ex.check("yes").explanation

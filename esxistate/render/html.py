@@ -4,11 +4,11 @@
 per event and a closing frame on the file the story changed. Each event frame carries its caption (what happened,
 when, and why, with the facts on hover), the scene that animates it (`motion`: a branching write, the clock strip of
 backups, the boot banks' bootstate, a power cut) and the diagram that fits it (the layer stack, the backup flow, the
-boot banks or the boot flow) at its native size with zoom. Each distinct diagram is stored once, however many frames
-show it. The player is a few dozen lines of plain JavaScript: buttons, a slider numbered like the caption, and the
-keys Left/Right, Home/End and +/-/0 for zoom. Nothing is loaded from the network, so the file opens from a USB stick
-or an e-mail attachment in any browser (ipywidgets' own HTML embedding loads its JavaScript from a CDN and shows
-nothing offline).
+boot banks or the boot flow) at its native size with zoom. Each distinct scene and diagram is stored once, however
+many frames show it, and in parts, so the parts two pictures share are stored once too (`_Pictures`). The player is
+a few dozen lines of plain JavaScript: buttons, a slider numbered like the caption, and the keys Left/Right, Home/End
+and +/-/0 for zoom. Nothing is loaded from the network, so the file opens from a USB stick or an e-mail attachment in
+any browser (ipywidgets' own HTML embedding loads its JavaScript from a CDN and shows nothing offline).
 """
 
 from __future__ import annotations
@@ -45,13 +45,79 @@ def _inline_svg(markup: str) -> str:
 
 def _native(diagram: Any) -> str:
     """The diagram as inline SVG at its own size (the player zooms it), or its table when it cannot be laid out."""
+    markup, _laid_out = _native_of(diagram)
+    return markup
+
+
+def _native_of(diagram: Any) -> tuple[str, bool]:
+    """`_native`, and whether the diagram was laid out (a table stands in for one that was not)."""
     try:
         markup = svg.to_svg(diagram.source)
     except (LayoutFailed, OSError, subprocess.SubprocessError) as err:
-        return svg.html_table(diagram, f"{err} (shown as a table instead)")
+        return svg.html_table(diagram, f"{err} (shown as a table instead)"), False
     if markup is None:
-        return svg.html_table(diagram)
-    return _inline_svg(markup)
+        return svg.html_table(diagram), False
+    return _inline_svg(markup), True
+
+
+class _Made:
+    """Scenes and diagram markup already made for a story, so exporting it again, or with more events, makes only
+    what is new.
+
+    Events are immutable values, so the same event objects always give the same pictures: a run of events is known
+    by the objects it holds (`tokens`: one number per prefix of the story, the objects held here so no other object
+    takes their place). A diagram depends on the story up to its event (the previous snapshot, the file this boot's
+    story is about), so it is kept by its prefix; a scene sees the whole story (the clock strip spans it), so it is
+    kept by the story and its index. Bounded: past LIMIT entries or BUDGET bytes of markup, everything is forgotten
+    and made again. Forgotten too whenever the laid-out pictures are (`svg.on_clear`)."""
+
+    LIMIT = 50_000
+    BUDGET = 64 * 2**20
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self._prefixes: dict[tuple[int, int], tuple[int, Event]] = {}
+        self._markup: dict[str, str] = {}  # one string per distinct diagram, however many prefixes show it
+        self.diagrams: dict[int, str] = {}  # prefix token -> diagram markup
+        self.scenes: dict[tuple[int, int], str] = {}  # (story token, index) -> scene
+        self._bytes = 0  # markup held: each distinct diagram once, every scene
+
+    def tokens(self, events: Sequence[Event]) -> list[int]:
+        entries = len(self._prefixes) + len(self.diagrams) + len(self.scenes) + 3 * len(events)
+        if entries > self.LIMIT or self._bytes > self.BUDGET:
+            self.clear()
+        out, token = [], 0
+        for event in events:
+            key = (token, id(event))
+            known = self._prefixes.get(key)
+            if known is None or known[1] is not event:
+                known = self._prefixes[key] = (len(self._prefixes) + 1, event)
+            token = known[0]
+            out.append(token)
+        return out
+
+    def diagram(self, events: Sequence[Event], index: int, token: int) -> str:
+        markup = self.diagrams.get(token)
+        if markup is None:
+            markup, laid_out = _native_of(event_diagram(events, index))
+            if laid_out:  # a table stands in for a failed layout: try again next time
+                if markup not in self._markup:
+                    self._bytes += len(markup)
+                markup = self.diagrams[token] = self._markup.setdefault(markup, markup)
+        return markup
+
+    def scene(self, events: Sequence[Event], index: int, story: int) -> str:
+        made = self.scenes.get((story, index))
+        if made is None:
+            made = self.scenes[(story, index)] = motion.scene(events, index)
+            self._bytes += len(made)
+        return made
+
+
+_MADE = _Made()
+svg.on_clear(_MADE.clear)
 
 
 def event_diagram(events: Sequence[Event], index: int) -> Any:
@@ -229,14 +295,15 @@ def frames(events: Iterable[Event], *, title: str | None = None) -> list[Frame]:
         )
         return [Frame("the story", f"{title}: no events yet", "", body, "", "title")]
     out = [_title_frame(evs, title)]
+    tokens = _MADE.tokens(evs)
     for i, e in enumerate(evs):
         out.append(
             Frame(
                 f"{e.time:%Y-%m-%d %H:%M} · {e.kind}",
                 e.summary,
                 annotate_html(_html.escape(e.why)),
-                motion.scene(evs, i),
-                _native(event_diagram(evs, i)),
+                _MADE.scene(evs, i, tokens[-1]),
+                _MADE.diagram(evs, i, tokens[i]),
                 e.kind,
             )
         )
@@ -275,6 +342,8 @@ _SCRIPT = """
 (function(){
   var frames=document.querySelectorAll('.frame');
   var captions=JSON.parse(document.getElementById('captions').textContent);
+  var parts=JSON.parse(document.getElementById('parts').textContent);
+  var pictures=JSON.parse(document.getElementById('pictures').textContent);
   var slider=document.getElementById('slider'), play=document.getElementById('play');
   var cap=document.getElementById('caption'), pos=document.getElementById('pos'), zv=document.getElementById('zoomv');
   var n=frames.length, i=0, timer=null, zoom=1, chosen=false;
@@ -288,8 +357,12 @@ _SCRIPT = """
     s.style.width=(s.dataset.w*zoom)+'px'; s.style.height=(s.dataset.h*zoom)+'px';
   }
   function fill(f){
+    var slots=f.querySelectorAll('[data-ref]');
+    for(var j=0;j<slots.length;j++){
+      var ids=pictures[slots[j].dataset.ref], out=[];
+      if(!slots[j].firstChild){for(var p=0;p<ids.length;p++){out.push(parts[ids[p]]);} slots[j].innerHTML=out.join('');}
+    }
     var box=f.querySelector('.esm-diagram[data-ref]');
-    if(box&&!box.firstChild){box.appendChild(document.getElementById(box.dataset.ref).content.cloneNode(true));}
     if(box){size(box); if(!chosen){auto(box);}}
   }
   function auto(box){
@@ -349,22 +422,52 @@ _SCRIPT = """
 """
 
 
+_PART = re.compile(r"(?=<(?:g|text|line|circle|rect|path|polygon|polyline|ellipse|div)[ >])")
+
+
+class _Pictures:
+    """Every scene and diagram of a lesson, stored once, in parts: a picture is the list of its parts, and a part two
+    pictures share (a tardisk's box, a legend, a lane of the clock strip) is stored once for both. Consecutive frames
+    differ in a few elements (the clock in a title, one branched file), so a long story's file grows with what
+    changes, not with the number of frames that show it."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, int] = {}  # part markup -> its number
+        self.refs: dict[tuple[str, str], str] = {}  # (kind, picture markup) -> its id ("dg3", "sc0")
+        self.pictures: dict[str, list[int]] = {}  # id -> the numbers of its parts, in order
+
+    def slot(self, markup: str, prefix: str, css: str) -> str:
+        """An empty box the player fills with `markup` when its frame is first shown."""
+        ref = self.refs.get((prefix, markup))
+        if ref is None:
+            ref = self.refs[(prefix, markup)] = f"{prefix}{len(self.refs)}"
+            self.pictures[ref] = [self.parts.setdefault(p, len(self.parts)) for p in _PART.split(markup) if p]
+        return f'<div class="{css}" data-ref="{ref}"></div>'
+
+    def script(self) -> str:
+        """The two JSON blocks the player reads: the parts, and each picture's part numbers."""
+        parts = json.dumps(list(self.parts), ensure_ascii=False, separators=(",", ":"))
+        parts = parts.replace("</", "<\\/").replace("<!--", "<\\u0021--")  # nothing that ends or hides the script
+        pictures = json.dumps(self.pictures, separators=(",", ":"))
+        return (
+            f'<script id="parts" type="application/json">{parts}</script>'
+            f'<script id="pictures" type="application/json">{pictures}</script>'
+        )
+
+
 def render(events: Iterable[Event], *, title: str | None = None) -> str:
     """The HTML text of the player for `events`, titled `title` or after what the story does (`story_title`)."""
     evs = list(events)
     title = title or story_title(evs)
     story = frames(evs, title=title)
-    refs: dict[str, str] = {}  # diagram markup -> template id: each distinct diagram is stored once
+    stored = _Pictures()
     sections = []
     for k, f in enumerate(story):
-        slot = ""
-        if f.diagram:
-            ref = refs.setdefault(f.diagram, f"dg{len(refs)}")
-            slot = f'<div class="esm-diagram" data-ref="{ref}"></div>'
+        scene = f.scene if f.kind in ("title", "focus") or not f.scene else stored.slot(f.scene, "sc", "esm-scenes")
+        slot = stored.slot(f.diagram, "dg", "esm-diagram") if f.diagram else ""
         sections.append(
-            f'<section class="frame" data-kind="{_html.escape(f.kind)}" data-n="{k + 1}">{f.scene}{slot}</section>'
+            f'<section class="frame" data-kind="{_html.escape(f.kind)}" data-n="{k + 1}">{scene}{slot}</section>'
         )
-    templates = "".join(f'<template id="{ref}">{markup}</template>' for markup, ref in refs.items())
     captions = [{"head": _html.escape(f.head), "summary": _html.escape(f.summary), "why": f.why} for f in story]
     data = json.dumps(captions).replace("</", "<\\/")
     count = len(story)
@@ -381,7 +484,7 @@ def render(events: Iterable[Event], *, title: str | None = None) -> str:
         '<button id="zout" title="zoom out (−)">\u2212</button><span id="zoomv">100%</span>'
         '<button id="zin" title="zoom in (+)">+</button><button id="z100" title="native size (0)">100%</button>'
         '<button id="zfit">fit</button></div><div id="caption"></div>'
-        f'{"".join(sections)}{templates}<script id="captions" type="application/json">{data}</script>'
+        f'{"".join(sections)}{stored.script()}<script id="captions" type="application/json">{data}</script>'
         f"<script>{_SCRIPT.replace('@SCENE_MS@', str(motion.SCENE_MS))}</script></body></html>\n"
     )
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from .. import persistence
 from ..bootbank import BankState
 from ..errors import EsxiStateError
 from ..events import Event, HostSnapshot
@@ -141,7 +142,7 @@ def branch(event: Event) -> str:
     twin = change.twin
     snap = event.snapshot
     below = source or next((layer for layer in snap.resolve(change.path).shadowed if layer != change.ramdisk), None)
-    had_twin = not twin and snap.exists(twin_of(change.path))
+    had_twin = not twin and persistence.twin_left(snap, change.path) is not None
     parts = [
         f'<svg viewBox="0 0 900 200" width="900" height="200" role="img" aria-label="{_e(event.summary)}">',
         f'<rect x="10" y="30" width="300" height="150" rx="8" fill="{TARDISK}" stroke="{TARDISK_LINE}"/>',

@@ -17,8 +17,9 @@ from typing import Any
 
 from esxistate.sizes import readable as _size
 
+from .. import persistence
 from ..events import HostSnapshot
-from ..layers import Resolution, Tardisk, is_twin, owner_of, twin_of
+from ..layers import Resolution, Tardisk, is_twin, owner_of
 from .dot import Diagram, _cell, _e, _font, _label, _legend, _new, _plain, _strip, _vib_of_module, snapshot_of
 from .palette import (
     BRANCH,
@@ -288,8 +289,8 @@ def _branch_and_twin(g: Diagram, snap: HostSnapshot, res: Resolution, owner: str
             constraint="false",
         )
         plain.append(("branched", f"{res.path} copied from {res.shadowed[0]} onto the {owner} ramdisk"))
-    twin = twin_of(res.path)
-    if res.path != "/" and not is_twin(res.path) and snap.exists(twin):
+    twin = persistence.twin_left(snap, res.path) if res.path != "/" and not is_twin(res.path) else None
+    if twin is not None:
         g.node(
             "twin",
             _label(

@@ -24,7 +24,8 @@ import re
 import shutil
 import subprocess
 import sysconfig
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "filter_bundle",
     "find_executable",
     "html_table",
+    "on_clear",
     "plain_text",
     "png_base64",
     "png_picture",
@@ -72,10 +74,55 @@ def find_executable() -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=256)
-def _run(exe: str, fmt: str, source: str, extra: tuple[str, ...]) -> bytes:
-    """One layout run. Cached: replaying a timeline shows the same frames again, and the same DOT gives the same
-    picture."""
+CACHE_BYTES = 64 * 2**20  # laid-out pictures kept for reuse: a few thousand diagrams of a long lesson
+
+
+class _Layouts:
+    """The pictures already laid out, keyed by (program, format, DOT source, flags), least recently used first, and
+    bounded by the bytes they hold: the same DOT always gives the same picture, so a timeline replayed, or a lesson
+    exported again with more events, lays out only the diagrams it has not drawn before."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._pictures: OrderedDict[tuple[str, str, str, tuple[str, ...]], bytes] = OrderedDict()
+        self._bytes = self.hits = self.misses = 0
+
+    def get(self, key: tuple[str, str, str, tuple[str, ...]]) -> bytes | None:
+        picture = self._pictures.get(key)
+        if picture is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._pictures.move_to_end(key)
+        return picture
+
+    def put(self, key: tuple[str, str, str, tuple[str, ...]], picture: bytes) -> None:
+        cost = len(picture) + len(key[2])
+        if cost > self.budget:
+            return  # larger than the whole budget: laid out again when asked for again
+        old = self._pictures.pop(key, None)
+        if old is not None:
+            self._bytes -= len(old) + len(key[2])
+        self._pictures[key] = picture
+        self._bytes += cost
+        while self._bytes > self.budget:
+            (_exe, _fmt, source, _extra), dropped = self._pictures.popitem(last=False)
+            self._bytes -= len(dropped) + len(source)
+
+    def clear(self) -> None:
+        self._pictures.clear()
+        self._bytes = self.hits = self.misses = 0
+
+    def info(self) -> tuple[int, int, int, int]:
+        """(hits, misses, pictures held, bytes held)."""
+        return self.hits, self.misses, len(self._pictures), self._bytes
+
+
+_LAYOUTS = _Layouts(CACHE_BYTES)
+
+
+def _layout(exe: str, fmt: str, source: str, extra: tuple[str, ...]) -> bytes:
+    """One run of the layout program: `source` in, the picture's bytes out; LayoutFailed when it refuses."""
     proc = subprocess.run(
         [exe, f"-T{fmt}", *extra],
         input=source.encode("utf-8", "backslashreplace"),
@@ -87,6 +134,35 @@ def _run(exe: str, fmt: str, source: str, extra: tuple[str, ...]) -> bytes:
         message = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
         raise LayoutFailed(f"{Path(exe).name} could not lay out the diagram: {message}")
     return proc.stdout
+
+
+def _run(exe: str, fmt: str, source: str, extra: tuple[str, ...]) -> bytes:
+    """The picture of `source`, laid out once and then served from `_LAYOUTS` (a failed layout is not kept)."""
+    key = (exe, fmt, source, extra)
+    picture = _LAYOUTS.get(key)
+    if picture is None:
+        picture = _layout(exe, fmt, source, extra)
+        _LAYOUTS.put(key, picture)
+    return picture
+
+
+_DERIVED: list[Callable[[], None]] = []  # clear() of the caches built on laid-out pictures (the lesson file's)
+
+
+def on_clear(clear: Callable[[], None]) -> None:
+    """Have `clear` called whenever the laid-out pictures are forgotten: a cache of markup made from them goes too,
+    so a cold run (a benchmark's, a test's) is cold everywhere."""
+    _DERIVED.append(clear)
+
+
+def _cache_clear() -> None:
+    _LAYOUTS.clear()
+    for clear in _DERIVED:
+        clear()
+
+
+_run.cache_clear = _cache_clear  # type: ignore[attr-defined]  # as functools' caches: clear, then lay out again
+_run.cache_info = _LAYOUTS.info  # type: ignore[attr-defined]
 
 
 def to_svg(dot_source: str) -> str | None:

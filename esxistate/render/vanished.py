@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from .. import persistence
 from ..events import Event
 from ..layers import norm, twin_of
 from .dot import Diagram, _e, _font, _label, _new
@@ -182,7 +183,7 @@ def diagnose(source: Any, path: str) -> Diagnosis:
 
     snap = history[change].snapshot
     twin = twin_of(p)
-    persisted = p.startswith("/etc/") and snap.exists(twin)
+    persisted = persistence.reason(snap, p) == persistence.TWIN  # the engine's one rule (F16, F25)
     why = f"{twin} existed after the change" if persisted else f"no {twin} after the change"
     if ask("persisted", persisted, why):
         return Diagnosis(p, tuple(answers), "persisted")

@@ -1,0 +1,1 @@
+"""One module per exercise kind (KINDS) and per troubleshooting lab (LAB_KINDS): generator, worked solution, hint."""
