@@ -69,6 +69,9 @@ class EventKind(str, Enum):
     def __str__(self) -> str:
         return self.value
 
+    def __repr__(self) -> str:  # shown as its word, so a list of kinds reads as it always did: ['boot', ...]
+        return repr(self.value)
+
     def __format__(self, spec: str) -> str:
         return format(self.value, spec)
 

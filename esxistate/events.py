@@ -249,6 +249,12 @@ class History(Sequence):
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __mul__(self, n: int) -> list[Event]:
+        """A new list of the events repeated, as `list * n` gives (the view itself never changes)."""
+        return list(self) * n
+
+    __rmul__ = __mul__
+
     def __add__(self, other: Any) -> list[Event]:
         return list(self) + list(other)
 
