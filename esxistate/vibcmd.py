@@ -106,6 +106,14 @@ def vib_remove(sh: Shell, args: list[str]) -> str:
     return _result(lambda: sh.host.remove_vib(name, live=live), name)
 
 
+# our error classes under the names of the esximage errors esxcli prints in brackets
+_ESXCLI_NAMES = {
+    "BaseImageVib": "DependencyError",
+    "LiveInstallNotAllowed": "LiveInstallationError",
+    "StatelessHost": "InstallationError",
+}
+
+
 def _result(action: Callable[[], object], name: str | None = None) -> str:
     """esxcli's result or error text. Fact ids (F30) belong to explanations, not to what esxcli prints."""
     try:
@@ -115,8 +123,8 @@ def _result(action: Callable[[], object], name: str | None = None) -> str:
     except VibConflict as err:
         text = esxcli_error("FileConflictError", *str(err).splitlines())  # one line per file (F30)
     except VibError as err:
-        kind = type(err).__name__.replace("BaseImageVib", "DependencyError")
-        text = esxcli_error(kind.replace("LiveInstallNotAllowed", "LiveInstallationError"), str(err))
+        kind = type(err).__name__
+        text = esxcli_error(_ESXCLI_NAMES.get(kind, kind), str(err))
     except EsxiStateError as err:
         text = esxcli_error("InstallationError", str(err))
     return without_fact_ids(text)

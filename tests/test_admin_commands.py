@@ -427,3 +427,14 @@ def test_a_longer_word_is_not_the_command_it_starts_with(host):
         words = " ".join(w for w in cmd.split() if not w.startswith("-"))
         assert host.shell(f"esxcli {cmd}") == f"Error: Unknown command or namespace {words}\n"
     assert host.shell("esxcli software vib list").startswith("Name ")
+
+
+def test_esxcli_names_a_stateless_refusal_with_an_esximage_error_class():
+    """esxcli prints an esximage error class in brackets ([InstallationError], [DependencyError], ... as the
+    published captures the other tests here cite show); our own class names (StatelessHost) never reach it."""
+    host = es.Host.demo("7.0", stateless=True)
+    host.boot()
+    host.fs.write("/tmp/lab.vib", es.Vib.build("lab-tools", "1.0-1", {"/opt/lab/t": b"x"}).to_bytes())
+    out = host.shell("esxcli software vib install -v /tmp/lab.vib")
+    assert out.startswith(" [InstallationError]\n") and "stateless" in out
+    assert "StatelessHost" not in out and "VibError" not in out
