@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import persistence
+from ..eventkind import POWER_OFF
 from ..events import Event
 from ..layers import norm, twin_of
 from .dot import Diagram, _e, _font, _label, _new
@@ -147,7 +148,7 @@ class Diagnosis:
 
 
 _CHANGES = ("branch", "write", "chmod")
-_DOWN = ("power-loss", "shutdown", "reboot")
+_DOWN = POWER_OFF  # shutdown, reboot, power loss: the engine's own group of kinds
 _SAVES = ("backup", "backup-to-memory")
 _DEVICE = {  # the boot-device faults (F47), each in a few words for the evidence column
     "slow-boot-device": "slow boot device: /bootbank pointed into /tmp",
