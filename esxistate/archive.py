@@ -15,7 +15,9 @@ The reader streams: gzip members are inflated one after another in bounded steps
 `max_length`) and tar headers are parsed as the bytes arrive, so the memory used is the data kept plus about a
 megabyte, and the time is linear in the input however many gzip members it is made of. Like tar, it stops at the
 end-of-archive blocks: the gzip member they end in is read to its end (its CRC is checked), and what follows (more
-gzip members, garbage) is not read. Indexing a tardisk costs about as much as gunzipping it.
+gzip members, garbage) is not read. An ordinary ustar header is taken apart by one regex match, and a member
+that runs past the window is inflated on its own and joined once, so indexing a tardisk costs about as much as
+gunzipping it (bench/bench_boot.py).
 
 Simplifications: a name that is not UTF-8 is read with U+FFFD in place of each bad byte (VisorFS would keep the raw
 bytes); a modification time outside 1970-9999 or an owner id past 32 bits is refused as a damaged header.
