@@ -15,7 +15,9 @@ The reader streams: gzip members are inflated one after another in bounded steps
 `max_length`) and tar headers are parsed as the bytes arrive, so the memory used is the data kept plus about a
 megabyte, and the time is linear in the input however many gzip members it is made of. Like tar, it stops at the
 end-of-archive blocks: the gzip member they end in is read to its end (its CRC is checked), and what follows (more
-gzip members, garbage) is not read. Indexing a tardisk costs about as much as gunzipping it.
+gzip members, garbage) is not read. An ordinary ustar header is taken apart by one regex match, and a member
+that runs past the window is inflated on its own and joined once, so indexing a tardisk costs about as much as
+gunzipping it (bench/bench_boot.py).
 
 Simplifications: a name that is not UTF-8 is read with U+FFFD in place of each bad byte (VisorFS would keep the raw
 bytes); a modification time outside 1970-9999 or an owner id past 32 bits is refused as a damaged header.
@@ -24,6 +26,7 @@ bytes); a modification time outside 1970-9999 or an owner id past 32 bits is ref
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 import zlib
@@ -168,13 +171,15 @@ class _Buffer:
         self.off = 0
 
     def need(self, n: int) -> bool:
-        """Make `n` bytes available at `off`; False if the stream ends first."""
+        """Make `n` bytes available at `off`; False if the stream ends first. Bytes left in the window are joined
+        only with the few more they need, never with a whole new window."""
         have = len(self.buf) - self.off
         if have >= n:
             return True
         parts = [self.buf[self.off :]] if have else []
+        read = self.inflater.read
         while have < n:
-            chunk = self.inflater.read(max(n - have, _WINDOW))
+            chunk = read(n - have if parts else max(n, _WINDOW))
             if not chunk:
                 break
             parts.append(chunk)
@@ -182,6 +187,31 @@ class _Buffer:
         self.buf = parts[0] if len(parts) == 1 else b"".join(parts)
         self.off = 0
         return have >= n
+
+    def take(self, size: int, padded: int) -> bytes | None:
+        """The next `size` bytes, then past the padding up to `padded`; None if the stream ends first. A member
+        that runs past the window is inflated on its own to its last byte and joined once, so the member is copied
+        but the window is not."""
+        buf, off = self.buf, self.off
+        avail = len(buf) - off
+        if avail >= padded:
+            self.off = off + padded
+            return buf[off : off + size]
+        read = self.inflater.read
+        if avail >= size:
+            body = buf[off : off + size]
+        else:
+            parts = [buf[off:]] if avail else []
+            got = avail
+            while got < size:
+                chunk = read(size - got)
+                if not chunk:
+                    return None
+                parts.append(chunk)
+                got += len(chunk)
+            body = parts[0] if len(parts) == 1 else b"".join(parts)
+        self.buf, self.off = b"", 0
+        return body if self.skip(padded - max(size, avail)) else None
 
     def skip(self, n: int) -> bool:
         """Pass over `n` bytes without keeping them; False if the stream ends first."""
@@ -191,7 +221,7 @@ class _Buffer:
                 self.off += n
                 return True
             n -= have
-            self.buf, self.off = self.inflater.read(min(max(n, _BLOCK), _WINDOW)), 0
+            self.buf, self.off = self.inflater.read(_WINDOW), 0
             if not self.buf:
                 return False
         return True
@@ -281,6 +311,12 @@ def read_members(data: bytes, **options: Any) -> dict[str, FileEntry]:
 _new_entry = tuple.__new__  # FileEntry is a NamedTuple: building it as a tuple skips a Python-level __new__
 _DATA_TYPES = {48: FILE, 0: FILE, 55: FILE, 53: DIR}  # '0', NUL, '7' (contiguous) are files; '5' a directory
 _META_TYPES = frozenset(b"LKxg")
+# An ordinary ustar header, for a file ('0', '7') or a directory ('5'): a name of 1 to 100 bytes in the name field,
+# then mode/uid/gid, a size of 11 octal digits, the mtime, the checksum, the type, the link name, the ustar magic and
+# an empty prefix. Groups: name, mode/uid/gid, size, mtime. Anything else is read field by field.
+_ORDINARY = re.compile(
+    rb"(?=([^\x00]{1,100})).{100}(.{24})([0-7]{11})[\x00 ](.{12}).{8}[057].{100}ustar.{83}\x00", re.DOTALL
+).match
 _LINK = "it is a link; archives read here may hold only files and directories"
 _DEVICE = "it is a device or FIFO, not a file"
 _TYPE_WORDS = {
@@ -343,60 +379,69 @@ def index(
             raise CorruptArchive("the tar data is truncated", name)
         buf = stream.buf
         head = stream.off
-        ustar = buf.startswith(b"ustar", head + 257)
-        if seen == 0 or not ustar:
-            header = buf[head : head + _BLOCK]
-            if header == zero_block:
-                break
-            if not _checksum_ok(header):
-                raise CorruptArchive("a tar header checksum is wrong", name)
-        typeflag = buf[head + 156]
-        size_field = buf[head + 124 : head + 136]
-        if size_field[0] < 0x80 and size_field[:11].isdigit():
-            size = int(size_field[:11], 8) if b"8" not in size_field and b"9" not in size_field else -1
+        ordinary = _ORDINARY(buf, head) if seen and long_name is None and not pax else None
+        if ordinary is not None:  # the usual header, read in one match: no checksum, long name or PAX to apply
+            raw_bytes, fields, size_digits, stamp = ordinary.groups()
+            typeflag = buf[head + 156]
+            size = int(size_digits, 8)
+            raw_name = raw_bytes.decode("utf-8", "replace")
+            seen += 1
         else:
-            size = _octal(size_field, "size", name)
-        if size < 0:
-            raise CorruptArchive("a tar header has a bad size field", name)
-        if pax and "size" in pax:
-            text = pax["size"]
-            if not (text.isdigit() and text.isascii() and len(text) <= 20):
-                raise CorruptArchive("a PAX size is not a number", name)
-            size = int(text)
-        seen += 1
-        if typeflag in _META_TYPES:
-            if typeflag in (76, 75) and size >= limits.PATH_MAX:  # 'L', 'K': GNU long name / long link name
-                raise UnsafeArchive(
-                    None, f"a GNU long name of {size} bytes is longer than a path can be ({limits.PATH_MAX})", name
-                )
-            if typeflag in (120, 103) and size > limits.MAX_PAX:  # 'x', 'g': PAX headers
-                raise UnsafeArchive(
-                    None, f"a PAX header of {size} bytes is far larger than the {limits.MAX_PAX} it may hold", name
-                )
-            stream.off += _BLOCK
-            padded = (size + _BLOCK - 1) // _BLOCK * _BLOCK
-            if not need(padded):
-                raise CorruptArchive("the tar data is truncated", name)
-            body = stream.buf[stream.off : stream.off + size]
-            stream.off += padded
-            if typeflag == 76:
-                long_name = body.split(b"\x00", 1)[0].decode("utf-8", "replace")
-            elif typeflag == 120:
-                pax = _pax(body, name)
-            if seen > 2 * max_members:
-                raise UnsafeArchive(None, f"the archive has more than {max_members} members", name)
-            continue
-        stop = buf.find(b"\x00", head, head + 100)
-        raw_name = buf[head : stop if stop >= 0 else head + 100].decode("utf-8", "replace")
-        if ustar and buf[head + 345] and buf.startswith(b"\x0000", head + 262):
-            prefix = buf[head + 345 : head + 500].split(b"\x00", 1)[0].decode("utf-8", "replace")
-            raw_name = f"{prefix}/{raw_name}"
-        if long_name is not None:
-            raw_name = long_name
-            long_name = None
-        if pax:
-            raw_name = pax.get("path", raw_name)
-            pax = {}
+            ustar = buf.startswith(b"ustar", head + 257)
+            if seen == 0 or not ustar:
+                header = buf[head : head + _BLOCK]
+                if header == zero_block:
+                    break
+                if not _checksum_ok(header):
+                    raise CorruptArchive("a tar header checksum is wrong", name)
+            typeflag = buf[head + 156]
+            size_field = buf[head + 124 : head + 136]
+            if size_field[0] < 0x80 and size_field[:11].isdigit():
+                size = int(size_field[:11], 8) if b"8" not in size_field and b"9" not in size_field else -1
+            else:
+                size = _octal(size_field, "size", name)
+            if size < 0:
+                raise CorruptArchive("a tar header has a bad size field", name)
+            if pax and "size" in pax:
+                text = pax["size"]
+                if not (text.isdigit() and text.isascii() and len(text) <= 20):
+                    raise CorruptArchive("a PAX size is not a number", name)
+                size = int(text)
+            seen += 1
+            if typeflag in _META_TYPES:
+                if typeflag in (76, 75) and size >= limits.PATH_MAX:  # 'L', 'K': GNU long name / long link name
+                    raise UnsafeArchive(
+                        None, f"a GNU long name of {size} bytes is longer than a path can be ({limits.PATH_MAX})", name
+                    )
+                if typeflag in (120, 103) and size > limits.MAX_PAX:  # 'x', 'g': PAX headers
+                    raise UnsafeArchive(
+                        None, f"a PAX header of {size} bytes is far larger than the {limits.MAX_PAX} it may hold", name
+                    )
+                stream.off += _BLOCK
+                padded = (size + _BLOCK - 1) // _BLOCK * _BLOCK
+                if not need(padded):
+                    raise CorruptArchive("the tar data is truncated", name)
+                body = stream.buf[stream.off : stream.off + size]
+                stream.off += padded
+                if typeflag == 76:
+                    long_name = body.split(b"\x00", 1)[0].decode("utf-8", "replace")
+                elif typeflag == 120:
+                    pax = _pax(body, name)
+                if seen > 2 * max_members:
+                    raise UnsafeArchive(None, f"the archive has more than {max_members} members", name)
+                continue
+            stop = buf.find(b"\x00", head, head + 100)
+            raw_name = buf[head : stop if stop >= 0 else head + 100].decode("utf-8", "replace")
+            if ustar and buf[head + 345] and buf.startswith(b"\x0000", head + 262):
+                prefix = buf[head + 345 : head + 500].split(b"\x00", 1)[0].decode("utf-8", "replace")
+                raw_name = f"{prefix}/{raw_name}"
+            if long_name is not None:
+                raw_name = long_name
+                long_name = None
+            if pax:
+                raw_name = pax.get("path", raw_name)
+                pax = {}
+            fields, stamp = buf[head + 100 : head + 124], buf[head + 136 : head + 148]
         if not raw_name:
             raise CorruptArchive("a member has no name", name)
         kind = _DATA_TYPES.get(typeflag)
@@ -419,14 +464,12 @@ def index(
         if seen > max_members or len(out) >= max_members:
             raise UnsafeArchive(raw_name, f"the archive has more than {max_members} members")
         inflater.limit += _HEADER_ALLOWANCE
-        fields = buf[head + 100 : head + 124]  # mode, uid, gid: nearly constant within one archive
-        owner = owners.get(fields)
+        owner = owners.get(fields)  # mode, uid, gid: nearly constant within one archive
         if owner is None:
             uid, gid = _octal(fields[8:16], "uid", name), _octal(fields[16:24], "gid", name)
             if not (0 <= uid <= limits.MAX_ID and 0 <= gid <= limits.MAX_ID):
                 raise CorruptArchive(f"member {raw_name!r} has an owner id outside 0 to {limits.MAX_ID}", name)
             owner = owners[fields] = (_octal(fields[0:8], "mode", name) & 0o7777, uid, gid)
-        stamp = buf[head + 136 : head + 148]
         mtime = stamps.get(stamp)
         if mtime is None:
             mtime = _octal(stamp, "mtime", name)
@@ -458,10 +501,9 @@ def index(
                 assigned += 1
                 out[clean] = _new_entry(FileEntry, (DIR, owner[0], b"", owner[1], owner[2], mtime))
             continue
-        if not need(padded):
+        body = stream.take(size, padded)
+        if body is None:
             raise CorruptArchive("the tar data is truncated", name)
-        body = stream.buf[stream.off : stream.off + size]
-        stream.off += padded
         assigned += 1
         out[clean] = _new_entry(FileEntry, (FILE, owner[0], body, owner[1], owner[2], mtime))
     inflater.finish_member()
