@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from . import autobackup
 from .errors import EsxiStateError, IsADirectory, NoSuchFile
-from .shelltext import Usage, without_fact_ids
+from .shelltext import BadOption, Usage, without_fact_ids
 
 if TYPE_CHECKING:
     from .backup import BackupResult
@@ -75,25 +75,85 @@ def crontab(sh: Shell, args: list[str]) -> str:
         return "cat: read error: Is a directory\n"
 
 
-def reboot(sh: Shell, args: list[str]) -> str:
-    """busybox's reboot applet (the 6.7 tree has no /bin/reboot file of its own). `reboot` asks init for an
-    orderly reboot: the inittab shutdown lines run, among them `/bin/backup.sh 1` (F13). `reboot -f` reboots at
-    once without init: no shutdown backup, like a power cut followed by a boot (F23). Neither prints anything
-    in the session, which simply ends (no capture of the console output found)."""
-    if any(a not in ("-f", "-n") and not a.startswith("-d") for a in args):
-        raise Usage("reboot [-d DELAY] [-n] [-f]")
-    if "-f" in args:
+_HALT_USAGE = "[-d DELAY] [-n] [-f]"
+
+
+def _halt_options(name: str, args: list[str]) -> tuple[set[str], int] | str:
+    """busybox halt.c's options, parsed as its `getopt32(argv, "d:+nfwi", &delay)` does: `-d SEC` (a number, also
+    `-dSEC`), `-n`, `-f`, `-w`, `-i`, letters grouped (`-fn`), `--` ends the options and other words are ignored.
+    Returns (flags, delay), or the text busybox prints on stderr before it exits with status 1: getopt's line and the
+    usage for an unknown option, xatoi_positive's line for a delay that is not a number in 0..INT_MAX."""
+    flags: set[str] = set()
+    delay = 0
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            break
+        if arg.startswith("--"):
+            return BadOption(f"{name}: unrecognized option '{arg}'", f"{name} {_HALT_USAGE}").text()
+        if not arg.startswith("-") or arg == "-":
+            continue
+        for j, letter in enumerate(arg[1:], start=1):
+            if letter == "d":
+                value = arg[j + 1 :]
+                if not value:
+                    if i == len(args):
+                        return BadOption(f"{name}: option requires an argument -- 'd'", f"{name} {_HALT_USAGE}").text()
+                    value = args[i]
+                    i += 1
+                if not value.isdecimal() or not value.isascii():
+                    return f"{name}: invalid number '{value}'\n"
+                if int(value) > 2**31 - 1:
+                    return f"{name}: number {value} is not in 0..{2**31 - 1} range\n"
+                delay = int(value)
+                break
+            if letter not in "nfwi":
+                return BadOption(f"{name}: invalid option -- '{letter}'", f"{name} {_HALT_USAGE}").text()
+            flags.add(letter)
+    return flags, delay
+
+
+def _halt(sh: Shell, name: str, args: list[str]) -> str:
+    """What busybox's halt_main does for `reboot` and `poweroff` (init/halt.c of the busybox 1.29 line, the
+    `BusyBox v1.29.3` of ESXi 6.7/7.0): sleep DELAY seconds, then with `-w` only write a wtmp record and stop;
+    without `-f` signal init, which runs the inittab's shutdown lines, `/bin/backup.sh 1` among them (F13); with
+    `-f` call reboot(2) at once, so no shutdown line runs and nothing is saved (F23). `-n` (do not sync the disks)
+    and `-i` (ignored by busybox) change nothing here. On success halt.c prints nothing, and init/init.c writes its
+    shutdown messages to the console, not to the session, which simply ends; no public capture of an ESXi session
+    printing anything for `reboot` was found, so this output is inferred from busybox's source."""
+    parsed = _halt_options(name, args)
+    if isinstance(parsed, str):
+        return parsed
+    flags, delay = parsed
+    if delay:
+        sh.host.advance(minutes=delay / 60)  # the sleep: crond keeps running meanwhile (F12)
+    if "w" in flags:
+        return ""
+    if "f" in flags:
         sh.host.power_loss()
         sh.cwd = "/"
-        with contextlib.suppress(EsxiStateError):  # a host that cannot boot stays off; history says why
-            sh.host.boot()
+        if name == "reboot":
+            with contextlib.suppress(EsxiStateError):  # a host that cannot boot stays off; history says why
+                sh.host.boot()
         return ""
-    sh.host.reboot()
+    if name == "reboot":
+        sh.host.reboot()
+    else:
+        sh.host.shutdown()
     sh.cwd = "/"
     return ""
+
+
+def reboot(sh: Shell, args: list[str]) -> str:
+    """busybox's reboot applet (the 6.7 tree has no /bin/reboot file of its own). `reboot` asks init for an
+    orderly reboot, with the shutdown backup (F13); `reboot -f` reboots at once without init: no shutdown backup,
+    like a power cut followed by a boot (F23). Prints nothing on success (see `_halt`)."""
+    return _halt(sh, "reboot", args)
 
 
 def poweroff(sh: Shell, args: list[str]) -> str:
-    sh.host.shutdown()
-    sh.cwd = "/"
-    return ""
+    """busybox's poweroff applet: `poweroff` shuts down through init, with the shutdown backup (F13), and the host
+    stays off; `poweroff -f` cuts the power at once and saves nothing (F23). Prints nothing on success."""
+    return _halt(sh, "poweroff", args)

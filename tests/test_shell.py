@@ -7,6 +7,7 @@ import re
 import pytest
 
 import esxistate as es
+from esxistate.shelltext import usage
 
 # Column headers copied from the facts file's samples.
 S3_TARDISK_HEADER = "Tardisk                  Space      Used"
@@ -234,12 +235,74 @@ def test_vib_install_and_remove_through_esxcli(host):
 
 
 def test_reboot_and_poweroff_from_the_shell(host):
+    """Both are busybox's halt applet (init/halt.c): on success it prints nothing, and without -f it signals init,
+    whose inittab shutdown lines run `/bin/backup.sh 1` (F13), so the change is saved on the way down."""
     host.shell("echo 10.0.0.7 x >> /etc/hosts")
     assert host.shell("reboot") == ""
     assert "10.0.0.7 x" in host.fs.read_text("/etc/hosts")  # the shutdown backup saved it (F13)
-    host.shell("poweroff")
-    assert not host.powered_on
+    host.shell("echo 10.0.0.8 y >> /etc/hosts")
+    assert host.shell("poweroff") == ""
+    assert not host.powered_on and host.history[-1].kind == "shutdown"
     assert host.shell("ls") == "sh: the host is powered off: boot it first\n"
+    host.boot()
+    assert "10.0.0.8 y" in host.fs.read_text("/etc/hosts")
+
+
+@pytest.mark.parametrize("command", ["reboot -f", "poweroff -f", "reboot -fn", "poweroff -n -f", "reboot now -f"])
+def test_a_forced_reboot_or_poweroff_saves_nothing(host, command):
+    """`-f` makes halt.c call reboot(2) at once instead of signalling init (busybox init/halt.c), so no inittab
+    shutdown line runs and the change not yet in state.tgz is lost, as with a power cut (F23). Letters group and
+    words that are not options are ignored, as busybox's getopt32 parses them."""
+    host.shell("echo 10.0.0.7 x >> /etc/hosts")
+    start = len(host.history)
+    assert host.shell(command) == ""
+    kinds = [e.kind for e in host.history[start:]]
+    assert "power-loss" in kinds and "backup" not in kinds and "shutdown" not in kinds
+    if command.startswith("poweroff"):
+        assert not host.powered_on
+        host.boot()
+    assert "10.0.0.7 x" not in host.fs.read_text("/etc/hosts")
+
+
+@pytest.mark.parametrize(
+    ("command", "first_line", "with_usage"),
+    [
+        ("reboot -x", "reboot: invalid option -- 'x'", True),
+        ("poweroff -fz", "poweroff: invalid option -- 'z'", True),
+        ("reboot --now", "reboot: unrecognized option '--now'", True),
+        ("reboot -d", "reboot: option requires an argument -- 'd'", True),
+        ("poweroff -d soon", "poweroff: invalid number 'soon'", False),
+        ("reboot -d -5", "reboot: invalid number '-5'", False),
+        ("reboot -d 99999999999", "reboot: number 99999999999 is not in 0..2147483647 range", False),
+    ],
+)
+def test_a_wrong_reboot_option_prints_busyboxs_error_and_changes_nothing(host, command, first_line, with_usage):
+    """halt.c parses `getopt32(argv, "d:+nfwi", &delay)`: an unknown option gets getopt's line and the applet's
+    usage `[-d DELAY] [-n] [-f]`; `d:+` takes a number, checked by xatoi_positive, whose error ends the applet.
+    Either way it exits 1 before doing anything (busybox init/halt.c, libbb/getopt32.c, libbb/xatonum)."""
+    host.shell("echo 10.0.0.7 x >> /etc/hosts")
+    events, clock = len(host.history), host.clock
+    out = host.shell(command)
+    name = command.split()[0]
+    assert out.splitlines()[0] == first_line
+    if with_usage:
+        assert out.endswith(usage(f"{name} [-d DELAY] [-n] [-f]"))
+    else:
+        assert out == first_line + "\n"
+    assert host.powered_on and len(host.history) == events and host.clock == clock
+    assert "10.0.0.7 x" in host.fs.read_text("/etc/hosts")
+
+
+def test_reboot_waits_its_delay_and_w_only_writes_wtmp(host):
+    """`-d SEC` sleeps first (halt.c `sleep(delay)`), and crond runs meanwhile: cron's 09:01 auto-backup.sh (F12,
+    F14) saves the change before a `reboot -f` that would have lost it (F23). `-w` only writes a wtmp record."""
+    assert host.clock.strftime("%H:%M:%S") == "09:00:00"
+    host.shell("echo 10.0.0.7 x >> /etc/hosts")
+    assert host.shell("poweroff -w") == "" and host.powered_on and host.history[-1].kind == "write"
+    assert host.shell("reboot -d 90 -w") == "" and host.powered_on
+    assert host.clock.strftime("%H:%M:%S") == "09:01:30"
+    assert host.shell("reboot -f") == ""
+    assert "10.0.0.7 x" in host.fs.read_text("/etc/hosts")  # saved by cron during the delay
 
 
 def test_cd_pwd_and_relative_paths(host):

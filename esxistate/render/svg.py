@@ -31,6 +31,7 @@ from typing import Any
 
 from .. import browser
 from ..errors import LayoutFailed  # re-exported: es.render.LayoutFailed
+from . import linked
 from .palette import PAPER
 
 __all__ = [
@@ -335,7 +336,8 @@ def display_bundle(
     player only wants the SVG). Never raises for a missing or failing layout program.
 
     A live, trusted notebook shows the SVG; a notebook opened without running it shows the PNG (JupyterLab renders
-    SVG only from trusted outputs); text-only tools read text/plain."""
+    SVG only from trusted outputs); text-only tools read text/plain. A diagram whose boxes carry links also gets
+    'text/html': the PNG with a link over each box (`linked`), which front ends rank first."""
     plain = plain_text(digraph) if text is None else text
     hint, picture = INSTALL_HINT, None
     try:
@@ -348,6 +350,9 @@ def display_bundle(
         bundle = {"image/svg+xml": fit_width(svg), "text/plain": plain}
         if picture is not None:
             bundle["image/png"] = picture
+            clickable = linked.linked_html(svg, picture, getattr(digraph, "title", "") or "diagram")
+            if clickable is not None and _wanted("text/html", include, exclude):
+                bundle["text/html"] = clickable  # boxes with links: the only form whose links a reader can click
         return filter_bundle(bundle, include, exclude)
     if hint == INSTALL_HINT and browser.IN_BROWSER:
         hint = browser.status()
