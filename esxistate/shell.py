@@ -95,9 +95,10 @@ class Shell:
         return f"[root@{self.host.hostname}:{where}] "
 
     def run(self, line: str) -> str:
-        """Run one command line (`;` separates commands) and return what the shell prints. A line longer than
-        `boundary.SHELL_LINE_MAX` characters is not read (the simulator's limit, see there). A bug inside a command
-        puts the host back as it was before that command and prints one line saying so, never a traceback."""
+        """Run one command line (`;` or a newline separates commands, `#` starts a comment) and return what the
+        shell prints. A line longer than `boundary.SHELL_LINE_MAX` characters is not read (the simulator's limit, see
+        there). A bug inside a command puts the host back as it was before that command and prints one line saying
+        so, never a traceback."""
         if not isinstance(line, str):
             return "sh: a command line is text\n"
         if len(line) > SHELL_LINE_MAX:
@@ -106,8 +107,9 @@ class Shell:
                 f"{SHELL_LINE_MAX}\n"
             )
         out = []
-        for part in _split_unquoted(line, ";"):
-            out.append(self._guarded(part))
+        for each in _split_unquoted(_without_comment(line), "\n"):  # a newline ends a command, as `;` does
+            for part in _split_unquoted(each, ";"):
+                out.append(self._guarded(part))
         return printable("".join(out))
 
     def _guarded(self, part: str) -> str:
@@ -208,6 +210,28 @@ def _filter(stage: str, text: str) -> str:
     if name in unsimulated.KNOWN:
         return unsimulated.line(name)
     return f"sh: {name}: not found\n"
+
+
+def _without_comment(line: str) -> str:
+    """`line` up to its comment: an unquoted `#` that begins a word starts a comment that runs to the end of the line
+    (POSIX Shell Command Language, 2.3 Token Recognition, rule 9; busybox ash reads it so). `a#b` is one word."""
+    quote, escaped = "", False
+    for i, ch in enumerate(line):
+        if escaped:
+            escaped = False
+        elif quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and quote == '"':
+                escaped = True
+        elif ch == "\\":
+            escaped = True
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t\n;|&<>()"):
+            end = line.find("\n", i)
+            return line[:i] if end < 0 else line[:i] + _without_comment(line[end:])
+    return line
 
 
 def _split_unquoted(line: str, sep: str) -> list[str]:

@@ -399,3 +399,29 @@ def test_running_load_ext_again_prints_nothing(capsys, ipython):
     assert "already loaded" not in capsys.readouterr().out
     ipython.run_cell("%esxi")
     assert "usage: %esxi COMMAND" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("line", "printed"),
+    [
+        ("echo x # a note", "x\n"),
+        ("# echo a; echo b", ""),  # the whole line is the comment, `;` included
+        ("echo x; # echo y", "x\n"),
+        ("echo a#b", "a#b\n"),  # `#` inside a word is part of it
+        ("echo 'a # b' # c", "a # b\n"),
+        ('echo "a # b"', "a # b\n"),
+        ("echo a\\#b \\# c", "a#b # c\n"),
+        ("echo x #comment\necho y", "x\ny\n"),  # a comment ends at the end of its line
+    ],
+)
+def test_an_unquoted_hash_that_begins_a_word_starts_a_comment(host, line, printed):
+    """POSIX Shell Command Language 2.3 (Token Recognition), rule 9: a `#` that begins a word discards it and the rest
+    of the line; ESXi's shell is busybox ash, which follows it. Quoted or escaped, or inside a word, it is a `#`."""
+    assert host.shell(line) == printed
+
+
+def test_a_comment_hides_a_command_and_its_redirection(host):
+    before = host.shell("cat /etc/motd")
+    assert host.shell("# echo gone > /etc/motd") == ""
+    assert host.shell("echo kept # > /etc/motd") == "kept\n"
+    assert host.shell("cat /etc/motd") == before
