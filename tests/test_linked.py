@@ -84,3 +84,22 @@ def test_a_diagram_without_links_gets_no_html_form():
     bundle = es.render.layer_stack(host, "/etc/motd")._repr_mimebundle_()
     assert "image/png" in bundle and "text/html" not in bundle
     assert linked.linked_html(bundle["image/svg+xml"], bundle["image/png"], "x") is None
+
+
+def test_links_stay_on_their_own_boxes_when_unlinked_boxes_come_between():
+    """Linked and unlinked nodes alternate: each link's rectangle must hold its own node's centre, never a
+    neighbour's (graphviz nests a linked node's shapes in one more <g> than an unlinked node's)."""
+    source = (
+        "digraph { node [shape=box];\n"
+        ' a [label="A, no link"];\n b [label="B", URL="b.ipynb", tooltip="to b"];\n'
+        ' c [label="C, no link"];\n d [label="D", URL="d.ipynb"];\n a -> b; b -> c; c -> d; }\n'
+    )
+    found = linked.boxes(svg.to_svg(source))
+    assert [(b.href, b.title) for b in found] == [("b.ipynb", "to b"), ("d.ipynb", "D")]
+    width_in, height_in, nodes = _plain_nodes(source)
+    page_w, page_h = width_in * 72 + 2 * PAD_PT, height_in * 72 + 2 * PAD_PT
+    for key, box in zip("bd", found, strict=True):
+        for other, (x, y, _, _) in nodes.items():
+            cx, cy = 100 * (x * 72 + PAD_PT) / page_w, 100 * ((height_in - y) * 72 + PAD_PT) / page_h
+            inside = box.left < cx < box.left + box.width and box.top < cy < box.top + box.height
+            assert inside == (other == key), (key, other, box)

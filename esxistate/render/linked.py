@@ -19,7 +19,9 @@ __all__ = ["Box", "boxes", "linked_html"]
 
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 _SHIFT = re.compile(r'class="graph" transform="scale\(([\d.]+) [\d.]+\) rotate\(0\) translate\(([-\d.]+) ([-\d.]+)\)"')
-_NODE = re.compile(r'<g id="node\d+" class="node">(.*?)</g>\n</g>', re.S)
+# one node's group: up to the next node's or edge's group (an unlinked node's group holds no nested <g>, a linked
+# one's does, so the group's own end tag cannot tell where it stops)
+_NODE = re.compile(r'<g id="node\d+" class="node">(.*?)(?=<g id="(?:node|edge)\d+" class=|</svg>)', re.S)
 _LINK = re.compile(r'<a xlink:href="([^"]*)"(?: xlink:title="([^"]*)")?')
 _OUTLINE = re.compile(r'<(?:path|polygon)\b[^>]*?(?:\bd|\bpoints)="([^"]*)"')
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
