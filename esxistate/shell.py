@@ -213,25 +213,39 @@ def _filter(stage: str, text: str) -> str:
 
 
 def _without_comment(line: str) -> str:
-    """`line` up to its comment: an unquoted `#` that begins a word starts a comment that runs to the end of the line
-    (POSIX Shell Command Language, 2.3 Token Recognition, rule 9; busybox ash reads it so). `a#b` is one word."""
-    quote, escaped = "", False
-    for i, ch in enumerate(line):
-        if escaped:
-            escaped = False
-        elif quote:
+    """`line` without its comments and line continuations, as busybox ash (ESXi's shell) reads it: an unquoted `#`
+    that begins a word starts a comment that runs to the end of its line (POSIX Shell Command Language 2.3, rule 9),
+    and a backslash before a newline, outside single quotes, joins the two lines (2.2.1). `a#b` and `a\\ #b` are
+    one word each; a quoted or escaped `#` is a `#`."""
+    out: list[str] = []
+    quote = ""
+    word_start = True  # the next character would begin a word
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "\\" and quote != "'":
+            if line.startswith("\n", i + 1):  # a continuation: both characters vanish
+                i += 2
+                continue
+            out.append(line[i : i + 2])
+            i += 2
+            word_start = False
+            continue
+        if quote:
             if ch == quote:
                 quote = ""
-            elif ch == "\\" and quote == '"':
-                escaped = True
-        elif ch == "\\":
-            escaped = True
         elif ch in "'\"":
             quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1] in " \t\n;|&<>()"):
+        elif ch == "#" and word_start:
             end = line.find("\n", i)
-            return line[:i] if end < 0 else line[:i] + _without_comment(line[end:])
-    return line
+            if end < 0:
+                break
+            i = end  # the newline itself ends the command
+            continue
+        out.append(ch)
+        word_start = not quote and ch in " \t\n;|&<>()"
+        i += 1
+    return "".join(out)
 
 
 def _split_unquoted(line: str, sep: str) -> list[str]:

@@ -412,12 +412,19 @@ def test_running_load_ext_again_prints_nothing(capsys, ipython):
         ('echo "a # b"', "a # b\n"),
         ("echo a\\#b \\# c", "a#b # c\n"),
         ("echo x #comment\necho y", "x\ny\n"),  # a comment ends at the end of its line
+        ("echo a\\ #b", "a #b\n"),  # the escaped space is part of the word, so `#b` does not begin one
+        ("echo x\\\necho y", "xecho y\n"),  # backslash-newline joins the lines (2.2.1)
+        ("echo 'a\\\nb'", "a\\\nb\n"),  # ... but not inside single quotes
     ],
 )
 def test_an_unquoted_hash_that_begins_a_word_starts_a_comment(host, line, printed):
     """POSIX Shell Command Language 2.3 (Token Recognition), rule 9: a `#` that begins a word discards it and the rest
     of the line; ESXi's shell is busybox ash, which follows it. Quoted or escaped, or inside a word, it is a `#`."""
     assert host.shell(line) == printed
+
+
+def test_a_thousand_comment_lines_are_read_in_one_pass(host):
+    assert host.shell("# a note\n" * 5000 + "echo done") == "done\n"
 
 
 def test_a_comment_hides_a_command_and_its_redirection(host):
