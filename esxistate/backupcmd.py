@@ -82,7 +82,8 @@ def _halt_options(name: str, args: list[str]) -> tuple[set[str], int] | str:
     """busybox halt.c's options, parsed as its `getopt32(argv, "d:+nfwi", &delay)` does: `-d SEC` (a number, also
     `-dSEC`), `-n`, `-f`, `-w`, `-i`, letters grouped (`-fn`), `--` ends the options and other words are ignored.
     Returns (flags, delay), or the text busybox prints on stderr before it exits with status 1: getopt's line and the
-    usage for an unknown option, xatoi_positive's line for a delay that is not a number in 0..INT_MAX."""
+    usage for an unknown option, xatoi_positive's line for a delay that is not a number in 0..INT_MAX (libbb/
+    xatonum_template.c: `invalid number` for no digits, a sign or a value past UINT_MAX, the range line otherwise)."""
     flags: set[str] = set()
     delay = 0
     i = 0
@@ -103,7 +104,8 @@ def _halt_options(name: str, args: list[str]) -> tuple[set[str], int] | str:
                         return BadOption(f"{name}: option requires an argument -- 'd'", f"{name} {_HALT_USAGE}").text()
                     value = args[i]
                     i += 1
-                if not value.isdecimal() or not value.isascii():
+                if not value.isdecimal() or not value.isascii() or int(value) > 2**32 - 1:
+                    # bb_strtoui sets ERANGE past UINT_MAX, which xstrtou_range_sfx reports as an invalid number
                     return f"{name}: invalid number '{value}'\n"
                 if int(value) > 2**31 - 1:
                     return f"{name}: number {value} is not in 0..{2**31 - 1} range\n"

@@ -273,7 +273,10 @@ def test_a_forced_reboot_or_poweroff_saves_nothing(host, command):
         ("reboot -d", "reboot: option requires an argument -- 'd'", True),
         ("poweroff -d soon", "poweroff: invalid number 'soon'", False),
         ("reboot -d -5", "reboot: invalid number '-5'", False),
-        ("reboot -d 99999999999", "reboot: number 99999999999 is not in 0..2147483647 range", False),
+        ("reboot -d 2147483648", "reboot: number 2147483648 is not in 0..2147483647 range", False),
+        ("reboot -d 4294967295", "reboot: number 4294967295 is not in 0..2147483647 range", False),
+        ("reboot -d 4294967296", "reboot: invalid number '4294967296'", False),  # past UINT_MAX: ERANGE
+        ("reboot -d 99999999999", "reboot: invalid number '99999999999'", False),
     ],
 )
 def test_a_wrong_reboot_option_prints_busyboxs_error_and_changes_nothing(host, command, first_line, with_usage):
