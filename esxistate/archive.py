@@ -397,7 +397,8 @@ def index(
             typeflag = buf[head + 156]
             size_field = buf[head + 124 : head + 136]
             if size_field[0] < 0x80 and size_field[:11].isdigit():
-                size = int(size_field[:11], 8) if b"8" not in size_field and b"9" not in size_field else -1
+                digits = size_field if size_field[11:].isdigit() else size_field[:11]  # 12 digits fill the field
+                size = int(digits, 8) if b"8" not in digits and b"9" not in digits else -1
             else:
                 size = _octal(size_field, "size", name)
             if size < 0:

@@ -138,12 +138,12 @@ def test_a_stream_that_ends_inside_a_straddling_member_is_truncated_not_short(wh
 @pytest.mark.parametrize(
     "name",
     [
-        "n" * 100,  # fills the name field: no NUL after it
+        "n" * 100,  # fills the name field, no NUL after it: the fast path's longest name
         "deep/" * 25 + "file",  # past 100 bytes: ustar's prefix field
         "caf\u00e9/na\u00efve",  # UTF-8 names
     ],
 )
-def test_headers_outside_the_fast_path_read_as_tarfile_reads_them(name):
+def test_headers_at_the_fast_paths_edge_and_past_it_read_as_tarfile_reads_them(name):
     raw = _tar([("x", b"1"), (name, b"payload" * 100), ("y", b"2")])
     with window(1024):
         assert _ours(gzip.compress(raw, mtime=0)) == _reference(raw)
@@ -178,3 +178,15 @@ def test_the_fast_path_still_refuses_what_it_must():
         archive.index(gzip.compress(bytes(raw), mtime=0))
     with pytest.raises(UnsafeArchive, match=r"'\.\.'"):
         archive.index(gzip.compress(_tar([("a", b"1"), ("x/../../etc", b"2")]), mtime=0))
+
+
+def test_a_size_of_twelve_octal_digits_with_no_terminator_is_read_whole():
+    """The size field is 12 bytes: GNU tar and libarchive write 12 digits with no NUL when the size needs them, and
+    tarfile reads all 12; reading 11 would cut the member short (000000000010 is 8 bytes, not 1)."""
+    raw = bytearray(_tar([("a", b"x" * 600), ("b", b"12345678")]))
+    head = 1536
+    raw[head + 124 : head + 136] = b"000000000010"
+    raw[head + 148 : head + 156] = b" " * 8
+    raw[head + 148 : head + 155] = f"{sum(raw[head : head + 512]):06o}\x00".encode()
+    assert _reference(bytes(raw))["b"][2] == b"12345678"
+    assert _ours(gzip.compress(bytes(raw), mtime=0)) == _reference(bytes(raw))
