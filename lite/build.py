@@ -32,6 +32,7 @@ import sys
 import tarfile
 import time
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,64 @@ COMPILED = [
     "esxistate.facts",
     "esxistate.magics",
 ]
+# Edits to the wheels the site ships, made before they are compiled: file -> [(text, replacement)], each text
+# found exactly once (the build stops otherwise, so a new version of a wheel cannot slip past them). They defer
+# imports the kernel's start pays for and never uses: IPython's `embed` pulls in its whole terminal front end
+# (prompt_toolkit) and `%pastebin` urllib.request with http.client and email; piplite needs unittest.mock only
+# while it installs a package. Pyodide starts with '' (the current folder) first on sys.path, and the kernel's
+# worker makes the lessons' folder current (/drive, which the page serves) before its first import (piplite):
+# every import then first asks the page, through the service worker, whether the folder changed (~140 requests
+# before lesson 00's first output). piplite takes it off while the kernel starts, and the kernel, once IPython
+# has put it back before site-packages, moves it last. Measured in Pyodide
+# (lite/pycompile.mjs's Python, under Node): the kernel's start (`import piplite.piplite, pyodide_kernel`) took
+# 2.8 s, 1.3 s of it IPython's terminal front end; 1.0 s with these edits.
+WHEEL_EDITS = {
+    "IPython/__init__.py": [
+        (
+            "from .terminal.embed import embed\n",
+            "\n\ndef embed(**kwargs):  # imported when called: the terminal front end is heavy\n"
+            "    from .terminal.embed import embed\n\n    return embed(**kwargs)\n\n\n",
+        )
+    ],
+    "IPython/core/magics/code.py": [
+        ("from urllib.request import Request, urlopen\n", ""),
+        (
+            "        request = Request(\n",
+            "        from urllib.request import Request, urlopen\n\n        request = Request(\n",
+        ),
+    ],
+    "piplite/__init__.py": [
+        (
+            "from .piplite import install\n",
+            "import sys\n\n"
+            "if '' in sys.path:  # the lessons' folder: each look there is a request to the page; back last soon\n"
+            "    sys.path.remove('')\n\n"
+            "from .piplite import install  # noqa: E402\n",
+        )
+    ],
+    "pyodide_kernel/interpreter.py": [
+        (
+            "        self.init_path()\n",
+            "        self.init_path()\n"
+            "        sys.path.remove('')  # the lessons' folder, last: see piplite\n"
+            "        sys.path.append('')\n",
+        )
+    ],
+    "piplite/piplite.py": [
+        ("from unittest.mock import patch\n", ""),
+        (
+            '    with patch("micropip.package_index.query_package"',
+            '    from unittest.mock import patch\n\n    with patch("micropip.package_index.query_package"',
+        ),
+    ],
+}
+# Files left out of the wheels: jedi's type stubs for third-party packages and Django (completion in the lessons
+# needs the standard library's and esxistate's own), 3 MB of the site.
+WHEEL_DROPS = ("jedi/third_party/django-stubs/", "jedi/third_party/typeshed/third_party/")
+# JupyterLite's service worker answers the kernel's file requests (/api/drive, /api/stdin) from the page; it also
+# takes every other request of the page and its workers and fetches it itself, which only adds a hop to each of the
+# site's ~200 files (its own cache is off). Edited so it leaves those to the browser: the text, its replacement.
+SERVICE_WORKER_EDIT = ("shouldDrop(t,a)||(n=maybeFromCache(e))", "n=null")
 FONTS_NOT_LOADED = (".eot", ".svg", ".ttf", ".woff")  # legacy copies of JupyterLab's icon fonts; browsers take woff2
 
 
@@ -238,8 +297,11 @@ def install_pyodide(out: Path, cache: Path, esx_whl: Path) -> dict[str, str]:
     if plain.exists():
         shutil.rmtree(plain)
     plain.mkdir()
+    edited = set[str]()
     for name in kept:
-        shutil.copy2(esx_whl if name == "esxistate" else wheels[name], plain)
+        edited |= edit_wheel(esx_whl if name == "esxistate" else wheels[name], plain)
+    if set(WHEEL_EDITS) - edited:
+        raise SystemExit(f"no wheel holds {sorted(set(WHEEL_EDITS) - edited)}: check WHEEL_EDITS")
     run(["node", ROOT / "lite" / "pycompile.mjs", core, plain, target, "--keep-source=esxistate", *COMPILED])
     for entry in kept.values():
         entry["sha256"] = sha256(target / entry["file_name"])
@@ -248,6 +310,32 @@ def install_pyodide(out: Path, cache: Path, esx_whl: Path) -> dict[str, str]:
     viz = npm_package(cache, f"@viz-js/viz@{VIZ}")
     shutil.copy2(viz / "dist" / "viz.js", target / "viz.js")
     return {name: entry["file_name"] for name, entry in kept.items()}
+
+
+def edit_wheel(wheel: Path, folder: Path) -> set[str]:
+    """Copy `wheel` into `folder` with WHEEL_EDITS made and WHEEL_DROPS left out; its RECORD lists what it holds
+    (an edited file's hash left empty, as RECORD allows)."""
+    with zipfile.ZipFile(wheel) as src:
+        items = [(info, src.read(info)) for info in src.infolist()]
+    record = next(info.filename for info, _ in items if info.filename.endswith(".dist-info/RECORD"))
+    kept, edited = [], set[str]()
+    for info, data in items:
+        if info.filename.startswith(WHEEL_DROPS):
+            continue
+        for text, replacement in WHEEL_EDITS.get(info.filename, []):
+            data = replace_once(data.decode(), text, replacement, f"{wheel.name}: {info.filename}").encode()
+            edited.add(info.filename)
+        kept.append((info, data))
+    names = {info.filename for info, _ in kept}
+    target = folder / wheel.name
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in kept:
+            if info.filename == record:
+                rows = [row.split(",") for row in data.decode().splitlines() if row]
+                rows = [[name, "", ""] if name in edited else [name, *rest] for name, *rest in rows if name in names]
+                data = "".join(",".join(row) + "\n" for row in rows).encode()
+            dst.writestr(info, data)
+    return edited
 
 
 def _entry(name: str, version: str, whl: Path, imports: list[str], depends: list[str]) -> dict:
@@ -263,6 +351,19 @@ def _entry(name: str, version: str, whl: Path, imports: list[str], depends: list
         "unvendored_tests": False,
         "shared_library": False,
     }
+
+
+def replace_once(source: str, text: str, replacement: str, where: str) -> str:
+    """`source` with `text` replaced; the build stops unless `text` is there exactly once (the edit was written
+    for another version of the file)."""
+    if source.count(text) != 1:
+        raise SystemExit(f"{where} does not hold {text!r} once: the edit no longer fits this version")
+    return source.replace(text, replacement)
+
+
+def edit_text(path: Path, text: str, replacement: str) -> None:
+    """Replace `text`, found exactly once in the file at `path`."""
+    path.write_text(replace_once(path.read_text(encoding="utf-8"), text, replacement, path.name), encoding="utf-8")
 
 
 def configure(out: Path) -> None:
@@ -340,6 +441,7 @@ def build(out: Path, cache: Path) -> Path:
     for font in (out / "build").iterdir():
         if font.suffix in FONTS_NOT_LOADED and font.name.startswith("fa-"):
             font.unlink()
+    edit_text(out / "service-worker.js", *SERVICE_WORKER_EDIT)
     configure(out)
     verify(out, files)
     log(f"site: {out} ({size_mb(out):.1f} MB), built in {time.monotonic() - started:.0f} s")
