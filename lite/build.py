@@ -136,12 +136,56 @@ WHEEL_EDITS = {
     ],
 }
 # Files left out of the wheels: jedi's type stubs for third-party packages and Django (completion in the lessons
-# needs the standard library's and esxistate's own), 3 MB of the site.
-WHEEL_DROPS = ("jedi/third_party/django-stubs/", "jedi/third_party/typeshed/third_party/")
+# needs the standard library's and esxistate's own), 3 MB of the site, and those of Python 2's standard library,
+# which jedi reads only for Python 2 (typeshed.py's _get_typeshed_directories): 195 of the 753 files Pyodide
+# unpacks for jedi at every start.
+WHEEL_DROPS = (
+    "jedi/third_party/django-stubs/",
+    "jedi/third_party/typeshed/third_party/",
+    "jedi/third_party/typeshed/stdlib/2/",
+)
 # JupyterLite's service worker answers the kernel's file requests (/api/drive, /api/stdin) from the page; it also
 # takes every other request of the page and its workers and fetches it itself, which only adds a hop to each of the
 # site's ~200 files (its own cache is off). Edited so it leaves those to the browser: the text, its replacement.
 SERVICE_WORKER_EDIT = ("shouldDrop(t,a)||(n=maybeFromCache(e))", "n=null")
+# JupyterLab plugins the lessons never use, left off in the site (each one the page would start before the lesson
+# opens): language servers (none run in a browser), terminals (none either), Mermaid, MathJax and viewers of file
+# types the course has none of, workspaces, the settings editor, the running-sessions side bar, the help links to
+# web sites, the property inspector and the log console.
+DISABLED_PLUGINS = (
+    "@jupyterlab/apputils-extension:announcements",
+    "@jupyterlab/audio-extension:plugin",
+    "@jupyterlab/csvviewer-extension:csv",
+    "@jupyterlab/csvviewer-extension:tsv",
+    "@jupyterlab/fileeditor-extension:language-server",
+    "@jupyterlab/help-extension:jupyter-forum",
+    "@jupyterlab/help-extension:resources",
+    "@jupyterlab/json-lines-extension:factory",
+    "@jupyterlab/logconsole-extension:plugin",
+    "@jupyterlab/lsp-extension:code-extractor-manager",
+    "@jupyterlab/lsp-extension:feature",
+    "@jupyterlab/lsp-extension:settings",
+    "@jupyterlab/lsp-extension:tracker",
+    "@jupyterlab/mathjax-extension:plugin",
+    "@jupyterlab/mermaid-extension:context-commands",
+    "@jupyterlab/mermaid-extension:core",
+    "@jupyterlab/mermaid-extension:factory",
+    "@jupyterlab/mermaid-extension:markdown",
+    "@jupyterlab/notebook-extension:language-server",
+    "@jupyterlab/pdf-extension:factory",
+    "@jupyterlab/running-extension:sidebar",
+    "@jupyterlab/settingeditor-extension:form-ui",
+    "@jupyterlab/settingeditor-extension:plugin",
+    "@jupyterlab/terminal-extension:open-folder-in-terminal",
+    "@jupyterlab/terminal-extension:plugin",
+    "@jupyterlab/vega5-extension:factory",
+    "@jupyterlab/video-extension:plugin",
+    "@jupyterlab/workspaces-extension:commands",
+    "@jupyterlab/workspaces-extension:indicator",
+    "@jupyterlab/workspaces-extension:menu",
+    "@jupyterlab/workspaces-extension:sidebar",
+    "@jupyterlite/application-extension:lsp-connection-manager",
+)
 FONTS_NOT_LOADED = (".eot", ".svg", ".ttf", ".woff")  # legacy copies of JupyterLab's icon fonts; browsers take woff2
 
 
@@ -379,9 +423,7 @@ def configure(out: Path) -> None:
         loadPyodideOptions={"packages": PRELOAD},
     )
     data["exposeAppInBrowser"] = True  # window.jupyterapp: the browser test opens lessons through JupyterLab's commands
-    data["disabledExtensions"] = sorted(
-        {*data.get("disabledExtensions", []), "@jupyterlab/apputils-extension:announcements"}
-    )
+    data["disabledExtensions"] = sorted({*data.get("disabledExtensions", []), *DISABLED_PLUGINS})
     path.write_text(json.dumps(config, indent=2) + "\n")
 
 
