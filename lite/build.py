@@ -87,14 +87,14 @@ COMPILED = [
 # Edits to the wheels the site ships, made before they are compiled: file -> [(text, replacement)], each text
 # found exactly once (the build stops otherwise, so a new version of a wheel cannot slip past them). They defer
 # imports the kernel's start pays for and never uses: IPython's `embed` pulls in its whole terminal front end
-# (prompt_toolkit) and `%pastebin` urllib.request with http.client and email; piplite needs unittest.mock only
-# while it installs a package. Pyodide starts with '' (the current folder) first on sys.path, and the kernel's
-# worker makes the lessons' folder current (/drive, which the page serves) before its first import (piplite):
+# (prompt_toolkit) and `%pastebin` urllib.request with http.client and email; piplite needs unittest.mock and
+# micropip only while it installs a package. Pyodide starts with '' (the current folder) first on sys.path, and
+# the kernel's worker makes the lessons' folder current (/drive, which the page serves) before its first import:
 # every import then first asks the page, through the service worker, whether the folder changed (~140 requests
 # before lesson 00's first output). piplite takes it off while the kernel starts, and the kernel, once IPython
 # has put it back before site-packages, moves it last. Measured in Pyodide
 # (lite/pycompile.mjs's Python, under Node): the kernel's start (`import piplite.piplite, pyodide_kernel`) took
-# 2.8 s, 1.3 s of it IPython's terminal front end; 1.0 s with these edits.
+# 2.8 s, 1.3 s of it IPython's terminal front end; 0.8-0.9 s with these edits.
 WHEEL_EDITS = {
     "IPython/__init__.py": [
         (
@@ -129,9 +129,24 @@ WHEEL_EDITS = {
     ],
     "piplite/piplite.py": [
         ("from unittest.mock import patch\n", ""),
+        (  # Python 3.14 evaluates annotations only when asked: the signatures naming micropip's types stay
+            "import micropip\nfrom micropip.package_index import CompatibilityLayer, ProjectInfo\n"
+            "from micropip.package_index import query_package as _MP_QUERY_PACKAGE\n",
+            "",
+        ),
+        (
+            "    info = ProjectInfo._compatible_only(",
+            "    from micropip.package_index import ProjectInfo\n\n    info = ProjectInfo._compatible_only(",
+        ),
+        (
+            "    return await _MP_QUERY_PACKAGE(",
+            "    from micropip.package_index import query_package as _MP_QUERY_PACKAGE\n\n"
+            "    return await _MP_QUERY_PACKAGE(",
+        ),
         (
             '    with patch("micropip.package_index.query_package"',
-            '    from unittest.mock import patch\n\n    with patch("micropip.package_index.query_package"',
+            "    from unittest.mock import patch\n\n    import micropip\n\n"
+            '    with patch("micropip.package_index.query_package"',
         ),
     ],
 }

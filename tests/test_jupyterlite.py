@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,115 @@ def test_the_build_refuses_a_preloaded_package_missing_from_the_lock(tmp_path):
     (out / "jupyter-lite.json").write_text(json.dumps(config))
     with pytest.raises(SystemExit, match="'b' is preloaded but not in the lock"):
         build.verify(out, {"a": "a.whl"})
+
+
+def _wheel(path, files):
+    """A wheel at `path` holding `files` (name -> text) and a RECORD that lists each with a hash."""
+    import zipfile
+
+    record = "demo-1.0.dist-info/RECORD"
+    rows = "".join(f"{name},sha256=x,{len(text)}\n" for name, text in files.items()) + f"{record},,\n"
+    with zipfile.ZipFile(path, "w") as whl:
+        for name, text in {**files, record: rows}.items():
+            whl.writestr(name, text)
+    return path
+
+
+def _wheel_files(path):
+    import zipfile
+
+    with zipfile.ZipFile(path) as whl:
+        return {name: whl.read(name).decode() for name in whl.namelist()}
+
+
+def test_a_shipped_wheel_gets_its_edits_loses_its_dropped_files_and_its_record_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "WHEEL_EDITS", {"demo/a.py": [("import heavy\n", "")]})
+    monkeypatch.setattr(build, "WHEEL_DROPS", ("demo/stubs/",))
+    files = {"demo/a.py": "import heavy\nx = 1\n", "demo/b.py": "y = 2\n", "demo/stubs/os.pyi": "..."}
+    src = _wheel(tmp_path / "demo-1.0-py3-none-any.whl", files)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert build.edit_wheel(src, out) == {"demo/a.py"}
+    shipped = _wheel_files(out / src.name)
+    assert shipped["demo/a.py"] == "x = 1\n" and shipped["demo/b.py"] == "y = 2\n"
+    assert "demo/stubs/os.pyi" not in shipped
+    rows = {row.split(",")[0]: row for row in shipped["demo-1.0.dist-info/RECORD"].splitlines()}
+    assert set(rows) == set(shipped)  # what it holds, no more, no less
+    assert rows["demo/a.py"] == "demo/a.py,,"  # an edited file's hash is no longer the one PyPI's wheel had
+    assert rows["demo/b.py"] == "demo/b.py,sha256=x,6"
+
+
+def test_a_wheel_edit_that_no_longer_fits_its_file_stops_the_build(tmp_path, monkeypatch):
+    """A new version of a wheel must not slip past an edit: the text is gone, or there twice."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for source in ("x = 1\n", "import heavy\nimport heavy\n"):
+        monkeypatch.setattr(build, "WHEEL_EDITS", {"demo/a.py": [("import heavy\n", "")]})
+        src = _wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/a.py": source})
+        with pytest.raises(SystemExit, match="does not hold 'import heavy"):
+            build.edit_wheel(src, out)
+
+
+def test_the_lessons_folder_goes_last_on_the_kernels_path(monkeypatch):
+    """The kernel's folder (/drive) is served by the page: looked at first, every import costs a request. piplite
+    (the worker's first import) takes '' off; the kernel, after IPython put it back before site-packages, moves it
+    last."""
+    ((text, replacement),) = build.WHEEL_EDITS["piplite/__init__.py"]
+    monkeypatch.setattr(sys, "path", ["", "/lib/python3.14", "/lib/python3.14/site-packages"])
+    exec(replacement.removesuffix("from .piplite import install  # noqa: E402\n"), {})
+    assert sys.path == ["/lib/python3.14", "/lib/python3.14/site-packages"]
+    ((text, replacement),) = build.WHEEL_EDITS["pyodide_kernel/interpreter.py"]
+    monkeypatch.setattr(sys, "path", ["/lib/python3.14", "", "/lib/python3.14/site-packages"])
+    exec(textwrap.dedent(replacement.removeprefix(text)), {"sys": sys})
+    assert sys.path == ["/lib/python3.14", "/lib/python3.14/site-packages", ""]
+
+
+def test_the_site_leaves_off_plugins_but_none_a_lesson_needs(tmp_path):
+    (tmp_path / "jupyter-lite.json").write_text(json.dumps({"jupyter-config-data": {"disabledExtensions": ["x:y"]}}))
+    build.configure(tmp_path)
+    data = json.loads((tmp_path / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    assert set(data["disabledExtensions"]) == {"x:y", *build.DISABLED_PLUGINS}
+    needed = (
+        "notebook-extension:tracker",
+        "notebook-extension:factory",
+        "jupyterlab-manager",
+        "pyodide-kernel",
+        "mainmenu",
+        "rendermime",
+        "filebrowser-extension:browser",
+        "docmanager",
+    )
+    assert not [p for p in build.DISABLED_PLUGINS if any(n in p for n in needed)]
+
+
+def test_the_local_server_lets_the_browser_keep_files_and_reuse_its_connection(tmp_path):
+    import http.client
+
+    (tmp_path / "pyodide.mjs").write_text("export {};")
+    (tmp_path / "a.wasm").write_bytes(b"\0asm")
+    with serve.serving(tmp_path) as url:
+        connection = http.client.HTTPConnection(url.removeprefix("http://"))
+        seen = []
+        for name in ("pyodide.mjs", "a.wasm", "missing.js"):
+            connection.request("GET", f"/{name}")
+            response = connection.getresponse()
+            response.read()
+            seen.append((response.status, response.getheader("Content-Type"), response.will_close))
+            assert response.getheader("Cache-Control") == f"max-age={serve.MAX_AGE_S}"
+        connection.close()
+    assert seen[:2] == [(200, "text/javascript", False), (200, "application/wasm", False)]
+    assert seen[2][0] == 404
+
+
+def test_the_service_worker_edit_fits_once_or_the_build_stops():
+    text, replacement = build.SERVICE_WORKER_EDIT
+    worker = f"let n=null;shouldBroadcast(a)?n=broadcastOne(t,a):{text},n&&e.respondWith(n)"
+    assert build.replace_once(worker, text, replacement, "sw") == (
+        "let n=null;shouldBroadcast(a)?n=broadcastOne(t,a):n=null,n&&e.respondWith(n)"
+    )
+    for drifted in (worker.replace(text, "shouldDrop(t,a)"), worker + worker):
+        with pytest.raises(SystemExit, match="sw does not hold"):
+            build.replace_once(drifted, text, replacement, "sw")
 
 
 def _cell(mimes=(), **kw):
