@@ -201,6 +201,34 @@ DISABLED_PLUGINS = (
     "@jupyterlab/workspaces-extension:sidebar",
     "@jupyterlite/application-extension:lsp-connection-manager",
 )
+# A warm open starts the Python kernel's worker as the page starts, not once JupyterLab has loaded, opened the
+# lesson and asked for a kernel (2-3 s later): Pyodide then starts while JupyterLab does. lab/index.html starts
+# the worker (only when a lesson is named and the site's service worker already controls the page, which the
+# worker's file requests need), the worker starts loading Pyodide at once, and the kernel takes that worker and
+# that Pyodide instead of starting its own. Each edit: the text, its replacement.
+PRESTART_IMPORTS = "import piplite.piplite, pyodide_kernel, esxistate"
+KERNEL_STATIC = "extensions/@jupyterlite/pyodide-kernel-extension/static"
+PRESTART_KERNEL_EDIT = (
+    'initWorker(e){let t=e=>new Worker(e,{type:"module"});',
+    "initWorker(e){let t=e=>{let p=globalThis.litePrestartedKernel;"
+    'return p&&p.url===e.href?(globalThis.litePrestartedKernel=null,p.worker):new Worker(e,{type:"module"})};',
+)
+PRESTART_WORKER_EDIT = ("this._pyodide=await n({indexURL:s,", "this._pyodide=await (self.litePrestart||n)({indexURL:s,")
+PRESTART_WORKER = """self.litePrestart=null;if(self.location.search==="?prestart"){
+const i=new URL(INDEX,self.location.href).href;
+const p=import(i+"pyodide.mjs").then(m=>m.loadPyodide({indexURL:i,packages:PACKAGES}))
+.then(async y=>(await y.runPythonAsync(IMPORTS),y));
+self.litePrestart=o=>p.then(y=>(y.setStdout({batched:o.stdout}),y.setStderr({batched:o.stderr}),y));}
+"""
+PRESTART_PAGE = """<script>
+      (function () {  // the kernel's worker, started now: see lite/build.py
+        const lesson = new URLSearchParams(location.search).get("path") || "";
+        if (!lesson.endsWith(".ipynb") || !(navigator.serviceWorker && navigator.serviceWorker.controller)) return;
+        const url = new URL(WORKER, location.href).href;
+        window.litePrestartedKernel = { url, worker: new Worker(url + "?prestart", { type: "module" }) };
+      })();
+    </script>
+    """
 FONTS_NOT_LOADED = (".eot", ".svg", ".ttf", ".woff")  # legacy copies of JupyterLab's icon fonts; browsers take woff2
 
 
@@ -425,6 +453,26 @@ def edit_text(path: Path, text: str, replacement: str) -> None:
     path.write_text(replace_once(path.read_text(encoding="utf-8"), text, replacement, path.name), encoding="utf-8")
 
 
+def prestart_kernel(out: Path) -> None:
+    """Let a warm open start the kernel's worker and its Pyodide with the page (see PRESTART_KERNEL_EDIT)."""
+    static = out / KERNEL_STATIC
+    text, replacement = PRESTART_KERNEL_EDIT
+    (kernel,) = [path for path in static.glob("*.js") if text in path.read_text(encoding="utf-8")] or [None]
+    if kernel is None:
+        raise SystemExit(f"no file of {KERNEL_STATIC} starts the kernel's worker: the edit no longer fits")
+    edit_text(kernel, text, replacement)
+    (worker,) = static.glob("comlink.worker.*.js")
+    edit_text(worker, *PRESTART_WORKER_EDIT)
+    index = os.path.relpath(out / "static" / "pyodide", static) + "/"
+    prelude = PRESTART_WORKER.replace("INDEX", json.dumps(index)).replace("PACKAGES", json.dumps(PRELOAD))
+    prelude = prelude.replace("IMPORTS", json.dumps(PRESTART_IMPORTS))
+    worker.write_text(prelude + worker.read_text(encoding="utf-8"), encoding="utf-8")
+    page = out / "lab" / "index.html"
+    worker_url = json.dumps(os.path.relpath(worker, page.parent))
+    config = '<script id="jupyter-config-data"'
+    edit_text(page, config, PRESTART_PAGE.replace("WORKER", worker_url) + config)
+
+
 def configure(out: Path) -> None:
     """The Pyodide kernel's settings in the built jupyter-lite.json: the site's own Pyodide, no PyPI fallback,
     esxistate preloaded."""
@@ -499,6 +547,7 @@ def build(out: Path, cache: Path) -> Path:
         if font.suffix in FONTS_NOT_LOADED and font.name.startswith("fa-"):
             font.unlink()
     edit_text(out / "service-worker.js", *SERVICE_WORKER_EDIT)
+    prestart_kernel(out)
     configure(out)
     verify(out, files)
     log(f"site: {out} ({size_mb(out):.1f} MB), built in {time.monotonic() - started:.0f} s")

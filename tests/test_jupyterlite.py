@@ -383,3 +383,30 @@ def test_lesson_runs_top_to_bottom_in_the_browser_with_nothing_leaving_127_0_0_1
             assert any(word in click["after"] for word in ("Correct.", "Not quite.", "Give an answer first.")), click
     assert drive.outside(requests) == []
     assert any("/static/pyodide/pyodide.asm.wasm" in u for u in everything)  # the kernel worker's requests are seen
+
+
+@pytest.mark.exe("chromium")
+@pytest.mark.exe("npm")
+@pytest.mark.exe("node")
+@pytest.mark.parametrize("lesson", ["00-start-here.ipynb", "05-when-backups-run.ipynb"])
+def test_a_lesson_opened_again_runs_in_the_kernel_started_with_the_page(site, chromium, lesson):
+    """Opened again (the site's service worker now controls the page), the page starts the kernel's worker
+    before JupyterLab, and the lesson's kernel is that worker's: the lesson still runs top to bottom, widgets
+    live."""
+    page, requests, _, kernels = chromium
+    controlled = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
+    if not page.evaluate(controlled):  # this test alone: the site's first open installs its service worker
+        page.goto(f"{site}/lab/index.html")
+        page.wait_for_function(controlled, timeout=120_000)
+        page.wait_for_function("() => !!window.jupyterapp", timeout=120_000)
+    drive.close_lessons(page)  # else JupyterLab reopens them beside this one
+    requests.clear()
+    run = drive.run_lesson(page, site, lesson, timeout_s=420, fresh_page=True)
+    assert page.evaluate("() => window.litePrestartedKernel === null")  # started with the page, then taken
+    assert run.kernel_id not in kernels
+    kernels.append(run.kernel_id)
+    assert drive.problems(run, drive.expected_outputs(NOTEBOOKS / lesson)) == []
+    clicks = drive.click_widgets(page)
+    assert sorted(c["kind"] for c in clicks) == [k for k in ("quiz", "timeline") if _shows(lesson, k.title())]
+    assert all(click["after"] != click["before"] for click in clicks), clicks
+    assert drive.outside(requests) == []
