@@ -281,6 +281,31 @@ def test_the_service_worker_edit_fits_once_or_the_build_stops():
             build.replace_once(drifted, text, replacement, "sw")
 
 
+def test_a_warm_open_starts_the_kernels_worker_with_the_page(tmp_path):
+    """The page starts the worker, the worker starts Pyodide at once, the kernel takes both; a site whose files
+    no longer hold the texts edited stops the build."""
+    static = tmp_path / build.KERNEL_STATIC
+    static.mkdir(parents=True)
+    (tmp_path / "lab").mkdir()
+    kernel_text, _ = build.PRESTART_KERNEL_EDIT
+    (static / "393.js").write_text(f"class K{{{kernel_text}return t(u)}}}}")
+    (static / "9.js").write_text("other chunk")
+    worker_text, _ = build.PRESTART_WORKER_EDIT
+    (static / "comlink.worker.abc.js").write_text(f"async initRuntime(e){{{worker_text}stdout:x}})}}")
+    (tmp_path / "lab" / "index.html").write_text('<head><script id="jupyter-config-data">{}</script></head>')
+    build.prestart_kernel(tmp_path)
+    assert "litePrestartedKernel" in (static / "393.js").read_text()
+    worker = (static / "comlink.worker.abc.js").read_text()
+    assert worker.startswith("self.litePrestart=null;") and "(self.litePrestart||n)" in worker
+    assert '"../../../../static/pyodide/"' in worker and json.dumps(build.PRELOAD) in worker
+    page = (tmp_path / "lab" / "index.html").read_text()
+    assert '"../extensions/@jupyterlite/pyodide-kernel-extension/static/comlink.worker.abc.js"' in page
+    assert page.index("litePrestartedKernel") < page.index('<script id="jupyter-config-data">')
+    (static / "393.js").write_text("class K{initWorker(e){return new Worker(e)}}")
+    with pytest.raises(SystemExit, match="starts the kernel's worker"):
+        build.prestart_kernel(tmp_path)
+
+
 def _cell(mimes=(), **kw):
     return {
         "code": True,
