@@ -217,7 +217,7 @@ PRESTART_WORKER_EDIT = ("this._pyodide=await n({indexURL:s,", "this._pyodide=awa
 PRESTART_WORKER = """self.litePrestart=null;if(self.location.search==="?prestart"){
 const i=new URL(INDEX,self.location.href).href;
 const p=import(i+"pyodide.mjs").then(m=>m.loadPyodide({indexURL:i,packages:PACKAGES}))
-.then(async y=>(await y.runPythonAsync(IMPORTS),y));
+.then(async y=>(performance.mark("pyodide-up"),await y.runPythonAsync(IMPORTS),performance.mark("kernel-imported"),y));
 self.litePrestart=o=>p.then(y=>(y.setStdout({batched:o.stdout}),y.setStderr({batched:o.stderr}),y));}
 """
 PRESTART_PAGE = """<script>

@@ -135,11 +135,12 @@ async (path) => {
 """
 _KERNEL_ID = "() => window.jupyterapp.shell.currentWidget.context.sessionContext.session.kernel.id"
 # When the kernel's worker fetched what (its own performance timeline: the worker's network events reach the page
-# late while Python keeps the worker busy), on the page's clock.
+# late while Python keeps the worker busy), on the page's clock; and the marks a worker started with the page sets.
 _WORKER_FETCHES = """
 () => performance.getEntriesByType('resource').map(e => [e.name, performance.timeOrigin + e.startTime,
                                                           performance.timeOrigin + e.responseEnd])
 """
+_WORKER_MARKS = "() => performance.getEntriesByType('mark').map(e => [e.name, performance.timeOrigin + e.startTime])"
 # The milestones of a lesson's start, each seen from the kernel's worker. Their order depends on the open: on a
 # warm one the page starts the worker at once and Pyodide, the kernel and esxistate load while JupyterLab starts
 # (lite/build.py's PRESTART_KERNEL_EDIT); on a cold one the worker starts once JupyterLab has opened the lesson.
@@ -147,6 +148,8 @@ PHASES = {
     "worker": "the kernel's worker starts",
     "wasm": "the worker has fetched Pyodide (pyodide.asm.wasm)",
     "wheels": "the worker has fetched every wheel of the lock (Pyodide unpacks them as it starts)",
+    "pyodide-up": "Pyodide is up, the wheels unpacked (a warm open)",
+    "kernel-imported": "the kernel (IPython) and esxistate are imported (a warm open)",
     "esxistate": "esxistate is imported and starts fetching viz.js (a cold open: by the lesson's first cell)",
     "python": "JupyterLab has asked for the kernel and Pyodide is up: the kernel mounts the lessons' folder",
     "output": "the lesson's first output shows",
@@ -236,6 +239,9 @@ def _phases(workers: list[Any], seen: list[float], started_epoch_ms: float, firs
         drive = [begin for url, begin, _ in fetches if "/api/drive" in url]
         if drive:
             phases["python"] = (drive[0] - started_epoch_ms) / 1000
+        for mark, at_ms in worker.evaluate(_WORKER_MARKS):
+            if mark in PHASES:
+                phases[mark] = (at_ms - started_epoch_ms) / 1000
         viz = [begin for url, begin, _ in fetches if url.endswith("/viz.js")]
         if viz:
             phases["esxistate"] = (viz[0] - started_epoch_ms) / 1000
