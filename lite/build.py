@@ -37,6 +37,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+if str(ROOT) not in sys.path:  # run as `python3 lite/build.py` from a checkout: esxistate is beside lite/
+    sys.path.insert(0, str(ROOT))
+
+from esxistate import browser  # noqa: E402  # the kernel worker's early start loads viz.js as esxistate would
 
 # Versions that go together: the kernel 0.8.6 is built for Pyodide 314.0.6 (its constants.PYODIDE_VERSION).
 JUPYTERLITE = ["jupyterlite-core==0.8.6", "jupyterlite-pyodide-kernel==0.8.6", "jupyter_server>=2"]
@@ -216,6 +220,7 @@ PRESTART_KERNEL_EDIT = (
 PRESTART_WORKER_EDIT = ("this._pyodide=await n({indexURL:s,", "this._pyodide=await (self.litePrestart||n)({indexURL:s,")
 PRESTART_WORKER = """self.litePrestart=null;if(self.location.search==="?prestart"){
 const i=new URL(INDEX,self.location.href).href;
+VIZ;
 const p=import(i+"pyodide.mjs").then(m=>m.loadPyodide({indexURL:i,packages:PACKAGES}))
 .then(async y=>(performance.mark("pyodide-up"),await y.runPythonAsync(IMPORTS),performance.mark("kernel-imported"),y));
 self.litePrestart=o=>p.then(y=>(y.setStdout({batched:o.stdout}),y.setStderr({batched:o.stderr}),y));}
@@ -466,6 +471,7 @@ def prestart_kernel(out: Path) -> None:
     index = os.path.relpath(out / "static" / "pyodide", static) + "/"
     prelude = PRESTART_WORKER.replace("INDEX", json.dumps(index)).replace("PACKAGES", json.dumps(PRELOAD))
     prelude = prelude.replace("IMPORTS", json.dumps(PRESTART_IMPORTS))
+    prelude = prelude.replace("VIZ", browser.loader_js("i").strip())  # diagrams' layout engine, loading meanwhile
     worker.write_text(prelude + worker.read_text(encoding="utf-8"), encoding="utf-8")
     page = out / "lab" / "index.html"
     worker_url = json.dumps(os.path.relpath(worker, page.parent))

@@ -150,7 +150,7 @@ PHASES = {
     "wheels": "the worker has fetched every wheel of the lock (Pyodide unpacks them as it starts)",
     "pyodide-up": "Pyodide is up, the wheels unpacked (a warm open)",
     "kernel-imported": "the kernel (IPython) and esxistate are imported (a warm open)",
-    "esxistate": "esxistate is imported and starts fetching viz.js (a cold open: by the lesson's first cell)",
+    "esxistate": "viz.js is fetched: as a warm open's worker starts, or by the lesson's first `import esxistate`",
     "python": "JupyterLab has asked for the kernel and Pyodide is up: the kernel mounts the lessons' folder",
     "output": "the lesson's first output shows",
 }

@@ -298,6 +298,7 @@ def test_a_warm_open_starts_the_kernels_worker_with_the_page(tmp_path):
     worker = (static / "comlink.worker.abc.js").read_text()
     assert worker.startswith("self.litePrestart=null;") and "(self.litePrestart||n)" in worker
     assert '"../../../../static/pyodide/"' in worker and json.dumps(build.PRELOAD) in worker
+    assert 'import(new URL("viz.js", i).href)' in worker  # Graphviz loads while Pyodide starts
     page = (tmp_path / "lab" / "index.html").read_text()
     assert '"../extensions/@jupyterlite/pyodide-kernel-extension/static/comlink.worker.abc.js"' in page
     assert page.index("litePrestartedKernel") < page.index('<script id="jupyter-config-data">')
