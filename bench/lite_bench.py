@@ -6,13 +6,15 @@ Prints the site's size, then the time from opening the lesson's page to its firs
 cold (a new browser profile, nothing cached) and warm (the same profile again, the browser's cache full), each
 against its bar. Runs are interleaved (cold, warm, cold, warm, ...: a burst of load from another process moves one
 pair, not every sample of one side) and each figure is the minimum, median and maximum; the verdict is taken on
-the median. Then where the time went (the median of each phase of lite/drive.py's PHASES) and every request the
-browser made that left 127.0.0.1 (there must be none). Build the site first with `python3 lite/build.py`.
+the median. Then where the time went (when each milestone of lite/drive.py's PHASES was reached, median), the
+requests per open, and every request the browser made that left 127.0.0.1 (there must be none). The machine's
+load average is printed with the timings: they move with it. Build the site first with `python3 lite/build.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -28,20 +30,23 @@ from lite.build import size_mb  # noqa: E402
 BARS = {"size_mb": 40.0, "cold_s": 20.0, "warm_s": 6.0}
 
 
+def load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def spread(times: list[float]) -> str:
     return f"min {min(times):.1f} / median {statistics.median(times):.1f} / max {max(times):.1f} s"
 
 
 def phase_lines(runs: list[drive.LessonRun]) -> list[str]:
-    """The median length of each phase between two milestones, over the runs that reached both."""
-    lines, before = [], None
+    """When each milestone of lite/drive.py's PHASES was reached (the median over the runs that reached it), in
+    the order reached."""
+    reached = []
     for milestone, what in drive.PHASES.items():
-        reached = [r.phases for r in runs if milestone in r.phases and (before is None or before in r.phases)]
-        lengths = [phases[milestone] - (phases[before] if before else 0) for phases in reached]
-        if lengths:
-            lines.append(f"  {statistics.median(lengths):5.1f} s  {what}")
-        before = milestone
-    return lines
+        times = [r.phases[milestone] for r in runs if milestone in r.phases]
+        if times:
+            reached.append((statistics.median(times), what))
+    return [f"  at {at:4.1f} s  {what}" for at, what in sorted(reached)]
 
 
 def main() -> int:
@@ -57,6 +62,7 @@ def main() -> int:
         return 1
     size = size_mb(args.site)
     print(f"site size: {size:.1f} MB (bar <= {BARS['size_mb']:.0f} MB) {'ok' if size <= BARS['size_mb'] else 'OVER'}")
+    print(f"load average before: {load()}")
     runs: dict[str, list[drive.LessonRun]] = {"cold": [], "warm": []}
     requests: list[str] = []
     with serve.serving(args.site) as url, sync_playwright() as p:
@@ -77,7 +83,9 @@ def main() -> int:
         print(f"{what}: {spread(times)} ({each}) (bar <= {bar:.0f} s) {verdict}")
         print("\n".join(phase_lines(runs[label])))
     outside = drive.outside(requests)
-    print(f"requests: {len(requests)}, leaving 127.0.0.1: {len(outside)} {outside[:5]}")
+    per_open = len(requests) / (2 * args.runs)
+    print(f"requests: {len(requests)} ({per_open:.0f} per open), leaving 127.0.0.1: {len(outside)} {outside[:5]}")
+    print(f"load average after: {load()}")
     return 0
 
 

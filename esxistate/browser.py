@@ -19,7 +19,7 @@ import json
 import sys
 from typing import Any
 
-__all__ = ["IN_BROWSER", "VIZ_FILE", "layout_svg", "missing_file", "start", "status"]
+__all__ = ["IN_BROWSER", "VIZ_FILE", "layout_svg", "loader_js", "missing_file", "start", "status"]
 
 IN_BROWSER = sys.platform == "emscripten"
 VIZ_FILE = "viz.js"  # @viz-js/viz's ES module, served beside pyodide.mjs by lite/build.py
@@ -66,7 +66,14 @@ def start() -> None:
         base = str(pyodide_js._api.config.indexURL)  # where pyodide.mjs came from
     except (ImportError, AttributeError):
         base = str(js.location.href)
-    run_js(_LOADER % {"name": _GLOBAL, "file": VIZ_FILE, "base": json.dumps(base)})
+    run_js(loader_js(json.dumps(base)))
+
+
+def loader_js(base: str) -> str:
+    """JavaScript that begins loading viz.js from the folder the JavaScript expression `base` names (once per
+    worker) and evaluates to the promise of it. `start()` runs it; the site's kernel worker runs it as it starts,
+    before Pyodide is up, when the page starts that worker early (lite/build.py)."""
+    return _LOADER % {"name": _GLOBAL, "file": VIZ_FILE, "base": base}
 
 
 def _instance() -> Any:

@@ -32,10 +32,15 @@ import sys
 import tarfile
 import time
 import venv
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+if str(ROOT) not in sys.path:  # run as `python3 lite/build.py` from a checkout: esxistate is beside lite/
+    sys.path.insert(0, str(ROOT))
+
+from esxistate import browser  # noqa: E402  # the kernel worker's early start loads viz.js as esxistate would
 
 # Versions that go together: the kernel 0.8.6 is built for Pyodide 314.0.6 (its constants.PYODIDE_VERSION).
 JUPYTERLITE = ["jupyterlite-core==0.8.6", "jupyterlite-pyodide-kernel==0.8.6", "jupyter_server>=2"]
@@ -83,6 +88,152 @@ COMPILED = [
     "esxistate.facts",
     "esxistate.magics",
 ]
+# Edits to the wheels the site ships, made before they are compiled: file -> [(text, replacement)], each text
+# found exactly once (the build stops otherwise, so a new version of a wheel cannot slip past them). They defer
+# imports the kernel's start pays for and never uses: IPython's `embed` pulls in its whole terminal front end
+# (prompt_toolkit) and `%pastebin` urllib.request with http.client and email; piplite needs unittest.mock and
+# micropip only while it installs a package. Pyodide starts with '' (the current folder) first on sys.path, and
+# the kernel's worker makes the lessons' folder current (/drive, which the page serves) before its first import:
+# every import then first asks the page, through the service worker, whether the folder changed (~140 requests
+# before lesson 00's first output). piplite takes it off while the kernel starts, and the kernel, once IPython
+# has put it back before site-packages, moves it last. Measured in Pyodide
+# (lite/pycompile.mjs's Python, under Node): the kernel's start (`import piplite.piplite, pyodide_kernel`) took
+# 2.8 s, 1.3 s of it IPython's terminal front end; 0.8-0.9 s with these edits.
+WHEEL_EDITS = {
+    "IPython/__init__.py": [
+        (
+            "from .terminal.embed import embed\n",
+            "\n\ndef embed(**kwargs):  # imported when called: the terminal front end is heavy\n"
+            "    from .terminal.embed import embed\n\n    return embed(**kwargs)\n\n\n",
+        )
+    ],
+    "IPython/core/magics/code.py": [
+        ("from urllib.request import Request, urlopen\n", ""),
+        (
+            "        request = Request(\n",
+            "        from urllib.request import Request, urlopen\n\n        request = Request(\n",
+        ),
+    ],
+    "piplite/__init__.py": [
+        (
+            "from .piplite import install\n",
+            "import sys\n\n"
+            "if '' in sys.path:  # the lessons' folder: each look there is a request to the page; back last soon\n"
+            "    sys.path.remove('')\n\n"
+            "from .piplite import install  # noqa: E402\n",
+        )
+    ],
+    "pyodide_kernel/interpreter.py": [
+        (
+            "        self.init_path()\n",
+            "        self.init_path()\n"
+            "        sys.path.remove('')  # the lessons' folder, last: see piplite\n"
+            "        sys.path.append('')\n",
+        )
+    ],
+    "piplite/piplite.py": [
+        ("from unittest.mock import patch\n", ""),
+        (  # Python 3.14 evaluates annotations only when asked: the signatures naming micropip's types stay
+            "import micropip\nfrom micropip.package_index import CompatibilityLayer, ProjectInfo\n"
+            "from micropip.package_index import query_package as _MP_QUERY_PACKAGE\n",
+            "",
+        ),
+        (
+            "    info = ProjectInfo._compatible_only(",
+            "    from micropip.package_index import ProjectInfo\n\n    info = ProjectInfo._compatible_only(",
+        ),
+        (
+            "    return await _MP_QUERY_PACKAGE(",
+            "    from micropip.package_index import query_package as _MP_QUERY_PACKAGE\n\n"
+            "    return await _MP_QUERY_PACKAGE(",
+        ),
+        (
+            '    with patch("micropip.package_index.query_package"',
+            "    from unittest.mock import patch\n\n    import micropip\n\n"
+            '    with patch("micropip.package_index.query_package"',
+        ),
+    ],
+}
+# Files left out of the wheels: jedi's type stubs for third-party packages and Django (completion in the lessons
+# needs the standard library's and esxistate's own), 3 MB of the site, and those of Python 2's standard library,
+# which jedi reads only for Python 2 (typeshed.py's _get_typeshed_directories): 195 of the 753 files Pyodide
+# unpacks for jedi at every start.
+WHEEL_DROPS = (
+    "jedi/third_party/django-stubs/",
+    "jedi/third_party/typeshed/third_party/",
+    "jedi/third_party/typeshed/stdlib/2/",
+)
+# JupyterLite's service worker answers the kernel's file requests (/api/drive, /api/stdin) from the page; it also
+# takes every other request of the page and its workers and fetches it itself, which only adds a hop to each of the
+# site's ~200 files (its own cache is off). Edited so it leaves those to the browser: the text, its replacement.
+SERVICE_WORKER_EDIT = ("shouldDrop(t,a)||(n=maybeFromCache(e))", "n=null")
+# JupyterLab plugins the lessons never use, left off in the site (each one the page would start before the lesson
+# opens): language servers (none run in a browser), terminals (none either), Mermaid, MathJax and viewers of file
+# types the course has none of, workspaces, the settings editor, the running-sessions side bar, the help links to
+# web sites, the property inspector and the log console.
+DISABLED_PLUGINS = (
+    "@jupyterlab/apputils-extension:announcements",
+    "@jupyterlab/audio-extension:plugin",
+    "@jupyterlab/csvviewer-extension:csv",
+    "@jupyterlab/csvviewer-extension:tsv",
+    "@jupyterlab/fileeditor-extension:language-server",
+    "@jupyterlab/help-extension:jupyter-forum",
+    "@jupyterlab/help-extension:resources",
+    "@jupyterlab/json-lines-extension:factory",
+    "@jupyterlab/logconsole-extension:plugin",
+    "@jupyterlab/lsp-extension:code-extractor-manager",
+    "@jupyterlab/lsp-extension:feature",
+    "@jupyterlab/lsp-extension:settings",
+    "@jupyterlab/lsp-extension:tracker",
+    "@jupyterlab/mathjax-extension:plugin",
+    "@jupyterlab/mermaid-extension:context-commands",
+    "@jupyterlab/mermaid-extension:core",
+    "@jupyterlab/mermaid-extension:factory",
+    "@jupyterlab/mermaid-extension:markdown",
+    "@jupyterlab/notebook-extension:language-server",
+    "@jupyterlab/pdf-extension:factory",
+    "@jupyterlab/running-extension:sidebar",
+    "@jupyterlab/settingeditor-extension:form-ui",
+    "@jupyterlab/settingeditor-extension:plugin",
+    "@jupyterlab/terminal-extension:open-folder-in-terminal",
+    "@jupyterlab/terminal-extension:plugin",
+    "@jupyterlab/vega5-extension:factory",
+    "@jupyterlab/video-extension:plugin",
+    "@jupyterlab/workspaces-extension:commands",
+    "@jupyterlab/workspaces-extension:indicator",
+    "@jupyterlab/workspaces-extension:menu",
+    "@jupyterlab/workspaces-extension:sidebar",
+    "@jupyterlite/application-extension:lsp-connection-manager",
+)
+# A warm open starts the Python kernel's worker as the page starts, not once JupyterLab has loaded, opened the
+# lesson and asked for a kernel (2-3 s later): Pyodide then starts while JupyterLab does. lab/index.html starts
+# the worker (only when a lesson is named and the site's service worker already controls the page, which the
+# worker's file requests need), the worker starts loading Pyodide at once, and the kernel takes that worker and
+# that Pyodide instead of starting its own. Each edit: the text, its replacement.
+PRESTART_IMPORTS = "import piplite.piplite, pyodide_kernel, esxistate"
+KERNEL_STATIC = "extensions/@jupyterlite/pyodide-kernel-extension/static"
+PRESTART_KERNEL_EDIT = (
+    'initWorker(e){let t=e=>new Worker(e,{type:"module"});',
+    "initWorker(e){let t=e=>{let p=globalThis.litePrestartedKernel;"
+    'return p&&p.url===e.href?(globalThis.litePrestartedKernel=null,p.worker):new Worker(e,{type:"module"})};',
+)
+PRESTART_WORKER_EDIT = ("this._pyodide=await n({indexURL:s,", "this._pyodide=await (self.litePrestart||n)({indexURL:s,")
+PRESTART_WORKER = """self.litePrestart=null;if(self.location.search==="?prestart"){
+const i=new URL(INDEX,self.location.href).href;
+VIZ;
+const p=import(i+"pyodide.mjs").then(m=>m.loadPyodide({indexURL:i,packages:PACKAGES}))
+.then(async y=>(performance.mark("pyodide-up"),await y.runPythonAsync(IMPORTS),performance.mark("kernel-imported"),y));
+self.litePrestart=o=>p.then(y=>(y.setStdout({batched:o.stdout}),y.setStderr({batched:o.stderr}),y));}
+"""
+PRESTART_PAGE = """<script>
+      (function () {  // the kernel's worker, started now: see lite/build.py
+        const lesson = new URLSearchParams(location.search).get("path") || "";
+        if (!lesson.endsWith(".ipynb") || !(navigator.serviceWorker && navigator.serviceWorker.controller)) return;
+        const url = new URL(WORKER, location.href).href;
+        window.litePrestartedKernel = { url, worker: new Worker(url + "?prestart", { type: "module" }) };
+      })();
+    </script>
+    """
 FONTS_NOT_LOADED = (".eot", ".svg", ".ttf", ".woff")  # legacy copies of JupyterLab's icon fonts; browsers take woff2
 
 
@@ -238,8 +389,11 @@ def install_pyodide(out: Path, cache: Path, esx_whl: Path) -> dict[str, str]:
     if plain.exists():
         shutil.rmtree(plain)
     plain.mkdir()
+    edited = set[str]()
     for name in kept:
-        shutil.copy2(esx_whl if name == "esxistate" else wheels[name], plain)
+        edited |= edit_wheel(esx_whl if name == "esxistate" else wheels[name], plain)
+    if set(WHEEL_EDITS) - edited:
+        raise SystemExit(f"no wheel holds {sorted(set(WHEEL_EDITS) - edited)}: check WHEEL_EDITS")
     run(["node", ROOT / "lite" / "pycompile.mjs", core, plain, target, "--keep-source=esxistate", *COMPILED])
     for entry in kept.values():
         entry["sha256"] = sha256(target / entry["file_name"])
@@ -248,6 +402,32 @@ def install_pyodide(out: Path, cache: Path, esx_whl: Path) -> dict[str, str]:
     viz = npm_package(cache, f"@viz-js/viz@{VIZ}")
     shutil.copy2(viz / "dist" / "viz.js", target / "viz.js")
     return {name: entry["file_name"] for name, entry in kept.items()}
+
+
+def edit_wheel(wheel: Path, folder: Path) -> set[str]:
+    """Copy `wheel` into `folder` with WHEEL_EDITS made and WHEEL_DROPS left out; its RECORD lists what it holds
+    (an edited file's hash left empty, as RECORD allows)."""
+    with zipfile.ZipFile(wheel) as src:
+        items = [(info, src.read(info)) for info in src.infolist()]
+    record = next(info.filename for info, _ in items if info.filename.endswith(".dist-info/RECORD"))
+    kept, edited = [], set[str]()
+    for info, data in items:
+        if info.filename.startswith(WHEEL_DROPS):
+            continue
+        for text, replacement in WHEEL_EDITS.get(info.filename, []):
+            data = replace_once(data.decode(), text, replacement, f"{wheel.name}: {info.filename}").encode()
+            edited.add(info.filename)
+        kept.append((info, data))
+    names = {info.filename for info, _ in kept}
+    target = folder / wheel.name
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info, data in kept:
+            if info.filename == record:
+                rows = [row.split(",") for row in data.decode().splitlines() if row]
+                rows = [[name, "", ""] if name in edited else [name, *rest] for name, *rest in rows if name in names]
+                data = "".join(",".join(row) + "\n" for row in rows).encode()
+            dst.writestr(info, data)
+    return edited
 
 
 def _entry(name: str, version: str, whl: Path, imports: list[str], depends: list[str]) -> dict:
@@ -265,6 +445,40 @@ def _entry(name: str, version: str, whl: Path, imports: list[str], depends: list
     }
 
 
+def replace_once(source: str, text: str, replacement: str, where: str) -> str:
+    """`source` with `text` replaced; the build stops unless `text` is there exactly once (the edit was written
+    for another version of the file)."""
+    if source.count(text) != 1:
+        raise SystemExit(f"{where} does not hold {text!r} once: the edit no longer fits this version")
+    return source.replace(text, replacement)
+
+
+def edit_text(path: Path, text: str, replacement: str) -> None:
+    """Replace `text`, found exactly once in the file at `path`."""
+    path.write_text(replace_once(path.read_text(encoding="utf-8"), text, replacement, path.name), encoding="utf-8")
+
+
+def prestart_kernel(out: Path) -> None:
+    """Let a warm open start the kernel's worker and its Pyodide with the page (see PRESTART_KERNEL_EDIT)."""
+    static = out / KERNEL_STATIC
+    text, replacement = PRESTART_KERNEL_EDIT
+    (kernel,) = [path for path in static.glob("*.js") if text in path.read_text(encoding="utf-8")] or [None]
+    if kernel is None:
+        raise SystemExit(f"no file of {KERNEL_STATIC} starts the kernel's worker: the edit no longer fits")
+    edit_text(kernel, text, replacement)
+    (worker,) = static.glob("comlink.worker.*.js")
+    edit_text(worker, *PRESTART_WORKER_EDIT)
+    index = os.path.relpath(out / "static" / "pyodide", static) + "/"
+    prelude = PRESTART_WORKER.replace("INDEX", json.dumps(index)).replace("PACKAGES", json.dumps(PRELOAD))
+    prelude = prelude.replace("IMPORTS", json.dumps(PRESTART_IMPORTS))
+    prelude = prelude.replace("VIZ", browser.loader_js("i").strip())  # diagrams' layout engine, loading meanwhile
+    worker.write_text(prelude + worker.read_text(encoding="utf-8"), encoding="utf-8")
+    page = out / "lab" / "index.html"
+    worker_url = json.dumps(os.path.relpath(worker, page.parent))
+    config = '<script id="jupyter-config-data"'
+    edit_text(page, config, PRESTART_PAGE.replace("WORKER", worker_url) + config)
+
+
 def configure(out: Path) -> None:
     """The Pyodide kernel's settings in the built jupyter-lite.json: the site's own Pyodide, no PyPI fallback,
     esxistate preloaded."""
@@ -278,9 +492,7 @@ def configure(out: Path) -> None:
         loadPyodideOptions={"packages": PRELOAD},
     )
     data["exposeAppInBrowser"] = True  # window.jupyterapp: the browser test opens lessons through JupyterLab's commands
-    data["disabledExtensions"] = sorted(
-        {*data.get("disabledExtensions", []), "@jupyterlab/apputils-extension:announcements"}
-    )
+    data["disabledExtensions"] = sorted({*data.get("disabledExtensions", []), *DISABLED_PLUGINS})
     path.write_text(json.dumps(config, indent=2) + "\n")
 
 
@@ -340,6 +552,8 @@ def build(out: Path, cache: Path) -> Path:
     for font in (out / "build").iterdir():
         if font.suffix in FONTS_NOT_LOADED and font.name.startswith("fa-"):
             font.unlink()
+    edit_text(out / "service-worker.js", *SERVICE_WORKER_EDIT)
+    prestart_kernel(out)
     configure(out)
     verify(out, files)
     log(f"site: {out} ({size_mb(out):.1f} MB), built in {time.monotonic() - started:.0f} s")

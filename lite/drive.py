@@ -67,7 +67,7 @@ class LessonRun:
     seconds_total: float
     kernel_id: str = ""
     screenshots: list[Path] = field(default_factory=list)
-    phases: dict[str, float] = field(default_factory=dict)  # milestone -> seconds after the start (see _PHASES)
+    phases: dict[str, float] = field(default_factory=dict)  # milestone -> seconds after the start (see PHASES)
 
 
 def expected_outputs(notebook: Path) -> list[dict[str, int]]:
@@ -110,11 +110,11 @@ def outside(urls: list[str]) -> list[str]:
     return sorted({u for u, p in parts if p.scheme not in ("data", "blob") and p.hostname != "127.0.0.1"})
 
 
-# Open a lesson in the JupyterLab already on the page, in a kernel of its own: close the lesson before it without
-# saving it, shut every running kernel down (closing a notebook leaves its kernel running), then open the lesson
-# with a new kernel, so each lesson starts from a Python that has run nothing, as a student's does.
-_OPEN_IN_NEW_KERNEL = """
-async (path) => {
+# Close every lesson open in the JupyterLab on the page without saving it, and shut every running kernel down
+# (closing a notebook leaves its kernel running). JupyterLab then remembers no lesson open: a page loaded next
+# opens only the lesson its address names.
+_CLOSE_LESSONS = """
+async () => {
   const app = window.jupyterapp;
   for (const widget of [...app.shell.widgets('main')]) {
     if (widget.context) widget.context.model.dirty = false;
@@ -124,24 +124,35 @@ async (path) => {
   for (const session of [...app.serviceManager.sessions.running()]) {
     await app.serviceManager.sessions.shutdown(session.id);
   }
-  await app.commands.execute('docmanager:open', {path, factory: 'Notebook', kernel: {name: 'python'}});
+}
+"""
+# Then open a lesson with a new kernel, so each lesson starts from a Python that has run nothing, as a student's
+# does.
+_OPEN_IN_NEW_KERNEL = """
+async (path) => {
+  await window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook', kernel: {name: 'python'}});
 }
 """
 _KERNEL_ID = "() => window.jupyterapp.shell.currentWidget.context.sessionContext.session.kernel.id"
 # When the kernel's worker fetched what (its own performance timeline: the worker's network events reach the page
-# late while Python keeps the worker busy), on the page's clock.
+# late while Python keeps the worker busy), on the page's clock; and the marks a worker started with the page sets.
 _WORKER_FETCHES = """
 () => performance.getEntriesByType('resource').map(e => [e.name, performance.timeOrigin + e.startTime,
                                                           performance.timeOrigin + e.responseEnd])
 """
-# The milestones of a lesson's start, in order, and what each phase between two of them is made of.
+_WORKER_MARKS = "() => performance.getEntriesByType('mark').map(e => [e.name, performance.timeOrigin + e.startTime])"
+# The milestones of a lesson's start, each seen from the kernel's worker. Their order depends on the open: on a
+# warm one the page starts the worker at once and Pyodide, the kernel and esxistate load while JupyterLab starts
+# (lite/build.py's PRESTART_KERNEL_EDIT); on a cold one the worker starts once JupyterLab has opened the lesson.
 PHASES = {
-    "worker": "JupyterLab starts, opens the lesson and starts the kernel's worker",
-    "wasm": "the worker loads Pyodide (pyodide.asm.wasm fetched)",
-    "wheels": "every wheel of the lock fetched (in parallel with Pyodide compiling and starting)",
-    "python": "Pyodide compiles and starts Python, which unpacks the wheels (then the worker mounts /drive)",
-    "esxistate": "the worker imports the kernel (IPython), then the first cell imports esxistate",
-    "output": "the first cell builds and boots its host and prints",
+    "worker": "the kernel's worker starts",
+    "wasm": "the worker has fetched Pyodide (pyodide.asm.wasm)",
+    "wheels": "the worker has fetched every wheel of the lock (Pyodide unpacks them as it starts)",
+    "pyodide-up": "Pyodide is up, the wheels unpacked (a warm open)",
+    "kernel-imported": "the kernel (IPython) and esxistate are imported (a warm open)",
+    "esxistate": "viz.js is fetched: as a warm open's worker starts, or by the lesson's first `import esxistate`",
+    "python": "JupyterLab has asked for the kernel and Pyodide is up: the kernel mounts the lessons' folder",
+    "output": "the lesson's first output shows",
 }
 
 
@@ -174,6 +185,7 @@ def run_lesson(
     if fresh_page:
         page.goto(f"{base_url}/lab/index.html?path={name}", timeout=timeout_s * 1000)
     else:
+        close_lessons(page, settle_ms=0)
         page.evaluate(_OPEN_IN_NEW_KERNEL, name)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_s * 1000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=timeout_s * 1000)
@@ -201,6 +213,13 @@ def run_lesson(
     return run
 
 
+def close_lessons(page: Any, *, settle_ms: int = 1000) -> None:
+    """Close every lesson of the JupyterLab on `page` and shut its kernels down (see _CLOSE_LESSONS), and give
+    JupyterLab `settle_ms` to remember that none is open (for a page loaded next)."""
+    page.evaluate(_CLOSE_LESSONS)
+    page.wait_for_timeout(settle_ms)
+
+
 def _phases(workers: list[Any], seen: list[float], started_epoch_ms: float, first: float) -> dict[str, float]:
     """Seconds from the start to each milestone of PHASES that the kernel's worker shows."""
     phases: dict[str, float] = {}
@@ -220,6 +239,9 @@ def _phases(workers: list[Any], seen: list[float], started_epoch_ms: float, firs
         drive = [begin for url, begin, _ in fetches if "/api/drive" in url]
         if drive:
             phases["python"] = (drive[0] - started_epoch_ms) / 1000
+        for mark, at_ms in worker.evaluate(_WORKER_MARKS):
+            if mark in PHASES:
+                phases[mark] = (at_ms - started_epoch_ms) / 1000
         viz = [begin for url, begin, _ in fetches if url.endswith("/viz.js")]
         if viz:
             phases["esxistate"] = (viz[0] - started_epoch_ms) / 1000

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,141 @@ def test_the_build_refuses_a_preloaded_package_missing_from_the_lock(tmp_path):
         build.verify(out, {"a": "a.whl"})
 
 
+def _wheel(path, files):
+    """A wheel at `path` holding `files` (name -> text) and a RECORD that lists each with a hash."""
+    import zipfile
+
+    record = "demo-1.0.dist-info/RECORD"
+    rows = "".join(f"{name},sha256=x,{len(text)}\n" for name, text in files.items()) + f"{record},,\n"
+    with zipfile.ZipFile(path, "w") as whl:
+        for name, text in {**files, record: rows}.items():
+            whl.writestr(name, text)
+    return path
+
+
+def _wheel_files(path):
+    import zipfile
+
+    with zipfile.ZipFile(path) as whl:
+        return {name: whl.read(name).decode() for name in whl.namelist()}
+
+
+def test_a_shipped_wheel_gets_its_edits_loses_its_dropped_files_and_its_record_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "WHEEL_EDITS", {"demo/a.py": [("import heavy\n", "")]})
+    monkeypatch.setattr(build, "WHEEL_DROPS", ("demo/stubs/",))
+    files = {"demo/a.py": "import heavy\nx = 1\n", "demo/b.py": "y = 2\n", "demo/stubs/os.pyi": "..."}
+    src = _wheel(tmp_path / "demo-1.0-py3-none-any.whl", files)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert build.edit_wheel(src, out) == {"demo/a.py"}
+    shipped = _wheel_files(out / src.name)
+    assert shipped["demo/a.py"] == "x = 1\n" and shipped["demo/b.py"] == "y = 2\n"
+    assert "demo/stubs/os.pyi" not in shipped
+    rows = {row.split(",")[0]: row for row in shipped["demo-1.0.dist-info/RECORD"].splitlines()}
+    assert set(rows) == set(shipped)  # what it holds, no more, no less
+    assert rows["demo/a.py"] == "demo/a.py,,"  # an edited file's hash is no longer the one PyPI's wheel had
+    assert rows["demo/b.py"] == "demo/b.py,sha256=x,6"
+
+
+def test_a_wheel_edit_that_no_longer_fits_its_file_stops_the_build(tmp_path, monkeypatch):
+    """A new version of a wheel must not slip past an edit: the text is gone, or there twice."""
+    out = tmp_path / "out"
+    out.mkdir()
+    for source in ("x = 1\n", "import heavy\nimport heavy\n"):
+        monkeypatch.setattr(build, "WHEEL_EDITS", {"demo/a.py": [("import heavy\n", "")]})
+        src = _wheel(tmp_path / "demo-1.0-py3-none-any.whl", {"demo/a.py": source})
+        with pytest.raises(SystemExit, match="does not hold 'import heavy"):
+            build.edit_wheel(src, out)
+
+
+def test_the_lessons_folder_goes_last_on_the_kernels_path(monkeypatch):
+    """The kernel's folder (/drive) is served by the page: looked at first, every import costs a request. piplite
+    (the worker's first import) takes '' off; the kernel, after IPython put it back before site-packages, moves it
+    last."""
+    ((text, replacement),) = build.WHEEL_EDITS["piplite/__init__.py"]
+    monkeypatch.setattr(sys, "path", ["", "/lib/python3.14", "/lib/python3.14/site-packages"])
+    exec(replacement.removesuffix("from .piplite import install  # noqa: E402\n"), {})
+    assert sys.path == ["/lib/python3.14", "/lib/python3.14/site-packages"]
+    ((text, replacement),) = build.WHEEL_EDITS["pyodide_kernel/interpreter.py"]
+    monkeypatch.setattr(sys, "path", ["/lib/python3.14", "", "/lib/python3.14/site-packages"])
+    exec(textwrap.dedent(replacement.removeprefix(text)), {"sys": sys})
+    assert sys.path == ["/lib/python3.14", "/lib/python3.14/site-packages", ""]
+
+
+def test_the_site_leaves_off_plugins_but_none_a_lesson_needs(tmp_path):
+    (tmp_path / "jupyter-lite.json").write_text(json.dumps({"jupyter-config-data": {"disabledExtensions": ["x:y"]}}))
+    build.configure(tmp_path)
+    data = json.loads((tmp_path / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    assert set(data["disabledExtensions"]) == {"x:y", *build.DISABLED_PLUGINS}
+    needed = (
+        "notebook-extension:tracker",
+        "notebook-extension:factory",
+        "jupyterlab-manager",
+        "pyodide-kernel",
+        "mainmenu",
+        "rendermime",
+        "filebrowser-extension:browser",
+        "docmanager",
+    )
+    assert not [p for p in build.DISABLED_PLUGINS if any(n in p for n in needed)]
+
+
+def test_the_local_server_lets_the_browser_keep_files_and_reuse_its_connection(tmp_path):
+    import http.client
+
+    (tmp_path / "pyodide.mjs").write_text("export {};")
+    (tmp_path / "a.wasm").write_bytes(b"\0asm")
+    with serve.serving(tmp_path) as url:
+        connection = http.client.HTTPConnection(url.removeprefix("http://"))
+        seen = []
+        for name in ("pyodide.mjs", "a.wasm", "missing.js"):
+            connection.request("GET", f"/{name}")
+            response = connection.getresponse()
+            response.read()
+            seen.append((response.status, response.getheader("Content-Type"), response.will_close))
+            assert response.getheader("Cache-Control") == f"max-age={serve.MAX_AGE_S}"
+        connection.close()
+    assert seen[:2] == [(200, "text/javascript", False), (200, "application/wasm", False)]
+    assert seen[2][0] == 404
+
+
+def test_the_service_worker_edit_fits_once_or_the_build_stops():
+    text, replacement = build.SERVICE_WORKER_EDIT
+    worker = f"let n=null;shouldBroadcast(a)?n=broadcastOne(t,a):{text},n&&e.respondWith(n)"
+    assert build.replace_once(worker, text, replacement, "sw") == (
+        "let n=null;shouldBroadcast(a)?n=broadcastOne(t,a):n=null,n&&e.respondWith(n)"
+    )
+    for drifted in (worker.replace(text, "shouldDrop(t,a)"), worker + worker):
+        with pytest.raises(SystemExit, match="sw does not hold"):
+            build.replace_once(drifted, text, replacement, "sw")
+
+
+def test_a_warm_open_starts_the_kernels_worker_with_the_page(tmp_path):
+    """The page starts the worker, the worker starts Pyodide at once, the kernel takes both; a site whose files
+    no longer hold the texts edited stops the build."""
+    static = tmp_path / build.KERNEL_STATIC
+    static.mkdir(parents=True)
+    (tmp_path / "lab").mkdir()
+    kernel_text, _ = build.PRESTART_KERNEL_EDIT
+    (static / "393.js").write_text(f"class K{{{kernel_text}return t(u)}}}}")
+    (static / "9.js").write_text("other chunk")
+    worker_text, _ = build.PRESTART_WORKER_EDIT
+    (static / "comlink.worker.abc.js").write_text(f"async initRuntime(e){{{worker_text}stdout:x}})}}")
+    (tmp_path / "lab" / "index.html").write_text('<head><script id="jupyter-config-data">{}</script></head>')
+    build.prestart_kernel(tmp_path)
+    assert "litePrestartedKernel" in (static / "393.js").read_text()
+    worker = (static / "comlink.worker.abc.js").read_text()
+    assert worker.startswith("self.litePrestart=null;") and "(self.litePrestart||n)" in worker
+    assert '"../../../../static/pyodide/"' in worker and json.dumps(build.PRELOAD) in worker
+    assert 'import(new URL("viz.js", i).href)' in worker  # Graphviz loads while Pyodide starts
+    page = (tmp_path / "lab" / "index.html").read_text()
+    assert '"../extensions/@jupyterlite/pyodide-kernel-extension/static/comlink.worker.abc.js"' in page
+    assert page.index("litePrestartedKernel") < page.index('<script id="jupyter-config-data">')
+    (static / "393.js").write_text("class K{initWorker(e){return new Worker(e)}}")
+    with pytest.raises(SystemExit, match="starts the kernel's worker"):
+        build.prestart_kernel(tmp_path)
+
+
 def _cell(mimes=(), **kw):
     return {
         "code": True,
@@ -273,3 +409,30 @@ def test_lesson_runs_top_to_bottom_in_the_browser_with_nothing_leaving_127_0_0_1
             assert any(word in click["after"] for word in ("Correct.", "Not quite.", "Give an answer first.")), click
     assert drive.outside(requests) == []
     assert any("/static/pyodide/pyodide.asm.wasm" in u for u in everything)  # the kernel worker's requests are seen
+
+
+@pytest.mark.exe("chromium")
+@pytest.mark.exe("npm")
+@pytest.mark.exe("node")
+@pytest.mark.parametrize("lesson", ["00-start-here.ipynb", "05-when-backups-run.ipynb"])
+def test_a_lesson_opened_again_runs_in_the_kernel_started_with_the_page(site, chromium, lesson):
+    """Opened again (the site's service worker now controls the page), the page starts the kernel's worker
+    before JupyterLab, and the lesson's kernel is that worker's: the lesson still runs top to bottom, widgets
+    live."""
+    page, requests, _, kernels = chromium
+    controlled = "() => !!(navigator.serviceWorker && navigator.serviceWorker.controller)"
+    if not page.evaluate(controlled):  # this test alone: the site's first open installs its service worker
+        page.goto(f"{site}/lab/index.html")
+        page.wait_for_function(controlled, timeout=120_000)
+        page.wait_for_function("() => !!window.jupyterapp", timeout=120_000)
+    drive.close_lessons(page)  # else JupyterLab reopens them beside this one
+    requests.clear()
+    run = drive.run_lesson(page, site, lesson, timeout_s=420, fresh_page=True)
+    assert page.evaluate("() => window.litePrestartedKernel === null")  # started with the page, then taken
+    assert run.kernel_id not in kernels
+    kernels.append(run.kernel_id)
+    assert drive.problems(run, drive.expected_outputs(NOTEBOOKS / lesson)) == []
+    clicks = drive.click_widgets(page)
+    assert sorted(c["kind"] for c in clicks) == [k for k in ("quiz", "timeline") if _shows(lesson, k.title())]
+    assert all(click["after"] != click["before"] for click in clicks), clicks
+    assert drive.outside(requests) == []
