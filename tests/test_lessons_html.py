@@ -115,8 +115,8 @@ def test_a_lesson_as_html_has_pictures_and_no_text_dump(converted, lesson):
 
 def test_lesson_00s_decision_diagram_links_every_box_to_an_existing_section(converted):
     """Issue: each box of the decision diagram links to the lesson and section that shows it live. Every link is
-    relative, names a lesson that exists, and its fragment is the id nbconvert gave one of that lesson's headings
-    (HTML's "find a potential indicated element": the fragment as written, else percent-decoded)."""
+    relative, names a lesson that exists, and its fragment (`cell-id=...`) is the id nbconvert gave one of that
+    lesson's cells (HTML's "find a potential indicated element": the fragment as written, else percent-decoded)."""
     page = _Page((converted / "00-start-here.html").read_text(encoding="utf-8"))
     assert page.classes.get("esxistate-linked", 0) >= 1
     from esxistate.render import vanished

@@ -34,7 +34,7 @@ def _plain_nodes(source: str) -> tuple[float, float, dict[str, tuple[float, floa
 def test_each_linked_box_lies_on_its_node_and_links_to_its_lesson_section():
     diagram = es.render.why_vanished()
     found = linked.boxes(svg.to_svg(diagram.source))
-    assert [b.href for b in found] == [vanished.link(*vanished.LINKS[key]) for key in _node_order(diagram)]
+    assert [b.href for b in found] == [vanished.link(vanished.LINKS[key]) for key in _node_order(diagram)]
     width_in, height_in, nodes = _plain_nodes(diagram.source)
     page_w, page_h = width_in * 72 + 2 * PAD_PT, height_in * 72 + 2 * PAD_PT
     for key, box in zip(_node_order(diagram), found, strict=True):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import unquote
 
 import pytest
 
@@ -93,23 +92,28 @@ def test_every_box_links_to_the_lesson_section_that_shows_it():
     nodes = _nodes(es.render.why_vanished().source)
     boxes = ["start", "none", *(q.key for q in vanished.QUESTIONS), *(q.verdict_key for q in vanished.QUESTIONS)]
     for key in boxes:
-        notebook, heading = vanished.LINKS[key]
-        assert f'URL="{vanished.link(notebook, heading)}"' in nodes[key], key
+        assert f'URL="{vanished.link(vanished.LINKS[key])}"' in nodes[key], key
         assert "target=_top" in nodes[key] or 'target="_top"' in nodes[key]
         assert f"→ {vanished.where(key)}" in nodes[key]
 
 
-def test_links_point_at_headings_that_exist():
-    """A link is the heading's text with spaces made dashes, as JupyterLab names its anchors; lesson 11's targets
-    are the lab's own section names."""
-    for notebook, heading in vanished.LINKS.values():
+def test_links_point_at_the_cells_that_hold_their_headings():
+    """A link names its section's cell by id (`#cell-id=...`, which JupyterLab 4 scrolls to on the click that opens
+    the lesson); the cell with that id must hold that heading, so a lesson rewritten without its cell fails here.
+    Lesson 11's targets are the lab's own section names."""
+    for section in vanished.LINKS.values():
+        notebook, heading, cell = section
+        assert vanished.link(section) == f"{notebook}#cell-id={cell}"
         if notebook.startswith("11-"):
             assert heading in LAB_HEADINGS
-            if not (NOTEBOOKS / notebook).exists():
-                continue
+        if not (NOTEBOOKS / notebook).exists():
+            continue
         assert heading in _headings(notebook), f"{notebook} has no heading {heading!r}"
-        fragment = vanished.link(notebook, heading).split("#", 1)[1]
-        assert unquote(fragment) == heading.replace("`", "").replace(" ", "-")
+        cells = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))["cells"]
+        holder = [c for c in cells if c.get("id") == cell]
+        assert holder and holder[0]["cell_type"] == "markdown", (notebook, cell)
+        lines = "".join(holder[0]["source"]).splitlines()
+        assert any(line.startswith("#") and line.lstrip("#").strip() == heading for line in lines), (notebook, cell)
 
 
 def test_anchor_follows_jupyterlab_and_escapes_what_an_href_cannot_hold():
@@ -209,4 +213,5 @@ def test_svg_carries_the_links():
     text = svg.to_svg(es.render.why_vanished().source)
     assert text is not None
     assert text.count("xlink:href=") == 12
-    assert 'xlink:href="11-troubleshooting.ipynb#1.-/bootbank-points-into-/tmp"' in text
+    assert f'xlink:href="{vanished.link(vanished.LINKS["no-device"])}"' in text
+    assert 'xlink:href="11-troubleshooting.ipynb#cell-id=d8e220c9"' in text

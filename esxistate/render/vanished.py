@@ -24,7 +24,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from .. import persistence
@@ -34,7 +34,18 @@ from ..layers import norm, twin_of
 from .dot import Diagram, _e, _font, _label, _new
 from .palette import INK, LOST_FILL, MUTED, PAPER, SAVED_FILL
 
-__all__ = ["LINKS", "QUESTIONS", "Diagnosis", "Question", "anchor", "diagnose", "link", "where", "why_vanished"]
+__all__ = [
+    "LINKS",
+    "QUESTIONS",
+    "Diagnosis",
+    "Question",
+    "Section",
+    "anchor",
+    "diagnose",
+    "link",
+    "where",
+    "why_vanished",
+]
 
 
 def anchor(heading: str) -> str:
@@ -43,25 +54,37 @@ def anchor(heading: str) -> str:
     return quote(heading.replace("`", "").strip().replace(" ", "-"), safe="/.-+_~:,?!()")
 
 
-def link(notebook: str, heading: str) -> str:
-    """A relative link to a section of a lesson, as the notebooks folder sees it."""
-    return f"{notebook}#{anchor(heading)}"
+class Section(NamedTuple):
+    """A section of a lesson: its notebook, its heading, and the id of the Markdown cell that holds the heading."""
+
+    notebook: str
+    heading: str
+    cell: str
 
 
-# (notebook, section heading): the lesson and section that shows each box live
-LINKS: dict[str, tuple[str, str]] = {
-    "start": ("00-start-here.ipynb", "Watch an edit vanish"),
-    "persisted": ("03-branching.ipynb", "6. Which changes survive a reboot?"),
-    "not-persisted": ("03-branching.ipynb", "5. Sticky files and their `.#` twins"),
-    "backup": ("05-when-backups-run.ipynb", "2. A power loss takes everything since the last backup"),
-    "no-backup": ("11-troubleshooting.ipynb", "4. reboot -f versus reboot"),
-    "bank": ("07-boot-banks.ipynb", "6. Shift+R: roll back, for good"),
-    "other-bank": ("11-troubleshooting.ipynb", "3. Shift+R does nothing after 6.7 -> 7.0"),
-    "device": ("11-troubleshooting.ipynb", "2. The boot device vanished"),
-    "no-device": ("11-troubleshooting.ipynb", "1. /bootbank points into /tmp"),
-    "bundle": ("10-your-own-host.ipynb", "5. Putting a bundle back: `restore_config`"),
-    "restored": ("11-troubleshooting.ipynb", "8. A configuration bundle from another host"),
-    "none": ("11-troubleshooting.ipynb", "7. Restore one /etc file from state.tgz"),
+def link(section: Section) -> str:
+    """A relative link to a section of a lesson, as the notebooks folder sees it: `#cell-id=...`, the fragment that
+    JupyterLab 4 scrolls to even in a lesson the click has just opened (a heading's anchor is found only once the
+    lesson has rendered it), and the id `jupyter nbconvert --to html` gives the cell."""
+    return f"{section.notebook}#cell-id={section.cell}"
+
+
+# the lesson and section that shows each box live
+LINKS: dict[str, Section] = {
+    "start": Section("00-start-here.ipynb", "Watch an edit vanish", "cfdf179f"),
+    "persisted": Section("03-branching.ipynb", "6. Which changes survive a reboot?", "e62919b1"),
+    "not-persisted": Section("03-branching.ipynb", "5. Sticky files and their `.#` twins", "bc283957"),
+    "backup": Section(
+        "05-when-backups-run.ipynb", "2. A power loss takes everything since the last backup", "10c5f5fe"
+    ),
+    "no-backup": Section("11-troubleshooting.ipynb", "4. reboot -f versus reboot", "e78a010c"),
+    "bank": Section("07-boot-banks.ipynb", "6. Shift+R: roll back, for good", "963a9cfc"),
+    "other-bank": Section("11-troubleshooting.ipynb", "3. Shift+R does nothing after 6.7 -> 7.0", "867554ac"),
+    "device": Section("11-troubleshooting.ipynb", "2. The boot device vanished", "3bbfecff"),
+    "no-device": Section("11-troubleshooting.ipynb", "1. /bootbank points into /tmp", "d8e220c9"),
+    "bundle": Section("10-your-own-host.ipynb", "5. Putting a bundle back: `restore_config`", "64aefab6"),
+    "restored": Section("11-troubleshooting.ipynb", "8. A configuration bundle from another host", "c0bc5d21"),
+    "none": Section("11-troubleshooting.ipynb", "7. Restore one /etc file from state.tgz", "fce72338"),
 }
 
 
@@ -212,7 +235,7 @@ def diagnose(source: Any, path: str) -> Diagnosis:
 
 def where(key: str) -> str:
     """Where a box's link goes, in words a printed diagram can show: "lesson 03 §6"."""
-    notebook, heading = LINKS[key]
+    notebook, heading, _ = LINKS[key]
     number = heading.split(".", 1)[0]
     return f"lesson {notebook[:2]} §{number}" if number.isdigit() else f"lesson {notebook[:2]}"
 
@@ -228,9 +251,9 @@ def _box(key: str, text: str, hint: str = "", facts: Sequence[str] = ()) -> str:
 
 
 def _href(key: str) -> dict[str, str]:
-    notebook, heading = LINKS[key]
+    notebook, heading, _ = LINKS[key]
     where = f"lesson {notebook[:2]}, {heading.replace('`', '')}"
-    return {"URL": html.escape(link(notebook, heading), quote=True), "tooltip": where, "target": "_top"}
+    return {"URL": html.escape(link(LINKS[key]), quote=True), "tooltip": where, "target": "_top"}
 
 
 def why_vanished(source: Any = None, path: str | None = None) -> Diagram:
