@@ -419,11 +419,9 @@ def index(
                         None, f"a PAX header of {size} bytes is far larger than the {limits.MAX_PAX} it may hold", name
                     )
                 stream.off += _BLOCK
-                padded = (size + _BLOCK - 1) // _BLOCK * _BLOCK
-                if not need(padded):
+                body = stream.take(size, (size + _BLOCK - 1) // _BLOCK * _BLOCK)
+                if body is None:
                     raise CorruptArchive("the tar data is truncated", name)
-                body = stream.buf[stream.off : stream.off + size]
-                stream.off += padded
                 if typeflag == 76:
                     long_name = body.split(b"\x00", 1)[0].decode("utf-8", "replace")
                 elif typeflag == 120:
