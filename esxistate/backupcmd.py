@@ -104,12 +104,13 @@ def _halt_options(name: str, args: list[str]) -> tuple[set[str], int] | str:
                         return BadOption(f"{name}: option requires an argument -- 'd'", f"{name} {_HALT_USAGE}").text()
                     value = args[i]
                     i += 1
-                if not value.isdecimal() or not value.isascii() or int(value) > 2**32 - 1:
+                number = int(value) if value.isascii() and value.isdecimal() else -1
+                if not 0 <= number <= 2**32 - 1:
                     # bb_strtoui sets ERANGE past UINT_MAX, which xstrtou_range_sfx reports as an invalid number
                     return f"{name}: invalid number '{value}'\n"
-                if int(value) > 2**31 - 1:
+                if number > 2**31 - 1:
                     return f"{name}: number {value} is not in 0..{2**31 - 1} range\n"
-                delay = int(value)
+                delay = number
                 break
             if letter not in "nfwi":
                 return BadOption(f"{name}: invalid option -- '{letter}'", f"{name} {_HALT_USAGE}").text()
