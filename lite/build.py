@@ -408,6 +408,9 @@ def edit_wheel(wheel: Path, folder: Path) -> set[str]:
     """Copy `wheel` into `folder` with WHEEL_EDITS made and WHEEL_DROPS left out; its RECORD lists what it holds
     (an edited file's hash left empty, as RECORD allows)."""
     with zipfile.ZipFile(wheel) as src:
+        if not any(n in WHEEL_EDITS or n.startswith(WHEEL_DROPS) for n in src.namelist()):
+            shutil.copy2(wheel, folder / wheel.name)  # nothing to change: the wheel as it came
+            return set()
         items = [(info, src.read(info)) for info in src.infolist()]
     record = next(info.filename for info, _ in items if info.filename.endswith(".dist-info/RECORD"))
     kept, edited = [], set[str]()
