@@ -107,9 +107,8 @@ class Shell:
                 f"{SHELL_LINE_MAX}\n"
             )
         out = []
-        for each in _split_unquoted(_without_comment(line), "\n"):  # a newline ends a command, as `;` does
-            for part in _split_unquoted(each, ";"):
-                out.append(self._guarded(part))
+        for part in _split_unquoted(_without_comment(line), ";\n"):  # a newline ends a command, as `;` does
+            out.append(self._guarded(part))
         return printable("".join(out))
 
     def _guarded(self, part: str) -> str:
@@ -125,7 +124,7 @@ class Shell:
             return printable(f"{posixpath.basename(word)}: {InternalError(f'run {word}', err)}") + "\n"
 
     def _run_one(self, line: str) -> str:
-        if not line.strip() or line.strip().startswith("#"):
+        if not line.strip():
             return ""
         stages = _split_unquoted(line, "|")
         if len(stages) > 1:
@@ -248,7 +247,8 @@ def _without_comment(line: str) -> str:
     return "".join(out)
 
 
-def _split_unquoted(line: str, sep: str) -> list[str]:
+def _split_unquoted(line: str, seps: str) -> list[str]:
+    """`line` cut at each unquoted character of `seps`."""
     parts, current, quote = [], [], ""
     for ch in line:
         if quote:
@@ -258,7 +258,7 @@ def _split_unquoted(line: str, sep: str) -> list[str]:
         elif ch in "'\"":
             quote = ch
             current.append(ch)
-        elif ch == sep:
+        elif ch in seps:
             parts.append("".join(current))
             current = []
         else:
