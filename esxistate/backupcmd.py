@@ -81,9 +81,10 @@ _HALT_USAGE = "[-d DELAY] [-n] [-f]"
 def _halt_options(name: str, args: list[str]) -> tuple[set[str], int] | str:
     """busybox halt.c's options, parsed as its `getopt32(argv, "d:+nfwi", &delay)` does: `-d SEC` (a number, also
     `-dSEC`), `-n`, `-f`, `-w`, `-i`, letters grouped (`-fn`), `--` ends the options and other words are ignored.
-    Returns (flags, delay), or the text busybox prints on stderr before it exits with status 1: getopt's line and the
-    usage for an unknown option, xatoi_positive's line for a delay that is not a number in 0..INT_MAX (libbb/
-    xatonum_template.c: `invalid number` for no digits, a sign or a value past UINT_MAX, the range line otherwise)."""
+    Returns (flags, delay), or xatoi_positive's line for a delay that is not a number in 0..INT_MAX (libbb/
+    xatonum_template.c: `invalid number` for no digits, a sign or a value past UINT_MAX, the range line otherwise);
+    an unknown option raises BadOption (getopt's line and the usage). Either way busybox prints it on stderr and
+    exits with status 1 before doing anything."""
     flags: set[str] = set()
     delay = 0
     i = 0
@@ -93,7 +94,7 @@ def _halt_options(name: str, args: list[str]) -> tuple[set[str], int] | str:
         if arg == "--":
             break
         if arg.startswith("--"):
-            return BadOption(f"{name}: unrecognized option '{arg}'", f"{name} {_HALT_USAGE}").text()
+            raise BadOption(f"{name}: unrecognized option '{arg}'", f"{name} {_HALT_USAGE}")
         if not arg.startswith("-") or arg == "-":
             continue
         for j, letter in enumerate(arg[1:], start=1):
@@ -101,7 +102,7 @@ def _halt_options(name: str, args: list[str]) -> tuple[set[str], int] | str:
                 value = arg[j + 1 :]
                 if not value:
                     if i == len(args):
-                        return BadOption(f"{name}: option requires an argument -- 'd'", f"{name} {_HALT_USAGE}").text()
+                        raise BadOption(f"{name}: option requires an argument -- 'd'", f"{name} {_HALT_USAGE}")
                     value = args[i]
                     i += 1
                 number = int(value) if value.isascii() and value.isdecimal() else -1
@@ -113,7 +114,7 @@ def _halt_options(name: str, args: list[str]) -> tuple[set[str], int] | str:
                 delay = number
                 break
             if letter not in "nfwi":
-                return BadOption(f"{name}: invalid option -- '{letter}'", f"{name} {_HALT_USAGE}").text()
+                raise BadOption(f"{name}: invalid option -- '{letter}'", f"{name} {_HALT_USAGE}")
             flags.add(letter)
     return flags, delay
 
@@ -136,12 +137,10 @@ def _halt(sh: Shell, name: str, args: list[str]) -> str:
         return ""
     if "f" in flags:
         sh.host.power_loss()
-        sh.cwd = "/"
         if name == "reboot":
             with contextlib.suppress(EsxiStateError):  # a host that cannot boot stays off; history says why
                 sh.host.boot()
-        return ""
-    if name == "reboot":
+    elif name == "reboot":
         sh.host.reboot()
     else:
         sh.host.shutdown()
