@@ -116,12 +116,6 @@ def test_links_point_at_the_cells_that_hold_their_headings():
         assert any(line.startswith("#") and line.lstrip("#").strip() == heading for line in lines), (notebook, cell)
 
 
-def test_anchor_follows_jupyterlab_and_escapes_what_an_href_cannot_hold():
-    assert vanished.anchor("1. /bootbank points into /tmp") == "1.-/bootbank-points-into-/tmp"
-    assert vanished.anchor("3. Shift+R does nothing after 6.7 -> 7.0") == "3.-Shift+R-does-nothing-after-6.7--%3E-7.0"
-    assert vanished.anchor("5. Putting a bundle back: `restore_config`") == "5.-Putting-a-bundle-back:-restore_config"
-
-
 def test_a_power_cut_before_any_backup_is_the_answer_for_a_sticky_file():
     """local.sh is persisted (F44) but the power went before a backup ran (F23)."""
     walk = es.render.diagnose(_powered_cut_host(), LOCAL_SH)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 __all__ = ["Box", "boxes", "linked_html"]
 
-_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')  # a laid-out SVG's size, in points
 _SHIFT = re.compile(r'class="graph" transform="scale\(([\d.]+) [\d.]+\) rotate\(0\) translate\(([-\d.]+) ([-\d.]+)\)"')
 # one node's group: up to the next node's or edge's group (an unlinked node's group holds no nested <g>, a linked
 # one's does, so the group's own end tag cannot tell where it stops)
@@ -42,7 +42,7 @@ class Box:
 
 def boxes(svg: str) -> list[Box]:
     """The linked nodes of a laid-out SVG (graphviz's output), each with the rectangle around its outline."""
-    size, shift = _SIZE.search(svg), _SHIFT.search(svg)
+    size, shift = SVG_SIZE.search(svg), _SHIFT.search(svg)
     if size is None or shift is None:
         return []
     width, height = float(size[1]), float(size[2])

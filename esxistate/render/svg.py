@@ -260,7 +260,7 @@ MAX_WIDTH_PX = 880  # a JupyterLab notebook column beside the file browser; wide
 def fit_width(svg: str, max_px: int = MAX_WIDTH_PX) -> str:
     """Scale a diagram wider than `max_px` down to that width (its viewBox keeps every part): JupyterLab shows an
     SVG at its own size, and a wider one would be cut off at the right edge of the notebook."""
-    match = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    match = linked.SVG_SIZE.search(svg)
     if match is None:
         return svg
     width, height = float(match[1]) * 4 / 3, float(match[2]) * 4 / 3  # pt -> CSS px
@@ -273,7 +273,6 @@ def fit_width(svg: str, max_px: int = MAX_WIDTH_PX) -> str:
 # -- the PNG a stored notebook shows where SVG is not rendered -------------------------------------------------------
 
 PNG_COLOURS = 32  # palette of a stored picture: a diagram has a few fills and the grey steps of smoothed text
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
 def _palette_png(data: bytes) -> bytes:
@@ -306,7 +305,7 @@ def png_picture(dot_source: str, max_px: int = MAX_WIDTH_PX) -> bytes | None:
 
 @functools.lru_cache(maxsize=64)
 def _png(exe: str, dot_source: str, max_px: int) -> bytes:
-    match = _SVG_SIZE.search(_run(exe, "svg", dot_source, ()).decode("utf-8"))
+    match = linked.SVG_SIZE.search(_run(exe, "svg", dot_source, ()).decode("utf-8"))
     width_px = float(match[1]) * 4 / 3 if match else 0.0  # 96 dpi: one pt is 4/3 CSS px
     dpi = 96.0 if width_px <= max_px else 96.0 * max_px / width_px
     return _palette_png(_run(exe, "png", dot_source, (f"-Gdpi={dpi:.2f}",)))
@@ -350,9 +349,10 @@ def display_bundle(
         bundle = {"image/svg+xml": fit_width(svg), "text/plain": plain}
         if picture is not None:
             bundle["image/png"] = picture
-            clickable = linked.linked_html(svg, picture, getattr(digraph, "title", "") or "diagram")
-            if clickable is not None and _wanted("text/html", include, exclude):
-                bundle["text/html"] = clickable  # boxes with links: the only form whose links a reader can click
+            if _wanted("text/html", include, exclude):
+                clickable = linked.linked_html(svg, picture, getattr(digraph, "title", "") or "diagram")
+                if clickable is not None:
+                    bundle["text/html"] = clickable  # boxes with links: the only form whose links a reader can click
         return filter_bundle(bundle, include, exclude)
     if hint == INSTALL_HINT and browser.IN_BROWSER:
         hint = browser.status()

@@ -25,7 +25,6 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from urllib.parse import quote
 
 from .. import persistence
 from ..eventkind import POWER_OFF
@@ -40,18 +39,11 @@ __all__ = [
     "Diagnosis",
     "Question",
     "Section",
-    "anchor",
     "diagnose",
     "link",
     "where",
     "why_vanished",
 ]
-
-
-def anchor(heading: str) -> str:
-    """The fragment JupyterLab gives a Markdown heading (its text with spaces made dashes; backticks are markup),
-    percent-encoded for an href: "1. /bootbank points into /tmp" -> "1.-/bootbank-points-into-/tmp"."""
-    return quote(heading.replace("`", "").strip().replace(" ", "-"), safe="/.-+_~:,?!()")
 
 
 class Section(NamedTuple):
@@ -251,9 +243,9 @@ def _box(key: str, text: str, hint: str = "", facts: Sequence[str] = ()) -> str:
 
 
 def _href(key: str) -> dict[str, str]:
-    notebook, heading, _ = LINKS[key]
-    where = f"lesson {notebook[:2]}, {heading.replace('`', '')}"
-    return {"URL": html.escape(link(LINKS[key]), quote=True), "tooltip": where, "target": "_top"}
+    section = LINKS[key]
+    where = f"lesson {section.notebook[:2]}, {section.heading.replace('`', '')}"
+    return {"URL": html.escape(link(section), quote=True), "tooltip": where, "target": "_top"}
 
 
 def why_vanished(source: Any = None, path: str | None = None) -> Diagram:
