@@ -188,10 +188,11 @@ class _Buffer:
         self.off = 0
         return have >= n
 
-    def take(self, size: int, padded: int) -> bytes | None:
-        """The next `size` bytes, then past the padding up to `padded`; None if the stream ends first. A member
-        that runs past the window is inflated on its own to its last byte and joined once, so the member is copied
-        but the window is not."""
+    def take(self, size: int) -> bytes | None:
+        """A member's `size` bytes, then past its padding to the next 512-byte block; None if the stream ends first.
+        A member that runs past the window is inflated on its own to its last byte and joined once, so the member is
+        copied but the window is not."""
+        padded = (size + _BLOCK - 1) // _BLOCK * _BLOCK
         buf, off = self.buf, self.off
         avail = len(buf) - off
         if avail >= padded:
@@ -419,7 +420,7 @@ def index(
                         None, f"a PAX header of {size} bytes is far larger than the {limits.MAX_PAX} it may hold", name
                     )
                 stream.off += _BLOCK
-                body = stream.take(size, (size + _BLOCK - 1) // _BLOCK * _BLOCK)
+                body = stream.take(size)
                 if body is None:
                     raise CorruptArchive("the tar data is truncated", name)
                 if typeflag == 76:
@@ -492,15 +493,14 @@ def index(
                 raise UnsafeArchive(
                     raw_name, f"the archive unpacks to more than {max_total_size} bytes ({limits.mib(max_total_size)})"
                 )
-        padded = (size + _BLOCK - 1) // _BLOCK * _BLOCK
         if is_dir:
-            if not stream.skip(padded):
+            if not stream.skip((size + _BLOCK - 1) // _BLOCK * _BLOCK):
                 raise CorruptArchive("the tar data is truncated", name)
             if clean != root:
                 assigned += 1
                 out[clean] = _new_entry(FileEntry, (DIR, owner[0], b"", owner[1], owner[2], mtime))
             continue
-        body = stream.take(size, padded)
+        body = stream.take(size)
         if body is None:
             raise CorruptArchive("the tar data is truncated", name)
         assigned += 1
