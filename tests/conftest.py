@@ -54,3 +54,18 @@ def ipython():
     if "esxistate" not in ip.extension_manager.loaded:
         ip.run_line_magic("load_ext", "esxistate")
     return ip
+
+
+@pytest.fixture
+def chromium():
+    """`chromium(playwright)` launches Debian's Chromium, headless, with the flags this machine's closed network needs
+    (no background networking, which would try addresses that are refused)."""
+    import shutil
+
+    def launch(playwright):
+        return playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        )
+
+    return launch

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import statistics
 from collections import Counter
 
@@ -306,7 +305,7 @@ def _png_colours(png: bytes) -> int:
 
 
 @pytest.mark.exe("chromium")
-def test_the_lesson_plays_offline_in_chromium(tmp_path, history):
+def test_the_lesson_plays_offline_in_chromium(tmp_path, history, chromium):
     """Every frame, stepped with the keys: none is blank, the first is the title, text is at least 16 px, diagrams
     open at 80% of their native size or more, and no request leaves file://."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
@@ -314,10 +313,7 @@ def test_the_lesson_plays_offline_in_chromium(tmp_path, history):
     path = es.export.html(history, tmp_path / "lesson.html", title="An edit, a backup, a power cut")
     count = len(history) + 2
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
+        browser = chromium(p)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))

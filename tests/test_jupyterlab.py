@@ -26,14 +26,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _chromium(playwright):
-    """Debian's Chromium, headless, with the flags this machine's closed network needs."""
-    return playwright.chromium.launch(
-        executable_path=shutil.which("chromium"),
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    )
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server whose root holds a copy of every lesson, in its own config, data and runtime dirs: no
@@ -97,10 +89,10 @@ def lab(tmp_path_factory):
 
 
 @pytest.mark.exe("chromium")
-def test_lesson_02_runs_in_jupyterlab_with_live_widgets(lab, tmp_path):
+def test_lesson_02_runs_in_jupyterlab_with_live_widgets(lab, tmp_path, chromium):
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     with sync_api.sync_playwright() as p:
-        browser = _chromium(p)
+        browser = chromium(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         page.goto(f"{lab}/lab/tree/02-overlays.ipynb", timeout=90_000)
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
@@ -165,13 +157,13 @@ _PICTURES = f"""() => [...document.querySelectorAll('{_PANEL} .jp-OutputArea-out
 
 
 @pytest.mark.exe("chromium")
-def test_lessons_opened_without_running_show_every_diagram_and_widget_as_a_picture(lab, tmp_path):
+def test_lessons_opened_without_running_show_every_diagram_and_widget_as_a_picture(lab, tmp_path, chromium):
     """A lesson as stored, opened in JupyterLab without running or trusting it: JupyterLab renders only its safe
     mimetypes then (image/png and sanitized text/html; not image/svg+xml, not the widget view), so each diagram shows
     as its PNG and each widget as its still, and no repr or DOT text is left on the page."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
     with sync_api.sync_playwright() as p:
-        browser = _chromium(p)
+        browser = chromium(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         for name in ("02-overlays.ipynb", "deck.ipynb"):
             cells, diagrams, widgets, pictured = _stored_outputs(NOTEBOOKS / name)
@@ -210,7 +202,7 @@ def test_lessons_opened_without_running_show_every_diagram_and_widget_as_a_pictu
 
 
 @pytest.mark.exe("chromium")
-def test_clicking_a_box_of_lesson_00s_decision_diagram_opens_that_lesson_at_its_section(lab, tmp_path):
+def test_clicking_a_box_of_lesson_00s_decision_diagram_opens_that_lesson_at_its_section(lab, tmp_path, chromium):
     """Lesson 00 as stored, neither run nor trusted: its decision diagram is the PNG with a link over each box, and
     clicking the box "Did a backup run before the power went?" opens lesson 05 in a new tab, scrolled to the section
     that shows it live (issue: "Each box links to the lesson and section that shows it live"), on that first click:
@@ -221,7 +213,7 @@ def test_clicking_a_box_of_lesson_00s_decision_diagram_opens_that_lesson_at_its_
 
     notebook, heading, _ = vanished.LINKS["backup"]
     with sync_api.sync_playwright() as p:
-        browser = _chromium(p)
+        browser = chromium(p)
         page = browser.new_page(viewport={"width": 1500, "height": 1100})
         page.goto(f"{lab}/lab/tree/stored/00-start-here.ipynb?reset", timeout=90_000)
         no_kernel = page.locator(".jp-Dialog button:has-text('No Kernel')")

@@ -141,7 +141,7 @@ _STILLS = """() => [...document.querySelectorAll('.esxistate-still')].map(still 
 
 
 @pytest.mark.exe("chromium")
-def test_a_converted_widget_lesson_shows_its_stills_offline(converted, tmp_path):
+def test_a_converted_widget_lesson_shows_its_stills_offline(converted, tmp_path, chromium):
     """The converted page of a lesson with widgets, opened from a file in Chromium with every request that is not to
     a file or to 127.0.0.1 refused (a classroom without internet): each widget shows as its still, with a size,
     and every picture in a still is loaded. The screenshot is kept in the test's tmp dir (and copied to
@@ -161,10 +161,7 @@ def test_a_converted_widget_lesson_shows_its_stills_offline(converted, tmp_path)
             r.abort()
 
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
+        browser = chromium(p)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.route("**/*", route)
         page.goto((converted / f"{lesson.stem}.html").as_uri(), wait_until="load", timeout=60_000)
